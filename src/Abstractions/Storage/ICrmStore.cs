@@ -1,0 +1,44 @@
+using NodaTime;
+
+namespace Crm.Abstractions.Storage;
+
+/// <summary>
+/// The storage port. A store keeps, per tenant, aggregate documents with versions and secondary indexes, unique keys,
+/// the journal (an ordered log of committed events) and durable timers. Guarantees every implementation gives (checked
+/// by the storage conformance suite):
+/// <list type="bullet">
+/// <item><description>A commit is atomic: all its documents, events, keys and timer changes, or none.</description></item>
+/// <item><description>Optimistic concurrency: a stale <see cref="DocumentWrite.ExpectedVersion"/> fails the commit with <see cref="ConcurrencyConflictException"/>.</description></item>
+/// <item><description>A unique key held by another owner fails the commit with <see cref="DuplicateKeyException"/>.</description></item>
+/// <item><description>The journal of a tenant has one order; a reader following positions never misses a committed event.</description></item>
+/// <item><description>Tenants never see each other's data.</description></item>
+/// <item><description>A timer completed by a commit is fired exactly once: a completion whose claim was lost fails the commit.</description></item>
+/// </list>
+/// Implementations are thread-safe.
+/// </summary>
+public interface ICrmStore
+{
+    /// <summary>Loads one document, or null when it does not exist.</summary>
+    ValueTask<StoredDocument?> LoadAsync(TenantId tenant, string kind, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Streams the documents of a kind, optionally only those with an index entry, in id order.</summary>
+    IAsyncEnumerable<StoredDocument> QueryAsync(TenantId tenant, string kind, IndexEntry? index = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The owner id of a unique key, or null when the key is free.</summary>
+    ValueTask<string?> FindUniqueKeyOwnerAsync(TenantId tenant, string scope, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Commits a unit of work atomically.</summary>
+    /// <exception cref="ConcurrencyConflictException">A document version or a timer claim was stale; nothing was written.</exception>
+    /// <exception cref="DuplicateKeyException">A unique key belongs to another owner; nothing was written.</exception>
+    ValueTask<CommitResult> CommitAsync(StoreCommit commit, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads up to <paramref name="maxCount"/> journal entries after a position, in journal order.</summary>
+    IAsyncEnumerable<JournalRecord> ReadJournalAsync(TenantId tenant, long afterPosition, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>Claims up to <paramref name="maxCount"/> timers due at <paramref name="now"/> (over all tenants), oldest due first,
+    /// skipping those under an unexpired lease. Each claim lasts <paramref name="lease"/>.</summary>
+    ValueTask<IReadOnlyList<ClaimedTimer>> ClaimDueTimersAsync(Instant now, Duration lease, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists a tenant's pending timers in due order (for diagnostics and tests).</summary>
+    IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, CancellationToken cancellationToken = default);
+}
