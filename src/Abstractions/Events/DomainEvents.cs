@@ -56,7 +56,11 @@ public sealed record DealOpened(
     IReadOnlyDictionary<string, string> Fields) : DomainEvent;
 
 /// <summary>A deal moved from one stage to another. The envelope's cause says why (manual, goal, rule, process).</summary>
-public sealed record DealStageChanged(DealId Deal, StageId From, StageId To) : DomainEvent;
+/// <param name="Deal">The deal.</param>
+/// <param name="From">The stage it left.</param>
+/// <param name="To">The stage it entered.</param>
+/// <param name="ToKind">The kind of the entered stage: entering a won or lost stage closes the deal.</param>
+public sealed record DealStageChanged(DealId Deal, StageId From, StageId To, StageKind ToKind) : DomainEvent;
 
 /// <summary>A deal changed hands.</summary>
 public sealed record DealOwnerChanged(DealId Deal, UserId From, UserId To) : DomainEvent;
@@ -66,6 +70,12 @@ public sealed record DealAmountChanged(DealId Deal, Money Amount) : DomainEvent;
 
 /// <summary>A custom field of a deal was set (a null value clears it).</summary>
 public sealed record DealFieldSet(DealId Deal, string Name, string? Value) : DomainEvent;
+
+/// <summary>An operational classifier of a deal was set (a null value clears it).</summary>
+public sealed record DealClassifierSet(DealId Deal, string Name, string? Value) : DomainEvent;
+
+/// <summary>A team's round-robin turn passed to a member (who now owns the deal assigned in the same command).</summary>
+public sealed record RoundRobinAdvanced(TeamId Team, UserId AssignedTo) : DomainEvent;
 
 /// <summary>A deal's own win probability was set (null: use the stage's).</summary>
 public sealed record DealWinProbabilitySet(DealId Deal, decimal? Probability) : DomainEvent;

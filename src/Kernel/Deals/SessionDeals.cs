@@ -1,0 +1,366 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Pipelines;
+using Crm.Kernel.Security;
+using Crm.Kernel.Storage;
+using NodaTime;
+
+namespace Crm.Kernel.Deals;
+
+/// <summary>
+/// Deals as one session sees them. Queries return only deals the user may see; commands on other deals throw
+/// <see cref="AccessDeniedException"/>. Every command commits atomically with its journal entries and reactions.
+/// Commands that take an <c>expectedVersion</c> throw <see cref="ConcurrencyConflictException"/> when the deal changed
+/// since that version was read.
+/// </summary>
+public sealed class SessionDeals
+{
+    private const int MaxTextLength = 4000;
+    private readonly CrmSession _session;
+
+    internal SessionDeals(CrmSession session) => _session = session;
+
+    /// <summary>Opens a deal with a client in a pipeline.</summary>
+    /// <exception cref="CrmValidationException">Bad input (negative amount, unknown stage, probability outside [0, 1]…).</exception>
+    /// <exception cref="StageRequirementsNotMetException">The first stage requires fields the deal lacks.</exception>
+    /// <exception cref="AccessDeniedException">The client or the owner is outside what the user may act for.</exception>
+    /// <exception cref="EntityNotFoundException">The client or the pipeline does not exist.</exception>
+    public async Task<Deal> OpenAsync(NewDeal deal, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deal);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var errors = new List<ValidationError>();
+        if (deal.Amount.Currency is null)
+        {
+            errors.Add(new("amount", "an amount with a currency is required, e.g. Money.Of(1200m, \"USD\")."));
+        }
+        else if (deal.Amount.Amount < 0m)
+        {
+            errors.Add(new("amount", $"must be zero or more; got {deal.Amount}."));
+        }
+
+        if (deal.WinProbability is < 0m or > 1m)
+        {
+            errors.Add(new("winProbability", $"must be between 0 and 1; got {deal.WinProbability}."));
+        }
+
+        CheckText(errors, "title", deal.Title, 500);
+        CheckText(errors, "source", deal.Source, 200);
+        var fields = CheckFields(errors, deal.Fields);
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        var owner = deal.Owner ?? actor.Id;
+        actor.RequireCanActFor(owner, "open a deal for another user", $"user '{owner}'");
+        var client = await unit.GetAsync(Kinds.Client, deal.Client.Value, cancellationToken).ConfigureAwait(false);
+        if (!actor.CanSee(client.Owner) && owner != actor.Id)
+        {
+            throw new AccessDeniedException(actor.Id, "open a deal for a client outside their visibility", $"client '{client.Id}'");
+        }
+
+        var ownerUser = await unit.FindAsync(Kinds.User, owner.Value, cancellationToken).ConfigureAwait(false);
+        if (ownerUser is not { IsActive: true })
+        {
+            throw new CrmValidationException("owner", $"user '{owner}' is not an active user of this tenant.");
+        }
+
+        var pipeline = await DealOperations.PipelineOfAsync(unit, deal.Pipeline, cancellationToken).ConfigureAwait(false);
+        var stage = deal.Stage is { } s
+            ? DealOperations.StageOf(pipeline, s)
+            : pipeline.Stages.FirstOrDefault(x => x.Kind == StageKind.Open && !x.IsUnsorted) ?? pipeline.Stages.First(x => x.Kind == StageKind.Open);
+        if (stage.Kind != StageKind.Open)
+        {
+            throw new CrmValidationException("stage", $"a deal opens in an open stage; '{stage.Id}' is a {stage.Kind.ToString().ToLowerInvariant()} stage.");
+        }
+
+        var id = deal.Id ?? DealId.New();
+        if (await unit.FindAsync(Kinds.Deal, id.Value, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new CrmValidationException("id", $"a deal with id '{id}' already exists.");
+        }
+
+        var opened = new DealOpened(id, client.Id, pipeline.Id, stage.Id, owner, deal.Amount, deal.Title?.Trim(), deal.Source?.Trim(),
+            deal.WinProbability, deal.ExpectedClose, fields);
+        var state = (Deal)(await unit.RecordAsync(opened, Cause.Manual, cancellationToken).ConfigureAwait(false))!;
+        var missing = DealOperations.MissingFields(state, stage);
+        if (missing.Count > 0)
+        {
+            throw new StageRequirementsNotMetException(id, stage.Id, missing);
+        }
+
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Deal, id.Value);
+    }
+
+    /// <summary>Gets a deal the session may see.</summary>
+    /// <exception cref="EntityNotFoundException">It does not exist or the user may not see it.</exception>
+    public async Task<Deal> GetAsync(DealId id, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var deal = await unit.FindAsync(Kinds.Deal, id.Value, cancellationToken).ConfigureAwait(false);
+        return deal is not null && actor.CanSee(deal.Owner) ? deal : throw new EntityNotFoundException("deal", id.Value);
+    }
+
+    /// <summary>Lists the deals the session may see, filtered by the query, ordered by id.</summary>
+    public async Task<IReadOnlyList<Deal>> ListAsync(DealQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new DealQuery();
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<Deal>();
+        await foreach (var deal in QueryVisibleAsync(unit, actor, query, cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(deal);
+        }
+
+        result.Sort((a, b) => string.CompareOrdinal(a.Id.Value, b.Id.Value));
+        return result;
+    }
+
+    /// <summary>Moves a deal to a stage (a card dragged on the board). Moving to the current stage changes nothing.</summary>
+    /// <exception cref="StageRequirementsNotMetException">The stage requires fields the deal lacks; they are named.</exception>
+    public Task<Deal> MoveAsync(DealId id, StageId stage, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, expectedVersion, "move", (unit, _, deal, ct) => DealOperations.MoveAsync(unit, deal, stage, Cause.Manual, ct), cancellationToken);
+
+    /// <summary>Achieves a goal of the deal's current stage; its reactions (move, assign, tasks, processes…) run in the same unit.</summary>
+    /// <exception cref="CrmValidationException">The goal is not a goal of the deal's current stage.</exception>
+    /// <exception cref="ReactionCascadeTooDeepException">Reactions looped; nothing was written.</exception>
+    public Task<Deal> AchieveGoalAsync(DealId id, GoalId goal, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, expectedVersion, "achieve a goal", async (unit, _, deal, ct) =>
+        {
+            await GoalEngine.AchieveAsync(unit, deal.Id, goal, Cause.Manual, ct).ConfigureAwait(false);
+            return await unit.GetAsync(Kinds.Deal, deal.Id.Value, ct).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>Hands the deal to another active user (a seller may not give deals away; a head within the team).</summary>
+    public Task<Deal> AssignAsync(DealId id, UserId owner, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, expectedVersion, "reassign", async (unit, actor, deal, ct) =>
+        {
+            if (actor.User.Role == CrmRole.Seller)
+            {
+                throw new AccessDeniedException(actor.Id, "reassign deals", $"deal '{id}'");
+            }
+
+            actor.RequireCanActFor(owner, "hand a deal to a user outside their team", $"user '{owner}'");
+            return await DealOperations.AssignAsync(unit, deal, owner, Cause.Manual, ct).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>Sets a custom field (null clears it).</summary>
+    public Task<Deal> SetFieldAsync(DealId id, string name, string? value, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    {
+        CheckName(name, nameof(name));
+        CheckValue(value, nameof(value));
+        return RecordAsync(id, expectedVersion, "set a field", new DealFieldSet(id, name.Trim(), value), cancellationToken);
+    }
+
+    /// <summary>Sets an operational classifier (null clears it).</summary>
+    public Task<Deal> SetClassifierAsync(DealId id, string name, string? value, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    {
+        CheckName(name, nameof(name));
+        CheckValue(value, nameof(value));
+        return RecordAsync(id, expectedVersion, "set a classifier", new DealClassifierSet(id, name.Trim(), value), cancellationToken);
+    }
+
+    /// <summary>Changes the amount; the currency may change too.</summary>
+    public Task<Deal> ChangeAmountAsync(DealId id, Money amount, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    {
+        if (amount.Currency is null || amount.Amount < 0m)
+        {
+            throw new CrmValidationException("amount", $"must be zero or more with a currency; got {amount}.");
+        }
+
+        return RecordAsync(id, expectedVersion, "change the amount", new DealAmountChanged(id, amount), cancellationToken);
+    }
+
+    /// <summary>Sets the deal's own win probability in [0, 1] (null: the stage's applies).</summary>
+    public Task<Deal> SetWinProbabilityAsync(DealId id, decimal? probability, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    {
+        if (probability is < 0m or > 1m)
+        {
+            throw new CrmValidationException("probability", $"must be between 0 and 1; got {probability}.");
+        }
+
+        return RecordAsync(id, expectedVersion, "set the win probability", new DealWinProbabilitySet(id, probability), cancellationToken);
+    }
+
+    /// <summary>Sets the expected close date.</summary>
+    public Task<Deal> SetExpectedCloseAsync(DealId id, LocalDate? date, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
+        RecordAsync(id, expectedVersion, "set the expected close date", new DealExpectedCloseSet(id, date), cancellationToken);
+
+    /// <summary>
+    /// The pipeline's deals as a Kanban board: one column per stage in path order (the unsorted stage first), each
+    /// with its count and amount totals per currency over all its deals, and one page of cards, newest in the stage first.
+    /// </summary>
+    public async Task<KanbanBoard> GetBoardAsync(PipelineId pipelineId, KanbanQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        query ??= new KanbanQuery();
+        var pageSize = query.PageSize ?? _session.Context.Options.KanbanPageSize;
+        if (pageSize is < 1 or > 1000 || query.Skip < 0)
+        {
+            throw new CrmValidationException("pageSize", $"page size must be from 1 to 1000 and skip zero or more; got {pageSize} and {query.Skip}.");
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var pipeline = await DealOperations.PipelineOfAsync(unit, pipelineId, cancellationToken).ConfigureAwait(false);
+        var byStage = new Dictionary<StageId, List<Deal>>();
+        foreach (var stage in pipeline.Stages)
+        {
+            byStage[stage.Id] = new List<Deal>();
+        }
+
+        await foreach (var deal in QueryVisibleAsync(unit, actor, new DealQuery { Pipeline = pipelineId, Owner = query.Owner }, cancellationToken).ConfigureAwait(false))
+        {
+            if (byStage.TryGetValue(deal.Stage, out var list))
+            {
+                list.Add(deal);
+            }
+        }
+
+        var columns = new List<KanbanColumn>(pipeline.Stages.Count);
+        foreach (var stage in pipeline.Stages.OrderBy(s => s.IsUnsorted ? 0 : 1))
+        {
+            var deals = byStage[stage.Id];
+            deals.Sort(static (a, b) =>
+            {
+                var byTime = b.EnteredStageAt.CompareTo(a.EnteredStageAt);
+                return byTime != 0 ? byTime : string.CompareOrdinal(a.Id.Value, b.Id.Value);
+            });
+            var totals = new SortedDictionary<string, decimal>(StringComparer.Ordinal);
+            foreach (var deal in deals)
+            {
+                totals[deal.Amount.Currency] = totals.GetValueOrDefault(deal.Amount.Currency) + deal.Amount.Amount;
+            }
+
+            var page = new List<KanbanCard>(Math.Min(pageSize, Math.Max(0, deals.Count - query.Skip)));
+            for (var i = query.Skip; i < deals.Count && page.Count < pageSize; i++)
+            {
+                page.Add(new KanbanCard(deals[i], deals[i].EnteredStageAt, deals[i].WinProbability ?? stage.WinProbability));
+            }
+
+            columns.Add(new KanbanColumn(stage, deals.Count, totals.Select(t => Money.Of(t.Value, t.Key)).ToArray(), page, query.Skip + page.Count < deals.Count));
+        }
+
+        return new KanbanBoard(pipeline, columns);
+    }
+
+    internal static async IAsyncEnumerable<Deal> QueryVisibleAsync(UnitOfWork unit, SessionActor actor, DealQuery query,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        IEnumerable<IndexEntry?> scans;
+        if (query.Owner is { } owner)
+        {
+            if (!actor.CanSee(owner))
+            {
+                yield break;
+            }
+
+            scans = [new IndexEntry("owner", owner.Value)];
+        }
+        else if (actor.VisibleOwners is { } owners)
+        {
+            scans = owners.OrderBy(o => o.Value, StringComparer.Ordinal).Select(o => (IndexEntry?)new IndexEntry("owner", o.Value)).ToArray();
+        }
+        else if (query.Pipeline is { } pipeline)
+        {
+            scans = [new IndexEntry("pipeline", pipeline.Value)];
+        }
+        else if (query.Client is { } client)
+        {
+            scans = [new IndexEntry("client", client.Value)];
+        }
+        else
+        {
+            scans = [null];
+        }
+
+        foreach (var index in scans)
+        {
+            await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Deal.Name, index, cancellationToken).ConfigureAwait(false))
+            {
+                var deal = (Deal)Kinds.Deal.Read(document);
+                if (actor.CanSee(deal.Owner)
+                    && (query.Pipeline is null || deal.Pipeline == query.Pipeline)
+                    && (query.Client is null || deal.Client == query.Client)
+                    && (query.Owner is null || deal.Owner == query.Owner)
+                    && (query.Status is null || deal.Status == query.Status))
+                {
+                    yield return deal;
+                }
+            }
+        }
+    }
+
+    private Task<Deal> RecordAsync(DealId id, long? expectedVersion, string action, DomainEvent change, CancellationToken cancellationToken) =>
+        ChangeAsync(id, expectedVersion, action, async (unit, _, _, ct) =>
+            (Deal)(await unit.RecordAsync(change, Cause.Manual, ct).ConfigureAwait(false))!, cancellationToken);
+
+    private async Task<Deal> ChangeAsync(DealId id, long? expectedVersion, string action,
+        Func<UnitOfWork, SessionActor, Deal, CancellationToken, ValueTask<Deal>> change, CancellationToken cancellationToken)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var deal = await unit.FindAsync(Kinds.Deal, id.Value, cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException("deal", id.Value);
+        actor.RequireCanActFor(deal.Owner, action, $"deal '{id}'");
+        if (expectedVersion is { } expected && expected != deal.Version)
+        {
+            throw new ConcurrencyConflictException("deal", id.Value, expected, deal.Version);
+        }
+
+        await change(unit, actor, deal, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Deal, id.Value);
+    }
+
+    private static void CheckText(List<ValidationError> errors, string field, string? value, int max)
+    {
+        if (value is { Length: > 0 } && value.Length > max)
+        {
+            errors.Add(new(field, $"is at most {max} characters; got {value.Length}."));
+        }
+    }
+
+    private static IReadOnlyDictionary<string, string> CheckFields(List<ValidationError> errors, IReadOnlyDictionary<string, string>? fields)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (fields is null)
+        {
+            return result;
+        }
+
+        foreach (var (name, value) in fields)
+        {
+            if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+            {
+                errors.Add(new("fields", $"field names are 1 to 100 characters; got '{name}'."));
+            }
+            else if (value is null || value.Length > MaxTextLength)
+            {
+                errors.Add(new($"fields.{name}", $"a value is required, at most {MaxTextLength} characters."));
+            }
+            else
+            {
+                result[name.Trim()] = value;
+            }
+        }
+
+        return result;
+    }
+
+    private static void CheckName(string name, string field)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        {
+            throw new CrmValidationException(field, $"a name of 1 to 100 characters is required; got '{name}'.");
+        }
+    }
+
+    private static void CheckValue(string? value, string field)
+    {
+        if (value is { Length: > MaxTextLength })
+        {
+            throw new CrmValidationException(field, $"is at most {MaxTextLength} characters; got {value.Length}.");
+        }
+    }
+}

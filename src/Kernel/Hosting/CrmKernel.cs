@@ -1,0 +1,88 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Journal;
+using Crm.Kernel.Organization;
+using Crm.Kernel.Security;
+using Crm.Kernel.Storage;
+using Microsoft.Extensions.Options;
+using NodaTime;
+
+namespace Crm.Kernel.Hosting;
+
+/// <summary>
+/// The CRM kernel: hands out sessions per (tenant, user) and sets tenants up. Get it from DI after
+/// <c>services.AddCrmKernel(crm =&gt; crm.UseSqlite("Data Source=crm.db"))</c>. Thread-safe; one per application.
+/// </summary>
+public sealed class CrmKernel
+{
+    private readonly KernelContext _context;
+
+    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(options);
+        var value = options.Value;
+        var validation = new CrmKernelOptionsValidator().Validate(null, value);
+        if (validation.Failed)
+        {
+            throw new OptionsValidationException(nameof(CrmKernelOptions), typeof(CrmKernelOptions), validation.Failures);
+        }
+
+        _context = new KernelContext(store, clock, value, reactors);
+    }
+
+    /// <summary>The store the kernel writes to.</summary>
+    public ICrmStore Store => _context.Store;
+
+    /// <summary>The clock the kernel reads "now" from.</summary>
+    public IClock Clock => _context.Clock;
+
+    internal KernelContext Context => _context;
+
+    /// <summary>Opens a session for a user of a tenant. The user is checked on each call, not here.</summary>
+    public CrmSession OpenSession(TenantId tenant, UserId user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant.Value, nameof(tenant));
+        ArgumentException.ThrowIfNullOrEmpty(user.Value, nameof(user));
+        return new CrmSession(_context, tenant, user);
+    }
+
+    /// <summary>
+    /// Sets a tenant up with its first administrator. Does nothing when that administrator already exists, so it is
+    /// safe to call at every start.
+    /// </summary>
+    /// <returns>The administrator.</returns>
+    /// <exception cref="CrmValidationException">The name is empty.</exception>
+    /// <exception cref="InvalidStateException">The user exists but is not an active administrator.</exception>
+    public async Task<CrmUser> InitializeTenantAsync(TenantId tenant, UserId admin, string adminName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenant.Value, nameof(tenant));
+        ArgumentException.ThrowIfNullOrEmpty(admin.Value, nameof(admin));
+        if (string.IsNullOrWhiteSpace(adminName))
+        {
+            throw new CrmValidationException("adminName", "the administrator needs a name.");
+        }
+
+        var unit = _context.Begin(tenant, null);
+        var existing = await unit.FindAsync(Kinds.User, admin.Value, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return existing is { Role: CrmRole.Admin, IsActive: true }
+                ? existing
+                : throw new InvalidStateException($"User '{admin}' exists in tenant '{tenant}' but is not an active administrator.");
+        }
+
+        var created = (CrmUser)(await unit.RecordAsync(new UserRegistered(admin, adminName.Trim(), CrmRole.Admin, null, null, null), Cause.System("tenant initialized"), cancellationToken).ConfigureAwait(false))!;
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return created with { Version = 1 };
+    }
+
+    /// <summary>
+    /// Folds the tenant's whole journal and compares the result with every stored record: the check that a backup or
+    /// a restored copy is consistent. Returns the differences (none when consistent).
+    /// </summary>
+    public Task<JournalVerification> VerifyJournalAsync(TenantId tenant, CancellationToken cancellationToken = default) =>
+        JournalReplay.VerifyAsync(_context, tenant, cancellationToken);
+}

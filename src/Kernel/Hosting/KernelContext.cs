@@ -1,0 +1,45 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Clients;
+using Crm.Kernel.Storage;
+using NodaTime;
+
+namespace Crm.Kernel.Hosting;
+
+/// <summary>What every command of one kernel shares: the store, the clock, the options and the reactors.</summary>
+internal sealed class KernelContext
+{
+    public KernelContext(ICrmStore store, IClock clock, CrmKernelOptions options, IEnumerable<IUnitOfWorkReactor> reactors)
+    {
+        Store = store;
+        Clock = clock;
+        Options = options;
+        Reactors = reactors.ToArray();
+        Contacts = new ContactNormalizer(options.DefaultPhoneRegion);
+    }
+
+    public ICrmStore Store { get; }
+
+    public IClock Clock { get; }
+
+    public CrmKernelOptions Options { get; }
+
+    public IReadOnlyList<IUnitOfWorkReactor> Reactors { get; }
+
+    public EventTypeRegistry EventTypes { get; } = new();
+
+    public ContactNormalizer Contacts { get; }
+
+    /// <summary>Raised after each successful commit that appended events (journal consumers wake on it).</summary>
+    public event Action<TenantId, CommitResult>? Committed;
+
+    public UnitOfWork Begin(TenantId tenant, UserId? actor) => new(this, tenant, actor);
+
+    public void AfterCommit(TenantId tenant, CommitResult result)
+    {
+        if (result.LastPosition > 0)
+        {
+            Committed?.Invoke(tenant, result);
+        }
+    }
+}

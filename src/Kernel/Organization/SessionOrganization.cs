@@ -1,0 +1,198 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Clients;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Security;
+using Crm.Kernel.Storage;
+using Crm.Kernel.Tasks;
+using NodaTime;
+
+namespace Crm.Kernel.Organization;
+
+/// <summary>What it takes to register a user.</summary>
+/// <param name="Id">The user's id.</param>
+/// <param name="Name">The name.</param>
+/// <param name="Role">Seller, head or administrator.</param>
+public sealed record NewUser(UserId Id, string Name, CrmRole Role = CrmRole.Seller)
+{
+    /// <summary>The user's team.</summary>
+    public TeamId? Team { get; init; }
+    /// <summary>E-mail for notifications.</summary>
+    public string? Email { get; init; }
+    /// <summary>IANA time zone id; null: the tenant's.</summary>
+    public string? TimeZone { get; init; }
+}
+
+/// <summary>Users and teams. Administrators change them; everyone may read them.</summary>
+public sealed class SessionOrganization
+{
+    private readonly CrmSession _session;
+
+    internal SessionOrganization(CrmSession session) => _session = session;
+
+    /// <summary>Registers a user (administrators only).</summary>
+    /// <exception cref="CrmValidationException">Empty name, unknown time zone, malformed e-mail, or the id is taken.</exception>
+    public async Task<CrmUser> RegisterUserAsync(NewUser user, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("register users");
+        var errors = new List<ValidationError>();
+        if (string.IsNullOrWhiteSpace(user.Name) || user.Name.Length > 200)
+        {
+            errors.Add(new("name", "a user needs a name of 1 to 200 characters."));
+        }
+
+        if (user.TimeZone is { } zone && DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) is null)
+        {
+            errors.Add(new("timeZone", $"'{zone}' is not an IANA time zone id such as 'Europe/Oslo'."));
+        }
+
+        string? email = null;
+        if (!string.IsNullOrWhiteSpace(user.Email))
+        {
+            try
+            {
+                email = unit.Context.Contacts.NormalizeEmail(user.Email);
+            }
+            catch (CrmValidationException e)
+            {
+                errors.AddRange(e.Errors);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        if (await unit.FindAsync(Kinds.User, user.Id.Value, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            throw new CrmValidationException("id", $"user '{user.Id}' already exists.");
+        }
+
+        if (user.Team is { } team)
+        {
+            await unit.GetAsync(Kinds.Team, team.Value, cancellationToken).ConfigureAwait(false);
+        }
+
+        await unit.RecordAsync(new UserRegistered(user.Id, user.Name.Trim(), user.Role, user.Team, email, user.TimeZone), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.User, user.Id.Value);
+    }
+
+    /// <summary>Defines (or redefines) a team and its head (administrators only). The head must be an active head.</summary>
+    public async Task<Team> DefineTeamAsync(TeamId id, string name, UserId head, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
+        {
+            throw new CrmValidationException("name", "a team needs a name of 1 to 200 characters.");
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define teams");
+        var headUser = await unit.FindAsync(Kinds.User, head.Value, cancellationToken).ConfigureAwait(false);
+        if (headUser is not { IsActive: true, Role: CrmRole.Head })
+        {
+            throw new CrmValidationException("head", $"user '{head}' must be an active user with the Head role.");
+        }
+
+        await unit.RecordAsync(new TeamDefined(id, name.Trim(), head), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Team, id.Value);
+    }
+
+    /// <summary>
+    /// Deactivates a user who leaves and, in the same journaled command, hands all their client cards, open deals and
+    /// open tasks to <paramref name="successor"/>, so nothing stays orphaned (administrators only).
+    /// </summary>
+    /// <exception cref="CrmValidationException">The successor is the user, or not active.</exception>
+    /// <exception cref="InvalidStateException">The user heads a team: give the team a new head first.</exception>
+    public async Task<CrmUser> DeactivateUserAsync(UserId user, UserId successor, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("deactivate users");
+        if (user == successor)
+        {
+            throw new CrmValidationException("successor", "the successor must be another user.");
+        }
+
+        var leaving = await unit.GetAsync(Kinds.User, user.Value, cancellationToken).ConfigureAwait(false);
+        if (!leaving.IsActive)
+        {
+            throw new InvalidStateException($"User '{user}' is already deactivated.");
+        }
+
+        if (await unit.FindAsync(Kinds.User, successor.Value, cancellationToken).ConfigureAwait(false) is not { IsActive: true })
+        {
+            throw new CrmValidationException("successor", $"user '{successor}' is not an active user of this tenant.");
+        }
+
+        var store = unit.Context.Store;
+        await foreach (var team in store.QueryAsync(unit.Tenant, Kinds.Team.Name, new IndexEntry("head", user.Value), cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidStateException($"User '{user}' heads team '{team.Id}'; give the team a new head first.");
+        }
+
+        var cause = Cause.System($"{user} left; handed over to {successor}");
+        foreach (var id in await IdsAsync(store, unit.Tenant, Kinds.Client.Name, new IndexEntry("owner", user.Value), cancellationToken).ConfigureAwait(false))
+        {
+            await unit.GetAsync(Kinds.Client, id, cancellationToken).ConfigureAwait(false);
+            await unit.RecordAsync(new ClientOwnerChanged(new ClientId(id), user, successor), cause, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var id in await IdsAsync(store, unit.Tenant, Kinds.Deal.Name, new IndexEntry("owner-open", user.Value), cancellationToken).ConfigureAwait(false))
+        {
+            var deal = await unit.GetAsync(Kinds.Deal, id, cancellationToken).ConfigureAwait(false);
+            if (deal.Status == DealStatus.Open)
+            {
+                await unit.RecordAsync(new DealOwnerChanged(deal.Id, user, successor), cause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (var id in await IdsAsync(store, unit.Tenant, Kinds.Task.Name, new IndexEntry("assignee-open", user.Value), cancellationToken).ConfigureAwait(false))
+        {
+            var task = await unit.GetAsync(Kinds.Task, id, cancellationToken).ConfigureAwait(false);
+            if (task.Status == WorkTaskStatus.Open)
+            {
+                await unit.RecordAsync(new WorkTaskReassigned(task.Id, user, successor), cause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await unit.RecordAsync(new UserDeactivated(user, successor), cause, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.User, user.Value);
+    }
+
+    /// <summary>Gets a user.</summary>
+    public async Task<CrmUser> GetUserAsync(UserId id, CancellationToken cancellationToken = default)
+    {
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        return await unit.GetAsync(Kinds.User, id.Value, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists all users in id order.</summary>
+    public async Task<IReadOnlyList<CrmUser>> ListUsersAsync(CancellationToken cancellationToken = default)
+    {
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var users = new List<CrmUser>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.User.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            users.Add((CrmUser)Kinds.User.Read(document));
+        }
+
+        return users;
+    }
+
+    private static async ValueTask<List<string>> IdsAsync(Crm.Abstractions.Storage.ICrmStore store, TenantId tenant, string kind, IndexEntry index, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await foreach (var document in store.QueryAsync(tenant, kind, index, cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(document.Id);
+        }
+
+        return ids;
+    }
+}

@@ -1,0 +1,78 @@
+using Crm.Abstractions;
+using Crm.Kernel.Activities;
+using Crm.Kernel.Clients;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Hosting;
+using Crm.Kernel.Journal;
+using Crm.Kernel.Organization;
+using Crm.Kernel.Pipelines;
+using Crm.Kernel.Storage;
+using Crm.Kernel.Tasks;
+
+namespace Crm.Kernel.Security;
+
+/// <summary>
+/// The kernel as one user of one tenant sees it. Every command and query goes through a session and is checked
+/// against the user's role: a seller sees and changes only their own records, a head the team's, an administrator
+/// everything and the configuration. The user's role is read again on every call, so a deactivation takes effect at
+/// once. Sessions are cheap, hold no connection, and are safe to use from several threads.
+/// </summary>
+/// <example><code>
+/// var session = kernel.OpenSession(new TenantId("acme"), new UserId("ann"));
+/// var deal = await session.Deals.OpenAsync(new NewDeal(client.Id, pipelineId, Money.Of(1200m, "USD")));
+/// </code></example>
+public sealed class CrmSession
+{
+    private readonly KernelContext _context;
+
+    internal CrmSession(KernelContext context, TenantId tenant, UserId user)
+    {
+        _context = context;
+        Tenant = tenant;
+        User = user;
+        Deals = new SessionDeals(this);
+        Clients = new SessionClients(this);
+        Tasks = new SessionTasks(this);
+        Activities = new SessionActivities(this);
+        Organization = new SessionOrganization(this);
+        Pipelines = new SessionPipelines(this);
+        Journal = new SessionJournal(this);
+    }
+
+    /// <summary>The tenant.</summary>
+    public TenantId Tenant { get; }
+
+    /// <summary>The user.</summary>
+    public UserId User { get; }
+
+    /// <summary>Deals: open, move, achieve goals, Kanban board.</summary>
+    public SessionDeals Deals { get; }
+
+    /// <summary>Client cards.</summary>
+    public SessionClients Clients { get; }
+
+    /// <summary>Work tasks.</summary>
+    public SessionTasks Tasks { get; }
+
+    /// <summary>Calls, e-mails, meetings and notes.</summary>
+    public SessionActivities Activities { get; }
+
+    /// <summary>Users and teams (administrators change them).</summary>
+    public SessionOrganization Organization { get; }
+
+    /// <summary>Pipelines with stages and goals (administrators define them).</summary>
+    public SessionPipelines Pipelines { get; }
+
+    /// <summary>The tenant's journal (administrators read it).</summary>
+    public SessionJournal Journal { get; }
+
+    internal KernelContext Context => _context;
+
+    internal async ValueTask<(UnitOfWork Unit, SessionActor Actor)> BeginAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var unit = _context.Begin(Tenant, User);
+        var actor = await SessionActor.ResolveAsync(unit, User, cancellationToken).ConfigureAwait(false);
+        return (unit, actor);
+    }
+}

@@ -1,0 +1,85 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Activities;
+using Crm.Kernel.Clients;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Organization;
+using Crm.Kernel.Pipelines;
+using Crm.Kernel.Tasks;
+
+namespace Crm.Kernel.Storage;
+
+/// <summary>How one aggregate type is stored: its kind name, its JSON and its index entries.</summary>
+internal abstract class AggregateKind
+{
+    protected AggregateKind(string name) => Name = name;
+
+    public string Name { get; }
+
+    public abstract object Read(StoredDocument document);
+
+    public abstract string Write(object state);
+
+    public abstract IReadOnlyList<IndexEntry> Indexes(object state);
+}
+
+internal sealed class AggregateKind<T>(string name, Func<T, long, T> withVersion, Func<T, IReadOnlyList<IndexEntry>> indexes)
+    : AggregateKind(name)
+    where T : class
+{
+    public override object Read(StoredDocument document) => withVersion(CrmJson.Deserialize<T>(document.Json), document.Version);
+
+    public T WithVersion(T state, long version) => withVersion(state, version);
+
+    public override string Write(object state) => CrmJson.Serialize((T)state);
+
+    public override IReadOnlyList<IndexEntry> Indexes(object state) => indexes((T)state);
+}
+
+/// <summary>The aggregate kinds of the kernel.</summary>
+internal static class Kinds
+{
+    public static readonly AggregateKind<CrmUser> User = new("user", (s, v) => s with { Version = v },
+        s => s.Team is { } team ? [new IndexEntry("team", team.Value)] : []);
+
+    public static readonly AggregateKind<Team> Team = new("team", (s, v) => s with { Version = v },
+        s => [new IndexEntry("head", s.Head.Value)]);
+
+    public static readonly AggregateKind<StoredPipeline> Pipeline = new("pipeline", (s, v) => s with { Version = v }, _ => []);
+
+    public static readonly AggregateKind<Client> Client = new("client", (s, v) => s with { Version = v },
+        s => [new IndexEntry("owner", s.Owner.Value)]);
+
+    public static readonly AggregateKind<Deal> Deal = new("deal", (s, v) => s with { Version = v },
+        s =>
+        [
+            new IndexEntry("pipeline", s.Pipeline.Value),
+            new IndexEntry("owner", s.Owner.Value),
+            new IndexEntry("client", s.Client.Value),
+            new IndexEntry("owner-open", s.Status == DealStatus.Open ? s.Owner.Value : "-"),
+        ]);
+
+    public static readonly AggregateKind<WorkTask> Task = new("task", (s, v) => s with { Version = v },
+        s =>
+        {
+            var entries = new List<IndexEntry>(3) { new("assignee", s.Assignee.Value) };
+            if (s.Status == WorkTaskStatus.Open)
+            {
+                entries.Add(new IndexEntry("assignee-open", s.Assignee.Value));
+            }
+
+            if (s.Deal is { } deal)
+            {
+                entries.Add(new IndexEntry("deal", deal.Value));
+            }
+
+            return entries;
+        });
+
+    public static readonly AggregateKind<Activity> Activity = new("activity", (s, v) => s with { Version = v },
+        s => s.Deal is { } deal
+            ? [new IndexEntry("client", s.Client.Value), new IndexEntry("deal", deal.Value)]
+            : [new IndexEntry("client", s.Client.Value)]);
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity];
+}

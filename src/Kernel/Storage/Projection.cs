@@ -1,0 +1,164 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Kernel.Activities;
+using Crm.Kernel.Clients;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Organization;
+using Crm.Kernel.Pipelines;
+using Crm.Kernel.Tasks;
+using NodaTime;
+
+namespace Crm.Kernel.Storage;
+
+/// <summary>Journal metadata an event is applied with.</summary>
+internal readonly record struct EventContext(Instant OccurredAt, UserId? Actor, Cause Cause);
+
+/// <summary>The stream an event belongs to; <see cref="Kind"/> is null for journal-only events that change no state.</summary>
+internal readonly record struct StreamRef(string StreamKind, string Id, AggregateKind? Kind);
+
+/// <summary>
+/// Applies events to aggregate states. The unit of work changes state only through here, so folding the journal
+/// reproduces every stored document (the replay guarantee).
+/// </summary>
+internal static class Projection
+{
+    public static StreamRef StreamOf(DomainEvent e) => e switch
+    {
+        UserRegistered x => new("user", x.User.Value, Kinds.User),
+        UserDeactivated x => new("user", x.User.Value, Kinds.User),
+        TeamDefined x => new("team", x.Team.Value, Kinds.Team),
+        RoundRobinAdvanced x => new("team", x.Team.Value, Kinds.Team),
+        PipelineDefined x => new("pipeline", x.Definition.Id.Value, Kinds.Pipeline),
+        ClientRegistered x => new("client", x.Client.Value, Kinds.Client),
+        ClientContactsAdded x => new("client", x.Client.Value, Kinds.Client),
+        ClientClassifierSet x => new("client", x.Client.Value, Kinds.Client),
+        ClientOwnerChanged x => new("client", x.Client.Value, Kinds.Client),
+        DealOpened x => new("deal", x.Deal.Value, Kinds.Deal),
+        DealStageChanged x => new("deal", x.Deal.Value, Kinds.Deal),
+        DealOwnerChanged x => new("deal", x.Deal.Value, Kinds.Deal),
+        DealAmountChanged x => new("deal", x.Deal.Value, Kinds.Deal),
+        DealFieldSet x => new("deal", x.Deal.Value, Kinds.Deal),
+        DealClassifierSet x => new("deal", x.Deal.Value, Kinds.Deal),
+        DealWinProbabilitySet x => new("deal", x.Deal.Value, Kinds.Deal),
+        DealExpectedCloseSet x => new("deal", x.Deal.Value, Kinds.Deal),
+        GoalAchieved x => new("deal", x.Deal.Value, Kinds.Deal),
+        ProcessStartRequested x => new("deal", x.Deal.Value, null),
+        WorkTaskCreated x => new("task", x.Task.Value, Kinds.Task),
+        WorkTaskCompleted x => new("task", x.Task.Value, Kinds.Task),
+        WorkTaskReassigned x => new("task", x.Task.Value, Kinds.Task),
+        WorkTaskCancelled x => new("task", x.Task.Value, Kinds.Task),
+        ActivityLogged x => new("activity", x.Activity.Value, Kinds.Activity),
+        NotificationRequested x => new("user", x.Recipient.Value, null),
+        _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
+    };
+
+    /// <summary>Applies an event to the current state of its stream (null when the stream is new).</summary>
+    public static object Apply(object? state, DomainEvent e, in EventContext ctx) => e switch
+    {
+        UserRegistered x => new CrmUser { Id = x.User, Name = x.Name, Role = x.Role, Team = x.Team, Email = x.Email, TimeZone = x.TimeZone },
+        UserDeactivated => Existing<CrmUser>(state, e) with { IsActive = false },
+        TeamDefined x => state is Team t
+            ? t with { Name = x.Name, Head = x.Head }
+            : new Team { Id = x.Team, Name = x.Name, Head = x.Head },
+        RoundRobinAdvanced x => Existing<Team>(state, e) with { LastRoundRobin = x.AssignedTo },
+        PipelineDefined x => new StoredPipeline
+        {
+            Definition = x.Definition,
+            Revision = state is StoredPipeline p ? p.Revision + 1 : 1,
+        },
+        ClientRegistered x => new Client
+        {
+            Id = x.Client, Kind = x.Kind, Name = x.Name, Contacts = x.Contacts, Region = x.Region, City = x.City,
+            Industry = x.Industry, Owner = x.Owner, RegisteredAt = x.RegisteredAt,
+        },
+        ClientContactsAdded x => AddContacts(Existing<Client>(state, e), x.Contacts),
+        ClientClassifierSet x => SetClassifier(Existing<Client>(state, e), x.Name, x.Value),
+        ClientOwnerChanged x => Existing<Client>(state, e) with { Owner = x.To },
+        DealOpened x => new Deal
+        {
+            Id = x.Deal, Client = x.Client, Pipeline = x.Pipeline, Stage = x.Stage, Owner = x.Owner, Amount = x.Amount,
+            Title = x.Title, Source = x.Source, WinProbability = x.WinProbability, ExpectedClose = x.ExpectedClose,
+            Fields = x.Fields, OpenedAt = ctx.OccurredAt,
+            History = [new StageVisit(x.Stage, ctx.OccurredAt, null, ctx.Actor, ctx.Cause)],
+        },
+        DealStageChanged x => MoveDeal(Existing<Deal>(state, e), x, ctx),
+        DealOwnerChanged x => Existing<Deal>(state, e) with { Owner = x.To },
+        DealAmountChanged x => Existing<Deal>(state, e) with { Amount = x.Amount },
+        DealFieldSet x => SetField(Existing<Deal>(state, e), x.Name, x.Value),
+        DealClassifierSet x => SetClassifier(Existing<Deal>(state, e), x.Name, x.Value),
+        DealWinProbabilitySet x => Existing<Deal>(state, e) with { WinProbability = x.Probability },
+        DealExpectedCloseSet x => Existing<Deal>(state, e) with { ExpectedClose = x.ExpectedClose },
+        GoalAchieved x => AddGoal(Existing<Deal>(state, e), x.Goal),
+        WorkTaskCreated x => new WorkTask
+        {
+            Id = x.Task, Title = x.Title, Assignee = x.Assignee, Due = x.Due, Deal = x.Deal, Client = x.Client,
+            CreatedAt = ctx.OccurredAt,
+        },
+        WorkTaskCompleted => Existing<WorkTask>(state, e) with { Status = WorkTaskStatus.Done, ClosedAt = ctx.OccurredAt },
+        WorkTaskCancelled => Existing<WorkTask>(state, e) with { Status = WorkTaskStatus.Cancelled, ClosedAt = ctx.OccurredAt },
+        WorkTaskReassigned x => Existing<WorkTask>(state, e) with { Assignee = x.To },
+        ActivityLogged x => new Activity
+        {
+            Id = x.Activity, Kind = x.Kind, Client = x.Client, Deal = x.Deal, By = x.By, Subject = x.Subject,
+            Body = x.Body, At = ctx.OccurredAt, Duration = x.Duration, RecordingReference = x.RecordingReference,
+        },
+        _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
+    };
+
+    private static Deal MoveDeal(Deal deal, DealStageChanged e, in EventContext ctx)
+    {
+        var history = new List<StageVisit>(deal.History.Count + 1);
+        history.AddRange(deal.History);
+        if (history.Count > 0)
+        {
+            history[^1] = history[^1] with { LeftAt = ctx.OccurredAt };
+        }
+
+        history.Add(new StageVisit(e.To, ctx.OccurredAt, null, ctx.Actor, ctx.Cause));
+        var kind = e.ToKind;
+        return deal with
+        {
+            Stage = e.To,
+            History = history,
+            Status = kind switch { StageKind.Won => DealStatus.Won, StageKind.Lost => DealStatus.Lost, _ => DealStatus.Open },
+            ClosedAt = kind == StageKind.Open ? null : ctx.OccurredAt,
+        };
+    }
+
+    private static Client AddContacts(Client client, IReadOnlyList<ClientContact> contacts) =>
+        client with { Contacts = [.. client.Contacts, .. contacts] };
+
+    private static Client SetClassifier(Client client, string name, string? value) =>
+        client with { Classifiers = With(client.Classifiers, name, value) };
+
+    private static Deal SetField(Deal deal, string name, string? value) => deal with { Fields = With(deal.Fields, name, value) };
+
+    private static Deal SetClassifier(Deal deal, string name, string? value) =>
+        deal with { Classifiers = With(deal.Classifiers, name, value) };
+
+    private static Deal AddGoal(Deal deal, GoalId goal) => deal with { AchievedGoals = [.. deal.AchievedGoals, goal] };
+
+    private static T Existing<T>(object? state, DomainEvent e)
+        where T : class =>
+        state as T ?? throw new InvalidOperationException($"Event {e.GetType().Name} applies to a {typeof(T).Name} that does not exist.");
+
+    private static IReadOnlyDictionary<string, string> With(IReadOnlyDictionary<string, string> source, string name, string? value)
+    {
+        var copy = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in source)
+        {
+            copy[pair.Key] = pair.Value;
+        }
+
+        if (value is null)
+        {
+            copy.Remove(name);
+        }
+        else
+        {
+            copy[name] = value;
+        }
+
+        return copy;
+    }
+}

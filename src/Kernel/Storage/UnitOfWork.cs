@@ -1,0 +1,217 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Hosting;
+using NodaTime;
+
+namespace Crm.Kernel.Storage;
+
+/// <summary>
+/// One command's unit of work: loads aggregates with their versions, applies events through <see cref="Projection"/>,
+/// runs reaction cascades breadth-first with a depth limit, and commits state + journal + keys + timers at once.
+/// Not thread-safe: one command, one unit.
+/// </summary>
+internal sealed class UnitOfWork
+{
+    private readonly KernelContext _context;
+    private readonly Dictionary<(string Kind, string Id), Tracked> _tracked = new();
+    private readonly List<JournalAppend> _events = new();
+    private readonly List<UniqueKeyChange> _keys = new();
+    private readonly List<ScheduledTimer> _timersToSet = new();
+    private readonly List<string> _timersToCancel = new();
+    private readonly List<TimerCompletion> _timersCompleted = new();
+    private readonly Queue<WorkItem> _queue = new();
+    private readonly List<string> _chain = new();
+    private int _depth;
+    private bool _committed;
+
+    public UnitOfWork(KernelContext context, TenantId tenant, UserId? actor)
+    {
+        _context = context;
+        Tenant = tenant;
+        Actor = actor;
+        Now = context.Clock.GetCurrentInstant();
+    }
+
+    public TenantId Tenant { get; }
+
+    public UserId? Actor { get; }
+
+    /// <summary>The command's instant: read once from the clock so the whole unit agrees on "now".</summary>
+    public Instant Now { get; }
+
+    public KernelContext Context => _context;
+
+    public IReadOnlyList<JournalAppend> PendingEvents => _events;
+
+    public async ValueTask<T?> FindAsync<T>(AggregateKind<T> kind, string id, CancellationToken cancellationToken)
+        where T : class
+    {
+        var key = (kind.Name, id);
+        if (_tracked.TryGetValue(key, out var tracked))
+        {
+            return (T?)tracked.State;
+        }
+
+        var document = await _context.Store.LoadAsync(Tenant, kind.Name, id, cancellationToken).ConfigureAwait(false);
+        var state = document is null ? null : kind.Read(document);
+        _tracked[key] = new Tracked(kind, state, document?.Version ?? 0);
+        return (T?)state;
+    }
+
+    public async ValueTask<T> GetAsync<T>(AggregateKind<T> kind, string id, CancellationToken cancellationToken)
+        where T : class =>
+        await FindAsync(kind, id, cancellationToken).ConfigureAwait(false) ?? throw new EntityNotFoundException(kind.Name, id);
+
+    /// <summary>Records an event: applies it to its aggregate's state and lets the reactors enqueue follow-up work.</summary>
+    public async ValueTask<object?> RecordAsync(DomainEvent domainEvent, Cause cause, CancellationToken cancellationToken, Instant? occurredAt = null)
+    {
+        ArgumentNullException.ThrowIfNull(domainEvent);
+        var stream = Projection.StreamOf(domainEvent);
+        var context = new EventContext(occurredAt ?? Now, Actor, cause);
+        object? newState = null;
+        if (stream.Kind is { } kind)
+        {
+            var key = (kind.Name, stream.Id);
+            if (!_tracked.TryGetValue(key, out var tracked))
+            {
+                var document = await _context.Store.LoadAsync(Tenant, kind.Name, stream.Id, cancellationToken).ConfigureAwait(false);
+                tracked = new Tracked(kind, document is null ? null : kind.Read(document), document?.Version ?? 0);
+                _tracked[key] = tracked;
+            }
+
+            newState = Projection.Apply(tracked.State, domainEvent, context);
+            tracked.State = newState;
+            tracked.Dirty = true;
+        }
+
+        _events.Add(new JournalAppend(
+            Guid.NewGuid(),
+            stream.StreamKind,
+            stream.Id,
+            EventTypeRegistry.NameOf(domainEvent.GetType()),
+            EventTypeRegistry.Serialize(domainEvent),
+            context.OccurredAt,
+            Actor?.Value,
+            cause));
+
+        foreach (var reactor in _context.Reactors)
+        {
+            await reactor.OnEventAsync(this, domainEvent, cause, cancellationToken).ConfigureAwait(false);
+        }
+
+        return newState;
+    }
+
+    /// <summary>The state of an aggregate as this unit leaves it, with the version it has after the commit.</summary>
+    public T Result<T>(AggregateKind<T> kind, string id)
+        where T : class
+    {
+        if (!_tracked.TryGetValue((kind.Name, id), out var tracked) || tracked.State is not T state)
+        {
+            throw new EntityNotFoundException(kind.Name, id);
+        }
+
+        return kind.WithVersion(state, tracked.Dirty && _committed ? tracked.Version + 1 : tracked.Version);
+    }
+
+    /// <summary>The version the unit read for an aggregate (0 when new or not loaded).</summary>
+    public long VersionOf(AggregateKind kind, string id) => _tracked.TryGetValue((kind.Name, id), out var t) ? t.Version : 0;
+
+    /// <summary>Enqueues a reaction one level deeper than the work running now.</summary>
+    public void Enqueue(string description, Func<UnitOfWork, CancellationToken, ValueTask> work) =>
+        _queue.Enqueue(new WorkItem(description, _depth + 1, work));
+
+    public void TakeUniqueKey(string scope, string key, string owner) => _keys.Add(new UniqueKeyChange(scope, key, owner));
+
+    public void ReleaseUniqueKey(string scope, string key, string owner) => _keys.Add(new UniqueKeyChange(scope, key, owner, Release: true));
+
+    public void SetTimer(ScheduledTimer timer) => _timersToSet.Add(timer);
+
+    public void CancelTimer(string timerId) => _timersToCancel.Add(timerId);
+
+    public void CompleteTimer(ClaimedTimer claimed) =>
+        _timersCompleted.Add(new TimerCompletion(claimed.Timer.Id, claimed.ClaimToken));
+
+    /// <summary>Runs queued reactions breadth-first, then commits everything atomically.</summary>
+    /// <exception cref="ReactionCascadeTooDeepException">The cascade went past the depth limit; nothing was written.</exception>
+    public async ValueTask<CommitResult> CommitAsync(CancellationToken cancellationToken)
+    {
+        if (_committed)
+        {
+            throw new InvalidOperationException("This unit of work was already committed.");
+        }
+
+        await DrainAsync(cancellationToken).ConfigureAwait(false);
+        _committed = true;
+
+        var documents = new List<DocumentWrite>();
+        foreach (var tracked in _tracked)
+        {
+            if (tracked.Value is { Dirty: true, State: { } state } t)
+            {
+                documents.Add(new DocumentWrite(t.Kind.Name, tracked.Key.Id, t.Version, t.Kind.Write(state), t.Kind.Indexes(state)));
+            }
+        }
+
+        if (documents.Count == 0 && _events.Count == 0 && _keys.Count == 0 && _timersToSet.Count == 0
+            && _timersToCancel.Count == 0 && _timersCompleted.Count == 0)
+        {
+            return default;
+        }
+
+        var commit = new StoreCommit(Tenant, Guid.NewGuid(), Now)
+        {
+            Documents = documents,
+            Events = _events,
+            UniqueKeys = _keys,
+            TimersToSet = _timersToSet,
+            TimersToCancel = _timersToCancel,
+            TimersCompleted = _timersCompleted,
+        };
+        var result = await _context.Store.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+        _context.AfterCommit(Tenant, result);
+        return result;
+    }
+
+    private async ValueTask DrainAsync(CancellationToken cancellationToken)
+    {
+        var limit = _context.Options.MaxReactionDepth;
+        while (_queue.TryDequeue(out var item))
+        {
+            _chain.Add(item.Description);
+            if (item.Depth > limit)
+            {
+                var tail = _chain.Count > 8 ? _chain.GetRange(_chain.Count - 8, 8) : _chain;
+                throw new ReactionCascadeTooDeepException(limit, tail.ToArray());
+            }
+
+            var previous = _depth;
+            _depth = item.Depth;
+            try
+            {
+                await item.Work(this, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _depth = previous;
+            }
+        }
+    }
+
+    private sealed class Tracked(AggregateKind kind, object? state, long version)
+    {
+        public AggregateKind Kind { get; } = kind;
+        public object? State { get; set; } = state;
+        public long Version { get; } = version;
+        public bool Dirty { get; set; }
+    }
+
+    private sealed record WorkItem(string Description, int Depth, Func<UnitOfWork, CancellationToken, ValueTask> Work);
+}
+
+/// <summary>Something that reacts to events inside the unit of work that records them (goals, rules, processes).</summary>
+internal interface IUnitOfWorkReactor
+{
+    ValueTask OnEventAsync(UnitOfWork unit, DomainEvent domainEvent, Cause cause, CancellationToken cancellationToken);
+}
