@@ -1,0 +1,35 @@
+// The Quickstart: a small sales team works a funnel with goals on an embedded SQLite file, with a fake clock and a
+// fixed seed, then the Kanban board and the journal are printed. Options: --db <path> (default quickstart.db),
+// --seed <n> (default 42), --keep (reuse an existing file instead of starting fresh).
+using Crm.Abstractions;
+using Crm.Kernel.Hosting;
+using Crm.Samples.Quickstart;
+using Crm.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using NodaTime.Testing;
+
+var options = QuickstartOptions.Parse(args);
+if (!options.Keep)
+{
+    foreach (var suffix in new[] { "", "-wal", "-shm" })
+    {
+        File.Delete(options.DatabasePath + suffix);
+    }
+}
+
+var clock = new FakeClock(Instant.FromUtc(2026, 1, 5, 8, 0));
+var services = new ServiceCollection();
+services.AddSingleton<IClock>(clock);
+services.AddCrmKernel(crm => crm
+    .UseSqlite($"Data Source={options.DatabasePath}")
+    .Configure(o => { o.DefaultPhoneRegion = "NO"; o.DefaultTimeZone = "Europe/Oslo"; }));
+
+await using var provider = services.BuildServiceProvider();
+var kernel = provider.GetRequiredService<CrmKernel>();
+Console.WriteLine($"Crm.Kernel Quickstart — SQLite file {Path.GetFullPath(options.DatabasePath)}, seed {options.Seed}");
+
+var simulation = new SalesSimulation(kernel, clock, options.Seed);
+await simulation.RunAsync(days: 30, progress: day => Console.Write($"\r  simulating day {day,2}/30"));
+Console.WriteLine();
+await Reports.PrintAsync(kernel, simulation.Tenant, Console.Out);

@@ -1,0 +1,166 @@
+using Crm.Abstractions;
+using Crm.Kernel.Clients;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Hosting;
+using Crm.Kernel.Organization;
+using NodaTime;
+using NodaTime.Testing;
+
+namespace Crm.Samples.Quickstart;
+
+/// <summary>A head and three sellers work leads through a funnel with goals, one simulated day at a time.</summary>
+internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int seed)
+{
+    public static readonly PipelineId Pipeline = new("b2b");
+    private static readonly UserId Admin = new("admin");
+    private static readonly UserId Head = new("helga");
+    private static readonly UserId[] Sellers = [new("ola"), new("kari"), new("nils")];
+    private static readonly string[] Industries = ["Retail", "Construction", "Software", "Logistics"];
+    private static readonly string[] Cities = ["Oslo", "Bergen", "Trondheim", "Stavanger"];
+    private readonly Random _random = new(seed);
+
+    public TenantId Tenant { get; } = new("demo");
+
+    public static PipelineDefinition Funnel() => new(Pipeline, "B2B sales",
+    [
+        new StageDefinition(new StageId("unsorted"), "Unsorted") { IsUnsorted = true },
+        new StageDefinition(new StageId("lead"), "Lead")
+        {
+            WinProbability = 0.1m,
+            Norm = Duration.FromDays(3),
+            Goals =
+            [
+                new GoalDefinition(new GoalId("contact-made"), "Contact made",
+                    [new MoveToStage(new StageId("qualified")), new SetClientClassifier("status", "prospect")]),
+                new GoalDefinition(new GoalId("not-a-fit"), "Not a fit", [new MoveToStage(new StageId("lost"))]),
+            ],
+        },
+        new StageDefinition(new StageId("qualified"), "Qualified")
+        {
+            WinProbability = 0.25m,
+            Norm = Duration.FromDays(7),
+            Goals =
+            [
+                new GoalDefinition(new GoalId("needs-confirmed"), "Needs confirmed",
+                    [new SetDealField("needs", "confirmed"), new MoveToStage(new StageId("proposal")), new CreateTask("Send the commercial offer", Duration.FromDays(5))]),
+            ],
+        },
+        new StageDefinition(new StageId("proposal"), "Proposal")
+        {
+            WinProbability = 0.5m,
+            Norm = Duration.FromDays(10),
+            RequiredFields = ["needs"],
+            Goals = [new GoalDefinition(new GoalId("offer-accepted"), "Offer accepted", [new MoveToStage(new StageId("negotiation"))])],
+        },
+        new StageDefinition(new StageId("negotiation"), "Negotiation")
+        {
+            WinProbability = 0.7m,
+            Norm = Duration.FromDays(14),
+            Manager = Head,
+            Goals =
+            [
+                new GoalDefinition(new GoalId("requirements-received"), "Requirements received", [new CreateTask("Prepare the contract", Duration.FromDays(2))]),
+                new GoalDefinition(new GoalId("purchase-prepared"), "Purchase being prepared",
+                    [new MoveToStage(new StageId("won")), new SetClientClassifier("status", "customer"), new Notify("Deal won", "A deal of your team was won.", Recipient.OwnerHead)]),
+                new GoalDefinition(new GoalId("refused"), "Refused", [new MoveToStage(new StageId("lost")), new SetClientClassifier("status", "refused")]),
+                new GoalDefinition(new GoalId("postponed"), "Decision postponed",
+                    [new SetDealField("postponed", "yes"), new CreateTask("Call back about the decision", Duration.FromDays(14))]),
+            ],
+        },
+        new StageDefinition(new StageId("won"), "Won", StageKind.Won) { WinProbability = 1m },
+        new StageDefinition(new StageId("lost"), "Lost", StageKind.Lost) { WinProbability = 0m },
+    ]);
+
+    public async Task RunAsync(int days, Action<int> progress)
+    {
+        await SetUpAsync();
+        var open = new List<(DealId Deal, UserId Owner)>();
+        var clientNo = 0;
+        for (var day = 1; day <= days; day++)
+        {
+            progress(day);
+            clock.Advance(Duration.FromHours(1));
+            // Incoming leads: each becomes a client card and a deal, owned by the seller who took it.
+            for (var lead = _random.Next(1, 4); lead > 0; lead--)
+            {
+                var seller = Sellers[_random.Next(Sellers.Length)];
+                var session = kernel.OpenSession(Tenant, seller);
+                clientNo++;
+                var client = await session.Clients.RegisterAsync(new NewClient($"Client {clientNo:000} AS")
+                {
+                    Contacts = [new ClientContact("Contact " + clientNo, $"+47 4{_random.Next(1000000, 9999999)}", $"post{clientNo}@client{clientNo}.no")],
+                    City = Cities[_random.Next(Cities.Length)],
+                    Region = "Norway",
+                    Industry = Industries[_random.Next(Industries.Length)],
+                });
+                var deal = await session.Deals.OpenAsync(new NewDeal(client.Id, Pipeline, Money.Of(_random.Next(20, 400) * 100m, "NOK"))
+                {
+                    Title = $"Deal with {client.Name}",
+                    Source = _random.Next(3) == 0 ? "website" : "call",
+                });
+                await session.Activities.LogAsync(new Crm.Kernel.Activities.NewActivity(ActivityKind.Call, client.Id, "Inbound call") { Deal = deal.Id, Duration = Duration.FromMinutes(_random.Next(2, 20)) });
+                open.Add((deal.Id, seller));
+            }
+
+            // Sellers work their deals: achieve the goal that fits where each deal is.
+            foreach (var (dealId, owner) in open.ToArray())
+            {
+                clock.Advance(Duration.FromMinutes(_random.Next(5, 40)));
+                if (_random.NextDouble() > 0.35)
+                {
+                    continue;
+                }
+
+                var session = kernel.OpenSession(Tenant, owner);
+                var deal = await session.Deals.GetAsync(dealId);
+                GoalId? goal = deal.Stage.Value switch
+                {
+                    "lead" => _random.NextDouble() < 0.8 ? new GoalId("contact-made") : new GoalId("not-a-fit"),
+                    "qualified" => new GoalId("needs-confirmed"),
+                    "proposal" => _random.NextDouble() < 0.75 ? new GoalId("offer-accepted") : null,
+                    "negotiation" => _random.Next(4) switch
+                    {
+                        0 => new GoalId("requirements-received"),
+                        1 or 2 => new GoalId("purchase-prepared"),
+                        _ => new GoalId("refused"),
+                    },
+                    _ => null,
+                };
+                if (goal is { } g)
+                {
+                    deal = await session.Deals.AchieveGoalAsync(dealId, g);
+                }
+                else if (deal.Stage.Value == "proposal")
+                {
+                    deal = await session.Deals.MoveAsync(dealId, new StageId("lost"));
+                }
+
+                if (deal.Status != DealStatus.Open)
+                {
+                    open.Remove((dealId, owner));
+                }
+            }
+
+            clock.Advance(Duration.FromDays(1) - Duration.FromHours(1));
+        }
+    }
+
+    private async Task SetUpAsync()
+    {
+        await kernel.InitializeTenantAsync(Tenant, Admin, "Astrid Admin");
+        var admin = kernel.OpenSession(Tenant, Admin);
+        if ((await admin.Organization.ListUsersAsync()).Count > 1)
+        {
+            throw new InvalidOperationException("The database already holds a simulation; run without --keep to start fresh.");
+        }
+
+        await admin.Organization.RegisterUserAsync(new NewUser(Head, "Helga Head", CrmRole.Head) { TimeZone = "Europe/Oslo" });
+        await admin.Organization.DefineTeamAsync(new TeamId("oslo"), "Oslo office", Head);
+        foreach (var seller in Sellers)
+        {
+            await admin.Organization.RegisterUserAsync(new NewUser(seller, char.ToUpperInvariant(seller.Value[0]) + seller.Value[1..], CrmRole.Seller) { Team = new TeamId("oslo") });
+        }
+
+        await admin.Pipelines.DefineAsync(Funnel());
+    }
+}
