@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Crm.Abstractions;
 
@@ -13,6 +14,7 @@ public readonly record struct Money
     /// <param name="amount">The amount; may be negative (a refund or a discount).</param>
     /// <param name="currency">Three upper-case letters (ISO 4217), e.g. <c>USD</c>.</param>
     /// <exception cref="ArgumentException">The currency is not three upper-case ASCII letters.</exception>
+    [JsonConstructor]
     public Money(decimal amount, string currency)
     {
         Amount = amount;

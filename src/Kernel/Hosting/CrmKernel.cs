@@ -3,6 +3,7 @@ using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Journal;
 using Crm.Kernel.Organization;
+using Crm.Kernel.Scheduling;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,7 @@ public sealed class CrmKernel
 {
     private readonly KernelContext _context;
 
-    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors)
+    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
@@ -31,7 +32,11 @@ public sealed class CrmKernel
         }
 
         _context = new KernelContext(store, clock, value, reactors);
+        Scheduler = new CrmScheduler(_context, timerHandlers);
     }
+
+    /// <summary>The durable-timer scheduler; call <see cref="CrmScheduler.RunDueAsync"/> (the hosted service does it in real time).</summary>
+    public CrmScheduler Scheduler { get; }
 
     /// <summary>The store the kernel writes to.</summary>
     public ICrmStore Store => _context.Store;

@@ -23,6 +23,26 @@ public sealed class CrmKernelOptions
     /// <value>Default 50; from 1 to 1000.</value>
     public int KanbanPageSize { get; set; } = 50;
 
+    /// <summary>How long a scheduler run holds a claimed timer before another run may take it over.</summary>
+    /// <value>Default 1 minute; at least 1 second.</value>
+    public Duration TimerLease { get; set; } = Duration.FromMinutes(1);
+
+    /// <summary>How many due timers one claim takes.</summary>
+    /// <value>Default 100; from 1 to 10,000.</value>
+    public int TimerBatchSize { get; set; } = 100;
+
+    /// <summary>How many consecutive due timers of one tenant the scheduler fires in one unit of work (one commit).</summary>
+    /// <value>Default 10; from 1 to 1000. 1 gives each timer its own commit.</value>
+    public int TimerCommitGroup { get; set; } = 10;
+
+    /// <summary>How often the hosted scheduler service looks for due timers.</summary>
+    /// <value>Default 1 second; at least 10 milliseconds.</value>
+    public Duration SchedulerPollInterval { get; set; } = Duration.FromSeconds(1);
+
+    /// <summary>How long before a task is due its assignee is reminded.</summary>
+    /// <value>Default 1 hour; zero or more.</value>
+    public Duration TaskReminderLead { get; set; } = Duration.FromHours(1);
+
     internal DateTimeZone TimeZone => DateTimeZoneProviders.Tzdb[DefaultTimeZone];
 }
 
@@ -51,6 +71,31 @@ internal sealed class CrmKernelOptionsValidator : IValidateOptions<CrmKernelOpti
         if (options.DefaultTimeZone is null || DateTimeZoneProviders.Tzdb.GetZoneOrNull(options.DefaultTimeZone) is null)
         {
             failures.Add($"CrmKernelOptions.DefaultTimeZone must be an IANA time zone id such as 'Europe/Oslo'; got '{options.DefaultTimeZone}'.");
+        }
+
+        if (options.TimerLease < Duration.FromSeconds(1))
+        {
+            failures.Add($"CrmKernelOptions.TimerLease must be at least 1 second; got {options.TimerLease}.");
+        }
+
+        if (options.TimerBatchSize is < 1 or > 10_000)
+        {
+            failures.Add($"CrmKernelOptions.TimerBatchSize must be from 1 to 10000; got {options.TimerBatchSize}.");
+        }
+
+        if (options.TimerCommitGroup is < 1 or > 1000)
+        {
+            failures.Add($"CrmKernelOptions.TimerCommitGroup must be from 1 to 1000; got {options.TimerCommitGroup}.");
+        }
+
+        if (options.SchedulerPollInterval < Duration.FromMilliseconds(10))
+        {
+            failures.Add($"CrmKernelOptions.SchedulerPollInterval must be at least 10 ms; got {options.SchedulerPollInterval}.");
+        }
+
+        if (options.TaskReminderLead < Duration.Zero)
+        {
+            failures.Add($"CrmKernelOptions.TaskReminderLead cannot be negative; got {options.TaskReminderLead}.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -1,6 +1,9 @@
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Hosting;
+using Crm.Kernel.Scheduling;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Tasks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NodaTime;
@@ -34,7 +37,12 @@ public static class CrmKernelServiceCollectionExtensions
                     "No store is registered for the CRM kernel. Choose one in AddCrmKernel: crm.UseSqlite(\"Data Source=crm.db\") for a file, or crm.UseInMemoryStore() for tests."),
                 sp.GetRequiredService<IClock>(),
                 sp.GetRequiredService<IOptions<CrmKernelOptions>>(),
-                sp.GetServices<IUnitOfWorkReactor>()));
+                sp.GetServices<IUnitOfWorkReactor>(),
+                sp.GetServices<ITimerHandler>()));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, TaskTimers>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, TaskReminderHandler>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, TaskOverdueHandler>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CrmSchedulerService>());
         }
 
         configure?.Invoke(builder);

@@ -33,7 +33,10 @@ internal sealed class KernelContext
     /// <summary>Raised after each successful commit that appended events (journal consumers wake on it).</summary>
     public event Action<TenantId, CommitResult>? Committed;
 
-    public UnitOfWork Begin(TenantId tenant, UserId? actor) => new(this, tenant, actor);
+    public UnitOfWork Begin(TenantId tenant, UserId? actor) => new(this, tenant, actor, Clock.GetCurrentInstant());
+
+    /// <summary>A unit whose "now" is given (the scheduler fires timers at the run's instant).</summary>
+    public UnitOfWork Begin(TenantId tenant, UserId? actor, Instant now) => new(this, tenant, actor, now);
 
     public void AfterCommit(TenantId tenant, CommitResult result)
     {

@@ -25,12 +25,12 @@ internal sealed class UnitOfWork
     private int _depth;
     private bool _committed;
 
-    public UnitOfWork(KernelContext context, TenantId tenant, UserId? actor)
+    public UnitOfWork(KernelContext context, TenantId tenant, UserId? actor, Instant now)
     {
         _context = context;
         Tenant = tenant;
         Actor = actor;
-        Now = context.Clock.GetCurrentInstant();
+        Now = now;
     }
 
     public TenantId Tenant { get; }

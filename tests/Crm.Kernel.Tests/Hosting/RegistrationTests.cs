@@ -1,5 +1,6 @@
 using Crm.Abstractions;
 using Crm.Kernel.Hosting;
+using Crm.Kernel.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Xunit;
@@ -38,13 +39,13 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public void Two_kernels_in_one_process_do_not_share_data()
+    public async Task Two_kernels_in_one_process_do_not_share_data()
     {
         using var a = new ServiceCollection().AddCrmKernel(crm => crm.UseInMemoryStore()).Services.BuildServiceProvider();
         using var b = new ServiceCollection().AddCrmKernel(crm => crm.UseInMemoryStore()).Services.BuildServiceProvider();
         var tenant = new TenantId("t");
-        a.GetRequiredService<CrmKernel>().InitializeTenantAsync(tenant, new UserId("admin"), "A").GetAwaiter().GetResult();
-        var listed = b.GetRequiredService<CrmKernel>().OpenSession(tenant, new UserId("admin")).Deals.ListAsync();
-        Assert.ThrowsAsync<AccessDeniedException>(() => listed).GetAwaiter().GetResult();
+        await a.GetRequiredService<CrmKernel>().InitializeTenantAsync(tenant, new UserId("admin"), "A");
+        Assert.Empty(await a.GetRequiredService<CrmKernel>().OpenSession(tenant, new UserId("admin")).Deals.ListAsync());
+        await Assert.ThrowsAsync<AccessDeniedException>(() => b.GetRequiredService<CrmKernel>().OpenSession(tenant, new UserId("admin")).Deals.ListAsync());
     }
 }
