@@ -1,0 +1,522 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Crm.Abstractions;
+using Crm.Abstractions.Storage;
+using Microsoft.Data.Sqlite;
+using NodaTime;
+
+namespace Crm.Storage.Sqlite;
+
+/// <summary>
+/// The embedded default store: one SQLite file in WAL mode. All writes go through one writer connection that
+/// folds queued commits into one transaction (group commit), each commit inside its own savepoint so a conflicting
+/// commit fails alone. Reads use their own pooled connections and never wait for the writer. Thread-safe.
+/// </summary>
+public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
+{
+    private const int SchemaVersion = 1;
+    private readonly SqliteStoreOptions _options;
+    private readonly string _readConnectionString;
+    private readonly SqliteConnection _writer;
+    private readonly WriterCommands _commands;
+    private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, long> _journalHeads = new(StringComparer.Ordinal);
+    private readonly Task _writerLoop;
+    private int _disposed;
+
+    /// <summary>Opens (and if needed creates) the database file and starts the writer.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public SqliteCrmStore(SqliteStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true };
+        _readConnectionString = new SqliteConnectionStringBuilder(builder.ConnectionString) { Mode = SqliteOpenMode.ReadOnly }.ConnectionString;
+        _writer = new SqliteConnection(builder.ConnectionString);
+        _writer.Open();
+        Execute(_writer, "PRAGMA journal_mode=WAL;");
+        Execute(_writer, $"PRAGMA synchronous={options.Synchronous.ToString().ToUpperInvariant()};");
+        Execute(_writer, "PRAGMA busy_timeout=10000;");
+        Migrate(_writer);
+        _commands = new WriterCommands(_writer);
+        _writerLoop = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>The database file.</summary>
+    public string DataSource => _writer.DataSource;
+
+    /// <inheritdoc />
+    public async ValueTask<StoredDocument?> LoadAsync(TenantId tenant, string kind, string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT version, json FROM documents WHERE tenant=$t AND kind=$k AND id=$i";
+        command.Parameters.AddWithValue("$t", tenant.Value);
+        command.Parameters.AddWithValue("$k", kind);
+        command.Parameters.AddWithValue("$i", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new StoredDocument(kind, id, reader.GetInt64(0), reader.GetString(1))
+            : null;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredDocument> QueryAsync(TenantId tenant, string kind, IndexEntry? index = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Parameters.AddWithValue("$t", tenant.Value);
+        command.Parameters.AddWithValue("$k", kind);
+        if (index is { } entry)
+        {
+            command.CommandText = """
+                SELECT d.id, d.version, d.json FROM document_index i
+                JOIN documents d ON d.tenant = i.tenant AND d.kind = i.kind AND d.id = i.id
+                WHERE i.tenant=$t AND i.kind=$k AND i.name=$n AND i.value=$v ORDER BY i.id
+                """;
+            command.Parameters.AddWithValue("$n", entry.Name);
+            command.Parameters.AddWithValue("$v", entry.Value);
+        }
+        else
+        {
+            command.CommandText = "SELECT id, version, json FROM documents WHERE tenant=$t AND kind=$k ORDER BY id";
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new StoredDocument(kind, reader.GetString(0), reader.GetInt64(1), reader.GetString(2));
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<string?> FindUniqueKeyOwnerAsync(TenantId tenant, string scope, string key, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT owner_id FROM unique_keys WHERE tenant=$t AND scope=$s AND key=$k";
+        command.Parameters.AddWithValue("$t", tenant.Value);
+        command.Parameters.AddWithValue("$s", scope);
+        command.Parameters.AddWithValue("$k", key);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<CommitResult> CommitAsync(StoreCommit commit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(commit);
+        foreach (var timer in commit.TimersToSet)
+        {
+            if (timer.Tenant != commit.Tenant)
+            {
+                throw new ArgumentException($"Timer '{timer.Id}' belongs to tenant '{timer.Tenant}', not to the commit's tenant '{commit.Tenant}'.", nameof(commit));
+            }
+        }
+
+        var request = new CommitRequest(commit);
+        await EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
+        return await request.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<JournalRecord> ReadJournalAsync(TenantId tenant, long afterPosition, int maxCount, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterPosition);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT position, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text
+            FROM journal WHERE tenant=$t AND position > $p ORDER BY position LIMIT $n
+            """;
+        command.Parameters.AddWithValue("$t", tenant.Value);
+        command.Parameters.AddWithValue("$p", afterPosition);
+        command.Parameters.AddWithValue("$n", maxCount);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var appended = new JournalAppend(
+                Guid.Parse(reader.GetString(3)),
+                reader.GetString(4),
+                reader.GetString(5),
+                reader.GetString(6),
+                reader.GetString(7),
+                Instant.FromUnixTimeTicks(reader.GetInt64(8)),
+                reader.IsDBNull(9) ? null : reader.GetString(9),
+                new Cause((CauseKind)reader.GetInt32(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12)));
+            yield return new JournalRecord(reader.GetInt64(0), tenant, Guid.Parse(reader.GetString(1)), Instant.FromUnixTimeTicks(reader.GetInt64(2)), appended);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<ClaimedTimer>> ClaimDueTimersAsync(Instant now, Duration lease, int maxCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
+        if (lease <= Duration.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, "A lease must be positive.");
+        }
+
+        var request = new ClaimRequest(now, lease, maxCount);
+        await EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
+        return await request.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, due_at, kind, payload FROM timers WHERE tenant=$t ORDER BY due_at, id";
+        command.Parameters.AddWithValue("$t", tenant.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new ScheduledTimer(reader.GetString(0), tenant, Instant.FromUnixTimeTicks(reader.GetInt64(1)), reader.GetString(2), reader.GetString(3));
+        }
+    }
+
+    /// <summary>
+    /// Copies the live database to <paramref name="destinationPath"/> with SQLite's online backup, while the kernel keeps
+    /// running. The copy is a consistent snapshot of committed data and opens as a normal store.
+    /// </summary>
+    /// <exception cref="ArgumentException">The path is empty or is the live file.</exception>
+    public async Task BackupAsync(string destinationPath, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(destinationPath);
+        if (Path.GetFullPath(destinationPath) == Path.GetFullPath(DataSource))
+        {
+            throw new ArgumentException("The backup must go to another file than the live database.", nameof(destinationPath));
+        }
+
+        await using var source = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = destinationPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ConnectionString);
+        await destination.OpenAsync(cancellationToken).ConfigureAwait(false);
+        source.BackupDatabase(destination);
+        Execute(destination, "PRAGMA journal_mode=WAL;");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _queue.Writer.TryComplete();
+        await _writerLoop.ConfigureAwait(false);
+        _commands.Dispose();
+        SqliteConnection.ClearPool(_writer);
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        using var reader = new SqliteConnection(_readConnectionString);
+        SqliteConnection.ClearPool(reader);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private async ValueTask EnqueueAsync(WriteRequest request, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_queue.Writer.TryWrite(request))
+        {
+            throw new ObjectDisposedException(nameof(SqliteCrmStore));
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        var connection = new SqliteConnection(_readConnectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<WriteRequest>(_options.MaxGroupCommitSize);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxGroupCommitSize && _queue.Reader.TryRead(out var request))
+            {
+                batch.Add(request);
+            }
+
+            if (batch.Count > 0)
+            {
+                WriteBatch(batch);
+            }
+        }
+    }
+
+    /// <summary>Writes a batch in one transaction; each request in its own savepoint so it fails alone.</summary>
+    private void WriteBatch(List<WriteRequest> batch)
+    {
+        var heads = new Dictionary<string, long>(_journalHeads, StringComparer.Ordinal);
+        var outcomes = new Action?[batch.Count];
+        try
+        {
+            using var transaction = _writer.BeginTransaction(deferred: false);
+            _commands.Enlist(transaction);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var savedHeads = new Dictionary<string, long>(heads, StringComparer.Ordinal);
+                _commands.Savepoint.ExecuteNonQuery();
+                try
+                {
+                    outcomes[i] = batch[i] switch
+                    {
+                        CommitRequest c => Succeed(c, Apply(c.Commit, heads)),
+                        ClaimRequest c => Succeed(c, Claim(c)),
+                        _ => throw new InvalidOperationException("unknown request"),
+                    };
+                    _commands.Release.ExecuteNonQuery();
+                }
+                catch (Exception e) when (e is CrmException or ArgumentException or SqliteException)
+                {
+                    _commands.RollbackToSavepoint.ExecuteNonQuery();
+                    _commands.Release.ExecuteNonQuery();
+                    heads = savedHeads;
+                    var request = batch[i];
+                    outcomes[i] = () => request.Fail(e);
+                }
+            }
+
+            transaction.Commit();
+        }
+        catch (Exception e)
+        {
+            // The transaction as a whole failed (I/O, disk full): nobody's commit happened.
+            _journalHeads.Clear();
+            foreach (var request in batch)
+            {
+                request.Fail(e);
+            }
+
+            return;
+        }
+
+        foreach (var (tenant, head) in heads)
+        {
+            _journalHeads[tenant] = head;
+        }
+
+        foreach (var outcome in outcomes)
+        {
+            outcome?.Invoke();
+        }
+    }
+
+    private static Action Succeed<T>(WriteRequest<T> request, T result) => () => request.Completion.TrySetResult(result);
+
+    private CommitResult Apply(StoreCommit commit, Dictionary<string, long> heads)
+    {
+        var c = _commands;
+        var tenant = commit.Tenant.Value;
+        foreach (var write in commit.Documents)
+        {
+            int changed;
+            if (write.ExpectedVersion == 0)
+            {
+                c.InsertDocument.Set(tenant, write.Kind, write.Id, 1L, write.Json);
+                changed = c.InsertDocument.ExecuteNonQuery();
+            }
+            else
+            {
+                c.UpdateDocument.Set(tenant, write.Kind, write.Id, write.ExpectedVersion, write.Json);
+                changed = c.UpdateDocument.ExecuteNonQuery();
+            }
+
+            if (changed == 0)
+            {
+                c.DocumentVersion.Set(tenant, write.Kind, write.Id);
+                var actual = c.DocumentVersion.ExecuteScalar() is long v ? v : 0;
+                throw new ConcurrencyConflictException(write.Kind, write.Id, write.ExpectedVersion, actual);
+            }
+
+            if (write.ExpectedVersion != 0)
+            {
+                c.DeleteIndex.Set(tenant, write.Kind, write.Id);
+                c.DeleteIndex.ExecuteNonQuery();
+            }
+
+            foreach (var entry in write.Indexes)
+            {
+                c.InsertIndex.Set(tenant, write.Kind, entry.Name, entry.Value, write.Id);
+                c.InsertIndex.ExecuteNonQuery();
+            }
+        }
+
+        foreach (var change in commit.UniqueKeys)
+        {
+            c.KeyOwner.Set(tenant, change.Scope, change.Key);
+            var holder = c.KeyOwner.ExecuteScalar() as string;
+            if (change.Release)
+            {
+                if (holder == change.OwnerId)
+                {
+                    c.DeleteKey.Set(tenant, change.Scope, change.Key);
+                    c.DeleteKey.ExecuteNonQuery();
+                }
+            }
+            else if (holder is null)
+            {
+                c.InsertKey.Set(tenant, change.Scope, change.Key, change.OwnerId);
+                c.InsertKey.ExecuteNonQuery();
+            }
+            else if (holder != change.OwnerId)
+            {
+                throw new DuplicateKeyException(change.Scope, change.Key, holder);
+            }
+        }
+
+        foreach (var completion in commit.TimersCompleted)
+        {
+            c.CompleteTimer.Set(tenant, completion.TimerId, completion.ClaimToken);
+            if (c.CompleteTimer.ExecuteNonQuery() == 0)
+            {
+                throw new ConcurrencyConflictException("timer", completion.TimerId, 1, 0);
+            }
+        }
+
+        foreach (var id in commit.TimersToCancel)
+        {
+            c.DeleteTimer.Set(tenant, id);
+            c.DeleteTimer.ExecuteNonQuery();
+        }
+
+        foreach (var timer in commit.TimersToSet)
+        {
+            c.UpsertTimer.Set(tenant, timer.Id, timer.DueAt.ToUnixTimeTicks(), timer.Kind, timer.Payload);
+            c.UpsertTimer.ExecuteNonQuery();
+        }
+
+        if (commit.Events.Count == 0)
+        {
+            return default;
+        }
+
+        if (!heads.TryGetValue(tenant, out var head))
+        {
+            c.JournalHead.Set(tenant);
+            head = c.JournalHead.ExecuteScalar() is long h ? h : 0;
+        }
+
+        var first = head + 1;
+        var commitId = commit.CommitId.ToString();
+        var recordedAt = commit.RecordedAt.ToUnixTimeTicks();
+        foreach (var e in commit.Events)
+        {
+            head++;
+            c.InsertJournal.Set(tenant, head, commitId, recordedAt, e.EventId.ToString(), e.StreamKind, e.StreamId, e.EventType, e.Payload,
+                e.OccurredAt.ToUnixTimeTicks(), e.Actor, (int)e.Cause.Kind, e.Cause.Reference, e.Cause.Description);
+            c.InsertJournal.ExecuteNonQuery();
+        }
+
+        heads[tenant] = head;
+        return new CommitResult(first, head);
+    }
+
+    private IReadOnlyList<ClaimedTimer> Claim(ClaimRequest request)
+    {
+        var c = _commands;
+        var now = request.Now.ToUnixTimeTicks();
+        var due = new List<(string Tenant, string Id, long DueAt, string Kind, string Payload, long Attempts)>();
+        c.DueTimers.Set(now, request.MaxCount);
+        using (var reader = c.DueTimers.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                due.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
+            }
+        }
+
+        var leaseUntil = request.Now + request.Lease;
+        var claimed = new List<ClaimedTimer>(due.Count);
+        foreach (var t in due)
+        {
+            var token = Guid.NewGuid().ToString("N");
+            c.ClaimTimer.Set(t.Tenant, t.Id, token, leaseUntil.ToUnixTimeTicks());
+            c.ClaimTimer.ExecuteNonQuery();
+            claimed.Add(new ClaimedTimer(new ScheduledTimer(t.Id, new TenantId(t.Tenant), Instant.FromUnixTimeTicks(t.DueAt), t.Kind, t.Payload), token, leaseUntil, (int)t.Attempts + 1));
+        }
+
+        return claimed;
+    }
+
+    private static void Migrate(SqliteConnection connection)
+    {
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA user_version;";
+        var version = Convert.ToInt32(check.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        if (version > SchemaVersion)
+        {
+            throw new InvalidOperationException($"The database '{connection.DataSource}' has schema version {version}, newer than this store's {SchemaVersion}; upgrade Crm.Storage.Sqlite.");
+        }
+
+        if (version < 1)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                CREATE TABLE documents(tenant TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL,
+                    PRIMARY KEY(tenant, kind, id)) WITHOUT ROWID;
+                CREATE TABLE document_index(tenant TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,
+                    PRIMARY KEY(tenant, kind, name, value, id)) WITHOUT ROWID;
+                CREATE INDEX ix_document_index_id ON document_index(tenant, kind, id);
+                CREATE TABLE unique_keys(tenant TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, owner_id TEXT NOT NULL,
+                    PRIMARY KEY(tenant, scope, key)) WITHOUT ROWID;
+                CREATE TABLE journal(tenant TEXT NOT NULL, position INTEGER NOT NULL, commit_id TEXT NOT NULL, recorded_at INTEGER NOT NULL,
+                    event_id TEXT NOT NULL, stream_kind TEXT NOT NULL, stream_id TEXT NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL,
+                    occurred_at INTEGER NOT NULL, actor TEXT, cause_kind INTEGER NOT NULL, cause_ref TEXT, cause_text TEXT,
+                    PRIMARY KEY(tenant, position)) WITHOUT ROWID;
+                CREATE UNIQUE INDEX ux_journal_event ON journal(event_id);
+                CREATE TABLE timers(tenant TEXT NOT NULL, id TEXT NOT NULL, due_at INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+                    claim_token TEXT, lease_until INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY(tenant, id)) WITHOUT ROWID;
+                CREATE INDEX ix_timers_due ON timers(due_at);
+                PRAGMA user_version = 1;
+                """;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private abstract class WriteRequest
+    {
+        public abstract void Fail(Exception error);
+    }
+
+    private abstract class WriteRequest<T> : WriteRequest
+    {
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Fail(Exception error) => Completion.TrySetException(error);
+    }
+
+    private sealed class CommitRequest(StoreCommit commit) : WriteRequest<CommitResult>
+    {
+        public StoreCommit Commit { get; } = commit;
+    }
+
+    private sealed class ClaimRequest(Instant now, Duration lease, int maxCount) : WriteRequest<IReadOnlyList<ClaimedTimer>>
+    {
+        public Instant Now { get; } = now;
+        public Duration Lease { get; } = lease;
+        public int MaxCount { get; } = maxCount;
+    }
+}

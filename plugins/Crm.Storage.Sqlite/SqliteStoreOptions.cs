@@ -1,0 +1,84 @@
+using Crm.Abstractions.Plugins;
+using Crm.Abstractions.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Crm.Storage.Sqlite;
+
+/// <summary>SQLite's <c>synchronous</c> setting: how hard a commit waits for the disk.</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>No fsync: fastest, a power loss may lose recent commits (never corrupts in WAL mode).</summary>
+    Off = 0,
+    /// <summary>fsync at checkpoints only: a power loss may lose the last commits.</summary>
+    Normal = 1,
+    /// <summary>fsync on every commit: durable (the default).</summary>
+    Full = 2,
+    /// <summary>Like Full, plus a directory sync.</summary>
+    Extra = 3,
+}
+
+/// <summary>Options of <see cref="SqliteCrmStore"/>.</summary>
+public sealed class SqliteStoreOptions
+{
+    /// <summary>The SQLite connection string, e.g. <c>Data Source=crm.db</c>. Required; in-memory databases are not supported.</summary>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>How hard a commit waits for the disk.</summary>
+    /// <value>Default <see cref="SqliteSynchronous.Full"/>.</value>
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Full;
+
+    /// <summary>How many queued commits the writer folds into one SQLite transaction (group commit).</summary>
+    /// <value>Default 100; from 1 (no grouping) to 10,000.</value>
+    public int MaxGroupCommitSize { get; set; } = 100;
+
+    /// <summary>Throws when an option is out of range; the message names the option.</summary>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException("SqliteStoreOptions.ConnectionString is required, e.g. \"Data Source=crm.db\".", nameof(ConnectionString));
+        }
+
+        var builder = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString);
+        if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory)
+        {
+            throw new ArgumentException("SqliteStoreOptions.ConnectionString must name a database file; in-memory databases are not supported (use the in-memory store for tests).", nameof(ConnectionString));
+        }
+
+        if (MaxGroupCommitSize is < 1 or > 10_000)
+        {
+            throw new ArgumentException($"SqliteStoreOptions.MaxGroupCommitSize must be from 1 to 10000; got {MaxGroupCommitSize}.", nameof(MaxGroupCommitSize));
+        }
+
+        if (!Enum.IsDefined(Synchronous))
+        {
+            throw new ArgumentException($"SqliteStoreOptions.Synchronous has no value {(int)Synchronous}.", nameof(Synchronous));
+        }
+    }
+}
+
+/// <summary>Registers the SQLite store.</summary>
+public static class SqliteStoreExtensions
+{
+    /// <summary>
+    /// Stores the kernel's data in one SQLite file (WAL mode, group commit). The last <c>UseXxx</c> store call wins;
+    /// calling it twice registers once. The store is opened (and its schema created) when the kernel is first resolved.
+    /// </summary>
+    /// <example><code>services.AddCrmKernel(crm => crm.UseSqlite("Data Source=crm.db"));</code></example>
+    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    public static TBuilder UseSqlite<TBuilder>(this TBuilder builder, string connectionString, Action<SqliteStoreOptions>? configure = null)
+        where TBuilder : ICrmKernelBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = new SqliteStoreOptions { ConnectionString = connectionString };
+        configure?.Invoke(options);
+        options.Validate();
+        builder.Services.RemoveAll<ICrmStore>();
+        builder.Services.RemoveAll<SqliteCrmStore>();
+        builder.Services.AddSingleton(_ => new SqliteCrmStore(options));
+        builder.Services.AddSingleton<ICrmStore>(sp => sp.GetRequiredService<SqliteCrmStore>());
+        return builder;
+    }
+}

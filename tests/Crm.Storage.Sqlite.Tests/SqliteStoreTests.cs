@@ -1,0 +1,108 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Storage;
+using NodaTime;
+
+namespace Crm.Storage.Sqlite.Tests;
+
+public sealed class SqliteStoreTests : IDisposable
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 1, 1, 0, 0);
+    private readonly TempDirectory _directory = new();
+
+    private SqliteCrmStore Open(string name = "crm.db", int group = 100) =>
+        new(new SqliteStoreOptions { ConnectionString = $"Data Source={_directory.File(name)}", MaxGroupCommitSize = group });
+
+    private static StoreCommit NewDeal(TenantId tenant, string id, long expected = 0) => new(tenant, Guid.NewGuid(), T0)
+    {
+        Documents = [new DocumentWrite("deal", id, expected, "{\"id\":\"" + id + "\"}", [new IndexEntry("owner", "u1")])],
+        Events = [new JournalAppend(Guid.NewGuid(), "deal", id, "DealOpened", "{}", T0, "u1", new Cause(CauseKind.Manual))],
+    };
+
+    [Fact]
+    public async Task Group_commit_fails_only_the_conflicting_commit()
+    {
+        await using var store = Open();
+        var tenant = new TenantId("t");
+        await store.CommitAsync(NewDeal(tenant, "taken"));
+
+        var tasks = Enumerable.Range(0, 200).Select(i => store.CommitAsync(NewDeal(tenant, i == 77 ? "taken" : "d" + i)).AsTask()).ToArray();
+        var outcomes = await Task.WhenAll(tasks.Select(async t =>
+        {
+            try
+            {
+                await t;
+                return true;
+            }
+            catch (ConcurrencyConflictException)
+            {
+                return false;
+            }
+        }));
+
+        Assert.Equal(199, outcomes.Count(o => o));
+        Assert.False(outcomes[77]);
+        var journal = new List<JournalRecord>();
+        await foreach (var r in store.ReadJournalAsync(tenant, 0, 1000))
+        {
+            journal.Add(r);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), journal.Select(r => r.Position));
+    }
+
+    [Fact]
+    public async Task Backup_while_writing_gives_a_consistent_copy_that_opens()
+    {
+        var tenant = new TenantId("t");
+        var backupPath = _directory.File("backup.db");
+        await using (var store = Open())
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await store.CommitAsync(NewDeal(tenant, "before" + i));
+            }
+
+            var writers = Task.WhenAll(Enumerable.Range(0, 200).Select(i => store.CommitAsync(NewDeal(tenant, "during" + i)).AsTask()));
+            await store.BackupAsync(backupPath);
+            await writers;
+        }
+
+        await using var copy = new SqliteCrmStore(new SqliteStoreOptions { ConnectionString = $"Data Source={backupPath}" });
+        var journal = new List<JournalRecord>();
+        await foreach (var r in copy.ReadJournalAsync(tenant, 0, 10_000))
+        {
+            journal.Add(r);
+        }
+
+        var documents = new List<StoredDocument>();
+        await foreach (var d in copy.QueryAsync(tenant, "deal"))
+        {
+            documents.Add(d);
+        }
+
+        Assert.InRange(journal.Count, 50, 250);
+        Assert.Equal(Enumerable.Range(1, journal.Count).Select(i => (long)i), journal.Select(r => r.Position));
+        Assert.Equal(journal.Select(r => r.Event.StreamId).OrderBy(x => x), documents.Select(d => d.Id).OrderBy(x => x));
+        Assert.Equal(new CommitResult(journal.Count + 1, journal.Count + 1), await copy.CommitAsync(NewDeal(tenant, "after")));
+    }
+
+    [Theory]
+    [InlineData("", 100, "ConnectionString")]
+    [InlineData("Data Source=:memory:", 100, "ConnectionString")]
+    [InlineData("Data Source=x.db", 0, "MaxGroupCommitSize")]
+    public void Bad_options_name_the_option(string connectionString, int group, string option)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SqliteCrmStore(new SqliteStoreOptions { ConnectionString = connectionString, MaxGroupCommitSize = group }));
+        Assert.Contains(option, error.Message);
+    }
+
+    [Fact]
+    public async Task A_disposed_store_refuses_work_clearly()
+    {
+        var store = Open();
+        await store.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.CommitAsync(NewDeal(new TenantId("t"), "x")));
+    }
+
+    public void Dispose() => _directory.Dispose();
+}
