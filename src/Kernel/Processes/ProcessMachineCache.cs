@@ -67,16 +67,20 @@ public sealed class ConfiguredProcessMachine
 {
     private readonly StateMachine<string, string> _machine;
     private readonly Lock _gate = new();
-    private ProcessInstanceState? _current;
+    // Stands in for "no instance" (Stateless reads the state while constructing), so the accessor needs no null check.
+    private readonly ProcessInstanceState _idle;
+    private ProcessInstanceState _current;
 
     internal ConfiguredProcessMachine(ProcessTemplate template)
     {
         Template = template;
+        _idle = new ProcessInstanceState { TemplateId = template.Id, TemplateVersion = template.Version, CurrentStep = template.InitialStep };
+        _current = _idle;
         _machine = new StateMachine<string, string>(
-            () => _current!.CurrentStep,
-            step => _current!.CurrentStep = step,
+            () => _current.CurrentStep,
+            step => _current.CurrentStep = step,
             FiringMode.Immediate);
-        Configure(_machine, template, () => _current!.Variables);
+        Configure(_machine, template, () => _current.Variables);
         _machine.OnUnhandledTrigger((step, trigger, unmetGuards) => throw NotPermitted(step, trigger, unmetGuards));
     }
 
@@ -94,7 +98,7 @@ public sealed class ConfiguredProcessMachine
             }
             finally
             {
-                _current = null;
+                _current = _idle;
             }
         }
     }
@@ -145,10 +149,10 @@ public sealed class ConfiguredProcessMachine
         }
     }
 
-    private InvalidStateException NotPermitted(string step, string trigger, ICollection<string> unmetGuards)
+    private InvalidStateException NotPermitted(string step, string trigger, ICollection<string>? unmetGuards)
     {
-        var permitted = _current is null ? [] : PermittedTriggers(step, _current.Variables);
-        var because = unmetGuards.Count > 0 ? $" (guard not met: {string.Join(", ", unmetGuards)})" : "";
+        var permitted = PermittedTriggers(step, _current.Variables);
+        var because = unmetGuards is { Count: > 0 } ? $" (guard not met: {string.Join(", ", unmetGuards)})" : "";
         var allowed = permitted.Count == 0 ? "none" : string.Join(", ", permitted.Select(p => $"'{p}'"));
         return new InvalidStateException(
             $"Trigger '{trigger}' is not permitted in step '{step}' of process '{Template.Id}' v{Template.Version}{because}. Permitted now: {allowed}.");
