@@ -85,20 +85,56 @@ public static class ProcessTemplateJson
         }
         catch (JsonException ex)
         {
-            throw new CrmValidationException(ex.Path ?? "$", Clean(ex.Message));
+            var path = ex.Path ?? PathIn(ex.Message) ?? "$";
+            throw new CrmValidationException(path, Explain(path, ex.Message));
         }
         catch (NotSupportedException ex)
         {
-            // Raised e.g. for an action or guard without a "type".
-            throw new CrmValidationException((ex.InnerException as JsonException)?.Path ?? "$", Clean(ex.Message));
+            // Raised e.g. for an action or guard without a "type"; the path is only in the message.
+            var path = (ex.InnerException as JsonException)?.Path ?? PathIn(ex.Message) ?? "$";
+            throw new CrmValidationException(path, Explain(path, ex.Message));
         }
     }
 
-    private static string Clean(string message)
+    private const string ActionTypes = "createTask, notify, setField, setClientClassifier, waitForEvent, startSubProcess";
+    private const string ConditionTypes = "equals, notEquals, isSet, allOf, anyOf, not";
+
+    // System.Text.Json's messages name internal types and repeat the path; say what to fix in the file's terms instead.
+    private static string Explain(string path, string message)
     {
-        // System.Text.Json appends "Path: $.x | LineNumber..." which the error's path already carries.
+        if (message.Contains("type discriminator", StringComparison.Ordinal))
+        {
+            return path.Contains(".guard", StringComparison.Ordinal)
+                ? $"unknown or missing \"type\"; a guard's type is one of: {ConditionTypes}."
+                : $"unknown or missing \"type\"; an action's type is one of: {ActionTypes}.";
+        }
+
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return "unknown property; check its spelling against the template format.";
+        }
+
+        if (message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+        {
+            return "the value has the wrong JSON type (e.g. a number where a string is expected, or an array where an object is expected).";
+        }
+
         var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
+    }
+
+    private static string? PathIn(string message)
+    {
+        var at = message.IndexOf("Path: ", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var rest = message[(at + "Path: ".Length)..];
+        var stop = rest.IndexOfAny([' ', '|']);
+        var path = (stop < 0 ? rest : rest[..stop]).TrimEnd('.');
+        return path.Length == 0 ? null : path;
     }
 
     private static ProcessTemplate FromDocument(TemplateDocument doc)

@@ -99,10 +99,19 @@ public sealed class ProcessTemplateJsonTests
         Assert.StartsWith("$.steps[0].deadline: 'one day' is not a business duration", error);
 
         var unknownAction = Assert.Single(Errors(Valid.Replace("\"type\": \"createTask\"", "\"type\": \"fax\"")));
-        Assert.StartsWith("$.steps[0].onEntry[0]", unknownAction);
+        Assert.StartsWith("$.steps[0].onEntry[0]: unknown or missing \"type\"; an action's type is one of: createTask,", unknownAction);
+
+        var missingType = Assert.Single(Errors(Valid.Replace("\"type\": \"createTask\",", "")));
+        Assert.StartsWith("$.steps[0].onEntry[0]: unknown or missing \"type\"", missingType);
+
+        var unknownGuard = Assert.Single(Errors(Valid.Replace("\"type\": \"equals\"", "\"type\": \"eq\"")));
+        Assert.StartsWith("$.steps[0].transitions[0].guard: unknown or missing \"type\"; a guard's type is one of: equals,", unknownGuard);
 
         var unknownProperty = Assert.Single(Errors(Valid.Replace("\"escalateToHead\": true", "\"escalate\": true")));
-        Assert.StartsWith("$.steps[0].escalate", unknownProperty);
+        Assert.Equal("$.steps[0].escalate: unknown property; check its spelling against the template format.", unknownProperty);
+
+        Assert.Equal("$.version: the value has the wrong JSON type (e.g. a number where a string is expected, or an array where an object is expected).",
+            Assert.Single(Errors(Valid.Replace("\"version\": 2", "\"version\": \"two\""))));
     }
 
     [Fact]
