@@ -34,7 +34,7 @@ public class ProcessTransitionBenchmarks
             .Build();
         _kernel = new ProcessMachine(new FakeClock(Instant.FromUtc(2026, 1, 1, 0, 0)));
         _kernel.Register(_template);
-        _kernel.Start("i-1", "toggle", null, out _instance);
+        _instance = _kernel.Start("i-1", "toggle").Instance;
         _forward = true;
     }
 

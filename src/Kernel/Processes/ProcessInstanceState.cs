@@ -48,9 +48,10 @@ public sealed class ProcessInstanceState
 }
 
 /// <summary>What a start or a fired trigger did; the kernel executes <see cref="Actions"/> in the same unit of work.</summary>
+/// <param name="Instance">The instance, already updated (the same object that was passed to Fire, or the new one after Start).</param>
 /// <param name="FromStep">The step left, or null when the instance was just started.</param>
 /// <param name="Trigger">The trigger fired, or null when the instance was just started.</param>
 /// <param name="Step">The step entered.</param>
 /// <param name="Actions">The on-entry actions of <paramref name="Step"/>, in order.</param>
 /// <param name="Status">The instance's status afterwards (<see cref="ProcessStatus.Completed"/> after entering a final step).</param>
-public sealed record TransitionResult(string? FromStep, string? Trigger, string Step, IReadOnlyList<ProcessAction> Actions, ProcessStatus Status);
+public sealed record TransitionResult(ProcessInstanceState Instance, string? FromStep, string? Trigger, string Step, IReadOnlyList<ProcessAction> Actions, ProcessStatus Status);

@@ -65,22 +65,20 @@ public sealed class ProcessMachine
 
     /// <summary>
     /// Starts an instance of the newest version of <paramref name="templateId"/> in its initial step. The result carries
-    /// the initial step's on-entry actions.
+    /// the new instance (to be stored by the caller) and the initial step's on-entry actions.
     /// </summary>
     /// <param name="instanceId">The new instance's id.</param>
     /// <param name="templateId">The template to run.</param>
     /// <param name="variables">Initial variables, or null.</param>
-    /// <param name="instance">The new instance, to be stored by the caller.</param>
     /// <exception cref="ArgumentException"><paramref name="instanceId"/> is blank.</exception>
     /// <exception cref="EntityNotFoundException">No version of the template is registered.</exception>
-    public TransitionResult Start(
-        string instanceId, string templateId, IReadOnlyDictionary<string, string>? variables, out ProcessInstanceState instance)
+    public TransitionResult Start(string instanceId, string templateId, IReadOnlyDictionary<string, string>? variables = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
         var template = GetLatestTemplate(templateId);
         var now = _clock.GetCurrentInstant();
         var initial = template.GetStep(template.InitialStep);
-        instance = new ProcessInstanceState
+        var instance = new ProcessInstanceState
         {
             Id = instanceId,
             TemplateId = template.Id,
@@ -98,7 +96,7 @@ public sealed class ProcessMachine
             }
         }
 
-        return new TransitionResult(null, null, initial.Name, initial.OnEntry, instance.Status);
+        return new TransitionResult(instance, null, null, initial.Name, initial.OnEntry, instance.Status);
     }
 
     /// <summary>
@@ -132,7 +130,7 @@ public sealed class ProcessMachine
             instance.Status = ProcessStatus.Completed;
         }
 
-        return new TransitionResult(from, trigger, entered.Name, entered.OnEntry, instance.Status);
+        return new TransitionResult(instance, from, trigger, entered.Name, entered.OnEntry, instance.Status);
     }
 
     /// <summary>The triggers permitted now in the instance's step (guards evaluated against its variables).</summary>

@@ -17,7 +17,7 @@ public sealed class ProcessMachinePropertyTests
         var machine = new ProcessMachine(new FakeClock(Instant.FromUtc(2026, 1, 1, 0, 0)));
         var template = delivery ? ProcessTemplates.Delivery : ProcessTemplates.ContractApproval;
         machine.Register(template);
-        machine.Start("p", template.Id, null, out var instance);
+        var instance = machine.Start("p", template.Id).Instance;
 
         foreach (var choice in choices ?? [])
         {

@@ -21,13 +21,14 @@ public sealed class ProcessMachineTests
     [Fact]
     public void Delivery_runs_from_order_confirmed_to_documents_signed()
     {
-        var start = _machine.Start("p-1", "delivery", null, out var instance);
+        var start = _machine.Start("p-1", "delivery");
+        var instance = start.Instance;
         Assert.Equal("orderConfirmed", start.Step);
         Assert.Contains(start.Actions, a => a is CreateTaskAction { Assignee.Role: "logistics" });
 
         _clock.AdvanceHours(1);
         var picking = _machine.Fire(instance, "startPicking");
-        Assert.Equal(new TransitionResult("orderConfirmed", "startPicking", "picking", ProcessTemplates.Delivery.GetStep("picking").OnEntry, ProcessStatus.Running), picking);
+        Assert.Equal(new TransitionResult(instance, "orderConfirmed", "startPicking", "picking", ProcessTemplates.Delivery.GetStep("picking").OnEntry, ProcessStatus.Running), picking);
         Assert.Equal(_clock.GetCurrentInstant(), instance.StepEnteredAt);
 
         _machine.Fire(instance, "picked");
@@ -45,7 +46,7 @@ public sealed class ProcessMachineTests
     [Fact]
     public void Contract_rejections_loop_back_to_draft()
     {
-        _machine.Start("c-1", "contract-approval", null, out var instance);
+        var instance = _machine.Start("c-1", "contract-approval").Instance;
         _machine.Fire(instance, "submit");
         Assert.Equal("draft", _machine.Fire(instance, "reject").Step);
         _machine.Fire(instance, "submit");
@@ -61,7 +62,7 @@ public sealed class ProcessMachineTests
     [Fact]
     public void A_trigger_not_permitted_is_rejected_with_the_permitted_ones_and_the_instance_is_unchanged()
     {
-        _machine.Start("c-2", "contract-approval", null, out var instance);
+        var instance = _machine.Start("c-2", "contract-approval").Instance;
         _machine.Fire(instance, "submit");
         var entered = instance.StepEnteredAt;
 
@@ -78,9 +79,9 @@ public sealed class ProcessMachineTests
     public void Guards_are_evaluated_against_the_instance_variables()
     {
         _machine.Register(ProcessTemplateJsonTests.GuardedTemplate());
-        _machine.Start("d-1", "discount", new Dictionary<string, string> { ["size"] = "small" }, out var small);
-        _machine.Start("d-2", "discount", new Dictionary<string, string> { ["size"] = "large" }, out var large);
-        _machine.Start("d-3", "discount", new Dictionary<string, string> { ["size"] = "small", ["special"] = "yes" }, out var special);
+        var small = _machine.Start("d-1", "discount", new Dictionary<string, string> { ["size"] = "small" }).Instance;
+        var large = _machine.Start("d-2", "discount", new Dictionary<string, string> { ["size"] = "large" }).Instance;
+        var special = _machine.Start("d-3", "discount", new Dictionary<string, string> { ["size"] = "small", ["special"] = "yes" }).Instance;
 
         Assert.Equal("autoApproved", _machine.Fire(small, "submit").Step);
         Assert.Equal("headReview", _machine.Fire(large, "submit").Step);
@@ -94,7 +95,7 @@ public sealed class ProcessMachineTests
             .Step("closed", s => s.PermitIf("open", "open", v => v.ContainsKey("key"), "has a key"))
             .FinalStep("open")
             .Build());
-        _machine.Start("g-1", "gate", null, out var instance);
+        var instance = _machine.Start("g-1", "gate").Instance;
 
         Assert.Empty(_machine.PermittedTriggers(instance));
         var ex = Assert.Throws<InvalidStateException>(() => _machine.Fire(instance, "open"));
@@ -109,9 +110,9 @@ public sealed class ProcessMachineTests
     public void Running_instances_keep_the_version_they_started_with()
     {
         _machine.Register(Versioned(1));
-        _machine.Start("v-1", "versioned", null, out var onV1);
+        var onV1 = _machine.Start("v-1", "versioned").Instance;
         _machine.Register(Versioned(2));
-        _machine.Start("v-2", "versioned", null, out var onV2);
+        var onV2 = _machine.Start("v-2", "versioned").Instance;
 
         Assert.Equal(1, onV1.TemplateVersion);
         Assert.Equal(2, onV2.TemplateVersion);
@@ -129,10 +130,10 @@ public sealed class ProcessMachineTests
         _machine.Register(Versioned(2));
         for (var i = 0; i < 50; i++)
         {
-            _machine.Start($"a-{i}", "contract-approval", null, out var instance);
+            var instance = _machine.Start($"a-{i}", "contract-approval").Instance;
             _machine.Fire(instance, "submit");
             _machine.Fire(instance, "reject");
-            _machine.Start($"v-{i}", "versioned", null, out var v2);
+            var v2 = _machine.Start($"v-{i}", "versioned").Instance;
             _machine.Fire(v2, "next");
         }
 
@@ -147,7 +148,7 @@ public sealed class ProcessMachineTests
     {
         var instances = Enumerable.Range(0, 200).Select(i =>
         {
-            _machine.Start($"p-{i}", "contract-approval", null, out var instance);
+            var instance = _machine.Start($"p-{i}", "contract-approval").Instance;
             return instance;
         }).ToArray();
 
@@ -182,7 +183,7 @@ public sealed class ProcessMachineTests
         var notFound = Assert.Throws<EntityNotFoundException>(() => _machine.Fire(orphan, "go"));
         Assert.Equal("nope v3", notFound.Id);
 
-        _machine.Start("c-9", "contract-approval", null, out var instance);
+        var instance = _machine.Start("c-9", "contract-approval").Instance;
         _machine.Cancel(instance);
         Assert.Equal(ProcessStatus.Cancelled, instance.Status);
         Assert.Contains("cancelled", Assert.Throws<InvalidStateException>(() => _machine.Fire(instance, "submit")).Message);
