@@ -59,10 +59,10 @@ public sealed class ProcessMachineCache
 /// <remarks>
 /// Concurrency: the machine is shared by every instance of the version, so the field holding "the current instance" must
 /// belong to one caller at a time. We take a lock around each Fire instead of pooling several configured machines:
-/// measured (benchmarks/Crm.Benchmarks/Processes/RESULTS.md) a whole kernel Fire, lock and cache lookup included, costs
-/// the same as a bare Stateless Fire (~355 ns median on 2 cores, 1.05x its allocations), so one version's machine serves
+/// measured (benchmarks/Crm.Benchmarks/Processes/RESULTS.md) a whole kernel Fire, lock and cache lookup included, has a
+/// median within 1.0-1.2x of a bare Stateless Fire (~320-380 ns on 2 cores, 1.06x its allocations), so one version's machine serves
 /// millions of transitions a second, far beyond what a unit of work with a store commit reaches; a pool would multiply
-/// the configuration cost (~1.3 µs here) and the memory per version, and make "configured once" untrue. Immediate
+/// the configuration cost (0.8-1.3 µs here) and the memory per version, and make "configured once" untrue. Immediate
 /// firing mode: the kernel queues cascades itself, so Stateless' internal queue is not needed.
 /// </remarks>
 public sealed class ConfiguredProcessMachine
