@@ -21,4 +21,8 @@ public sealed class ProcessTemplateGraphTests
     [Fact]
     public void Guarded_template_exports_its_guards_to_mermaid() =>
         ProcessTemplateGraph.ToMermaid(ProcessTemplateJsonTests.GuardedTemplate()).MatchSnapshot();
+
+    [Fact]
+    public void Guarded_template_exports_its_guards_to_dot() =>
+        ProcessTemplateGraph.ToDot(ProcessTemplateJsonTests.GuardedTemplate()).MatchSnapshot();
 }
