@@ -88,7 +88,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                 clientNo++;
                 var client = await session.Clients.RegisterAsync(new NewClient($"Client {clientNo:000} AS")
                 {
-                    Contacts = [new ClientContact("Contact " + clientNo, $"+47 4{_random.Next(1000000, 9999999)}", $"post{clientNo}@client{clientNo}.no")],
+                    Contacts = [new ClientContact("Contact " + clientNo, $"+47 9{_random.Next(1000000, 9999999)}", $"post{clientNo}@client{clientNo}.no")],
                     City = Cities[_random.Next(Cities.Length)],
                     Region = "Norway",
                     Industry = Industries[_random.Next(Industries.Length)],
@@ -130,7 +130,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                 {
                     deal = await session.Deals.AchieveGoalAsync(dealId, g);
                 }
-                else if (deal.Stage.Value == "proposal")
+                else if (deal.Stage.Value == "proposal" && _random.NextDouble() < 0.3)
                 {
                     deal = await session.Deals.MoveAsync(dealId, new StageId("lost"));
                 }
@@ -142,6 +142,8 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             }
 
             clock.Advance(Duration.FromDays(1) - Duration.FromHours(1));
+            // Reminders and escalations of the day's tasks fire from durable timers.
+            await kernel.Scheduler.RunDueAsync(clock.GetCurrentInstant());
         }
     }
 
