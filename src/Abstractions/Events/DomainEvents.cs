@@ -115,3 +115,53 @@ public sealed record NotificationRequested(UserId Recipient, string Subject, str
 
 /// <summary>A goal reaction asked for a business process to start for a deal.</summary>
 public sealed record ProcessStartRequested(string TemplateId, DealId Deal) : DomainEvent;
+
+/// <summary>A business signal about a deal from outside the kernel (e.g. "DeliveryDocumentsSigned"); processes can wait for it.</summary>
+/// <param name="Deal">The deal.</param>
+/// <param name="Name">The signal's name, matched by processes waiting for an event of that name.</param>
+public sealed record DealSignalRaised(DealId Deal, string Name) : DomainEvent;
+
+/// <summary>A trigger a process step waits for: when an event of <paramref name="EventType"/> about the process's deal is
+/// committed, the process fires <paramref name="Trigger"/>.</summary>
+/// <param name="EventType">The event type name (e.g. <c>InvoicePaid</c>) or a <see cref="DealSignalRaised"/> name.</param>
+/// <param name="Trigger">The trigger to fire.</param>
+public sealed record ProcessWait(string EventType, string Trigger);
+
+/// <summary>A business process instance started.</summary>
+/// <param name="Process">The instance id.</param>
+/// <param name="TemplateId">The template.</param>
+/// <param name="TemplateVersion">The template version the instance keeps for its whole life.</param>
+/// <param name="Deal">The deal it runs for, when any.</param>
+/// <param name="Client">The client it runs for.</param>
+/// <param name="Roles">Who plays each role of the template.</param>
+/// <param name="Variables">Initial variables.</param>
+public sealed record ProcessStarted(
+    string Process,
+    string TemplateId,
+    int TemplateVersion,
+    DealId? Deal,
+    ClientId? Client,
+    IReadOnlyDictionary<string, UserId> Roles,
+    IReadOnlyDictionary<string, string> Variables) : DomainEvent;
+
+/// <summary>A process instance entered a step (its first step too).</summary>
+/// <param name="Process">The instance id.</param>
+/// <param name="FromStep">The step it left; null for the first step.</param>
+/// <param name="Trigger">The trigger that moved it; null for the first step.</param>
+/// <param name="Step">The step entered.</param>
+/// <param name="Completed">True when the step is final: the process is complete.</param>
+/// <param name="Deadline">When the step should be done, when it has a deadline.</param>
+/// <param name="Waits">Events the step waits for.</param>
+public sealed record ProcessStepEntered(
+    string Process,
+    string? FromStep,
+    string? Trigger,
+    string Step,
+    bool Completed,
+    NodaTime.Instant? Deadline,
+    IReadOnlyList<ProcessWait> Waits) : DomainEvent;
+
+/// <summary>A process instance was cancelled.</summary>
+/// <param name="Process">The instance id.</param>
+/// <param name="Reason">Why.</param>
+public sealed record ProcessCancelled(string Process, string Reason) : DomainEvent;

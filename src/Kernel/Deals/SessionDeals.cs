@@ -155,6 +155,16 @@ public sealed class SessionDeals
         return RecordAsync(id, expectedVersion, "set a field", new DealFieldSet(id, name.Trim(), value), cancellationToken);
     }
 
+    /// <summary>
+    /// Records a business signal about the deal from outside the kernel (e.g. <c>DeliveryDocumentsSigned</c>); processes
+    /// of the deal waiting for an event of that name move on in the same command.
+    /// </summary>
+    public Task<Deal> RaiseSignalAsync(DealId id, string name, CancellationToken cancellationToken = default)
+    {
+        CheckName(name, nameof(name));
+        return RecordAsync(id, null, "signal a deal", new DealSignalRaised(id, name.Trim()), cancellationToken);
+    }
+
     /// <summary>Sets an operational classifier (null clears it).</summary>
     public Task<Deal> SetClassifierAsync(DealId id, string name, string? value, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {

@@ -3,6 +3,7 @@ using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Journal;
 using Crm.Kernel.Organization;
+using Crm.Kernel.Processes;
 using Crm.Kernel.Scheduling;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
@@ -19,7 +20,7 @@ public sealed class CrmKernel
 {
     private readonly KernelContext _context;
 
-    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers)
+    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers, IEnumerable<ProcessTemplate> templates)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
@@ -31,7 +32,7 @@ public sealed class CrmKernel
             throw new OptionsValidationException(nameof(CrmKernelOptions), typeof(CrmKernelOptions), validation.Failures);
         }
 
-        _context = new KernelContext(store, clock, value, reactors);
+        _context = new KernelContext(store, clock, value, reactors, templates);
         Scheduler = new CrmScheduler(_context, timerHandlers);
     }
 

@@ -11,6 +11,18 @@ public sealed class CrmKernelBuilder : ICrmKernelBuilder
     /// <inheritdoc />
     public IServiceCollection Services { get; }
 
+    /// <summary>
+    /// Adds a process template (built with <c>ProcessTemplate.Create</c> or loaded with <c>ProcessTemplateJson.Load</c>).
+    /// The built-in Delivery and Contract approval templates are always there; a template with the same id and a higher
+    /// version becomes the one new instances start with, while running instances keep theirs.
+    /// </summary>
+    public CrmKernelBuilder AddProcessTemplate(Crm.Kernel.Processes.ProcessTemplate template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        Services.AddSingleton(template);
+        return this;
+    }
+
     /// <summary>Configures <see cref="CrmKernelOptions"/>.</summary>
     public CrmKernelBuilder Configure(Action<CrmKernelOptions> configure)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using NodaTime;
+using Crm.Kernel.Scheduling;
 using PhoneNumbers;
 
 namespace Crm.Kernel.Hosting;
@@ -42,6 +43,13 @@ public sealed class CrmKernelOptions
     /// <summary>How long before a task is due its assignee is reminded.</summary>
     /// <value>Default 1 hour; zero or more.</value>
     public Duration TaskReminderLead { get; set; } = Duration.FromHours(1);
+
+    /// <summary>
+    /// The tenant's business calendar (working days, hours, holidays) for deadlines in business time. When its time zone
+    /// is left at UTC, <see cref="DefaultTimeZone"/> is used.
+    /// </summary>
+    /// <value>Default Monday to Friday, 09:00–18:00, no holidays.</value>
+    public Crm.Kernel.Scheduling.BusinessCalendarOptions Calendar { get; set; } = new();
 
     internal DateTimeZone TimeZone => DateTimeZoneProviders.Tzdb[DefaultTimeZone];
 }

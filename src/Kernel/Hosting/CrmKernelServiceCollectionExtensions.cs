@@ -1,5 +1,7 @@
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Hosting;
+using Crm.Kernel.Processes;
+using Crm.Kernel.Processes.Templates;
 using Crm.Kernel.Scheduling;
 using Crm.Kernel.Storage;
 using Crm.Kernel.Tasks;
@@ -38,7 +40,11 @@ public static class CrmKernelServiceCollectionExtensions
                 sp.GetRequiredService<IClock>(),
                 sp.GetRequiredService<IOptions<CrmKernelOptions>>(),
                 sp.GetServices<IUnitOfWorkReactor>(),
-                sp.GetServices<ITimerHandler>()));
+                sp.GetServices<ITimerHandler>(),
+                ProcessTemplates.All.Concat(sp.GetServices<ProcessTemplate>())));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, ProcessReactor>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, ProcessDeadlineHandler>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, ProcessReminderHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, TaskTimers>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, TaskReminderHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, TaskOverdueHandler>());

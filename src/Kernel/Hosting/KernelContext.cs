@@ -3,14 +3,23 @@ using Crm.Abstractions.Storage;
 using Crm.Kernel.Clients;
 using Crm.Kernel.Storage;
 using NodaTime;
+using Crm.Kernel.Processes;
+using Crm.Kernel.Scheduling;
 
 namespace Crm.Kernel.Hosting;
 
 /// <summary>What every command of one kernel shares: the store, the clock, the options and the reactors.</summary>
 internal sealed class KernelContext
 {
-    public KernelContext(ICrmStore store, IClock clock, CrmKernelOptions options, IEnumerable<IUnitOfWorkReactor> reactors)
+    public KernelContext(ICrmStore store, IClock clock, CrmKernelOptions options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ProcessTemplate> templates)
     {
+        var calendar = new BusinessCalendar(options.Calendar);
+        if (options.Calendar.TimeZone == DateTimeZone.Utc)
+        {
+            calendar = calendar.WithTimeZone(options.TimeZone);
+        }
+
+        Processes = new ProcessEngine(new ProcessMachine(clock), calendar, templates);
         Store = store;
         Clock = clock;
         Options = options;
@@ -19,6 +28,8 @@ internal sealed class KernelContext
     }
 
     public ICrmStore Store { get; }
+
+    public ProcessEngine Processes { get; }
 
     public IClock Clock { get; }
 

@@ -26,6 +26,10 @@ public sealed class ProcessMachine
     /// <summary>The cache of configured machines (one per template version used).</summary>
     public ProcessMachineCache Cache { get; } = new();
 
+    /// <summary>The newest version of every registered template, in id order.</summary>
+    public IReadOnlyList<ProcessTemplate> Templates =>
+        _latest.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => GetTemplate(p.Key, p.Value)).ToArray();
+
     /// <summary>
     /// Makes a template version available. Registering an equal template again is harmless; a different template with
     /// the same id and version is refused, since running instances depend on it.

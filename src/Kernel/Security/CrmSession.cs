@@ -6,6 +6,7 @@ using Crm.Kernel.Hosting;
 using Crm.Kernel.Journal;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Pipelines;
+using Crm.Kernel.Processes;
 using Crm.Kernel.Storage;
 using Crm.Kernel.Tasks;
 
@@ -37,7 +38,11 @@ public sealed class CrmSession
         Organization = new SessionOrganization(this);
         Pipelines = new SessionPipelines(this);
         Journal = new SessionJournal(this);
+        Processes = new SessionProcesses(this);
     }
+
+    /// <summary>Business processes: start, fire triggers, cancel, find stalled ones.</summary>
+    public SessionProcesses Processes { get; }
 
     /// <summary>The tenant.</summary>
     public TenantId Tenant { get; }

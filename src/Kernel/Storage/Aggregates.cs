@@ -5,6 +5,7 @@ using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Pipelines;
+using Crm.Kernel.Processes;
 using Crm.Kernel.Tasks;
 
 namespace Crm.Kernel.Storage;
@@ -81,5 +82,26 @@ internal static class Kinds
             ? [new IndexEntry("client", s.Client.Value), new IndexEntry("deal", deal.Value)]
             : [new IndexEntry("client", s.Client.Value)]);
 
-    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity];
+    public static readonly AggregateKind<ProcessInstance> Process = new("process", (s, v) => s with { Version = v },
+        s =>
+        {
+            var entries = new List<IndexEntry>(4);
+            if (s.Deal is { } deal)
+            {
+                entries.Add(new IndexEntry("deal", deal.Value));
+            }
+
+            if (s.Status == ProcessStatus.Running)
+            {
+                entries.Add(new IndexEntry("status", "running"));
+                foreach (var wait in s.Waits)
+                {
+                    entries.Add(new IndexEntry("waiting", $"{wait.EventType}:{s.Deal?.Value}"));
+                }
+            }
+
+            return entries;
+        });
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process];
 }

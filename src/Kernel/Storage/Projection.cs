@@ -5,6 +5,7 @@ using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Pipelines;
+using Crm.Kernel.Processes;
 using Crm.Kernel.Tasks;
 using NodaTime;
 
@@ -49,6 +50,10 @@ internal static class Projection
         WorkTaskCancelled x => new("task", x.Task.Value, Kinds.Task),
         ActivityLogged x => new("activity", x.Activity.Value, Kinds.Activity),
         NotificationRequested x => new("user", x.Recipient.Value, null),
+        DealSignalRaised x => new("deal", x.Deal.Value, null),
+        ProcessStarted x => new("process", x.Process, Kinds.Process),
+        ProcessStepEntered x => new("process", x.Process, Kinds.Process),
+        ProcessCancelled x => new("process", x.Process, Kinds.Process),
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
 
@@ -102,6 +107,13 @@ internal static class Projection
             Id = x.Activity, Kind = x.Kind, Client = x.Client, Deal = x.Deal, By = x.By, Subject = x.Subject,
             Body = x.Body, At = ctx.OccurredAt, Duration = x.Duration, RecordingReference = x.RecordingReference,
         },
+        ProcessStarted x => new ProcessInstance
+        {
+            Id = x.Process, TemplateId = x.TemplateId, TemplateVersion = x.TemplateVersion, Deal = x.Deal, Client = x.Client,
+            Roles = x.Roles, Variables = x.Variables, StartedAt = ctx.OccurredAt, StepEnteredAt = ctx.OccurredAt, Status = ProcessStatus.Running,
+        },
+        ProcessStepEntered x => EnterStep(Existing<ProcessInstance>(state, e), x, ctx),
+        ProcessCancelled x => Existing<ProcessInstance>(state, e) with { Status = ProcessStatus.Cancelled, CancelReason = x.Reason, Waits = [] },
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
 
@@ -124,6 +136,16 @@ internal static class Projection
             ClosedAt = kind == StageKind.Open ? null : ctx.OccurredAt,
         };
     }
+
+    private static ProcessInstance EnterStep(ProcessInstance process, ProcessStepEntered e, in EventContext ctx) => process with
+    {
+        CurrentStep = e.Step,
+        StepEnteredAt = ctx.OccurredAt,
+        StepDeadline = e.Deadline,
+        Waits = e.Completed ? [] : e.Waits,
+        Status = e.Completed ? ProcessStatus.Completed : ProcessStatus.Running,
+        History = [.. process.History, new ProcessStepVisit(e.Step, ctx.OccurredAt, e.Trigger)],
+    };
 
     private static Client AddContacts(Client client, IReadOnlyList<ClientContact> contacts) =>
         client with { Contacts = [.. client.Contacts, .. contacts] };

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Scheduling;
+using Crm.Kernel.Storage;
+
+namespace Crm.Kernel.Processes;
+
+/// <summary>
+/// Runs process instances inside units of work: the Stateless machine (cached per template version, fed the instance
+/// from memory) decides the step; the engine journals the step, runs its on-entry actions, and sets or cancels the
+/// step's deadline, reminder and escalation timers in the same unit.
+/// </summary>
+internal sealed class ProcessEngine
+{
+    public const string DeadlineKind = "process-deadline";
+    public const string ReminderKind = "process-reminder";
+    private static readonly ConcurrentDictionary<Type, PropertyInfo?> DealProperties = new();
+    private readonly HashSet<string> _waitedFor = new(StringComparer.Ordinal);
+
+    public ProcessEngine(ProcessMachine machine, BusinessCalendar calendar, IEnumerable<ProcessTemplate> templates)
+    {
+        Machine = machine;
+        Calendar = calendar;
+        foreach (var template in templates)
+        {
+            Machine.Register(template);
+            foreach (var step in template.Steps)
+            {
+                foreach (var wait in step.OnEntry.OfType<WaitForEventAction>())
+                {
+                    _waitedFor.Add(wait.EventType);
+                }
+            }
+        }
+    }
+
+    public ProcessMachine Machine { get; }
+
+    public BusinessCalendar Calendar { get; }
+
+    /// <summary>True when some template waits for events of this type (so a committed event needs a look-up).</summary>
+    public bool IsWaitedFor(string eventType) => _waitedFor.Contains(eventType);
+
+    public async ValueTask<ProcessInstance> StartAsync(UnitOfWork unit, string templateId, DealId? dealId, IReadOnlyDictionary<string, UserId>? roles,
+        IReadOnlyDictionary<string, string>? variables, Cause cause, CancellationToken cancellationToken)
+    {
+        var template = Machine.GetLatestTemplate(templateId);
+        Deal? deal = dealId is { } d ? await unit.GetAsync(Kinds.Deal, d.Value, cancellationToken).ConfigureAwait(false) : null;
+        var fallback = deal?.Owner ?? unit.Actor
+            ?? throw new CrmValidationException("roles", $"process '{templateId}' needs a deal or a user to play its roles.");
+        var resolved = new SortedDictionary<string, UserId>(StringComparer.Ordinal);
+        foreach (var role in template.Roles)
+        {
+            if (roles is not null && roles.TryGetValue(role, out var user))
+            {
+                if (await unit.FindAsync(Kinds.User, user.Value, cancellationToken).ConfigureAwait(false) is not { IsActive: true })
+                {
+                    throw new CrmValidationException($"roles.{role}", $"user '{user}' is not an active user of this tenant.");
+                }
+
+                resolved[role] = user;
+            }
+            else
+            {
+                resolved[role] = role == "head" ? await DealOperations.HeadOfAsync(unit, fallback, cancellationToken).ConfigureAwait(false) : fallback;
+            }
+        }
+
+        var id = Guid.NewGuid().ToString("N");
+        var started = Machine.Start(id, template.Id, variables);
+        var instance = (ProcessInstance)(await unit.RecordAsync(
+            new ProcessStarted(id, template.Id, template.Version, deal?.Id, deal?.Client, resolved, new SortedDictionary<string, string>(started.Instance.Variables, StringComparer.Ordinal)),
+            cause, cancellationToken).ConfigureAwait(false))!;
+        return await EnterAsync(unit, instance, template, null, null, started.Step, cause, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ProcessInstance> FireAsync(UnitOfWork unit, ProcessInstance instance, string trigger, Cause cause, CancellationToken cancellationToken)
+    {
+        var state = instance.ToMachineState();
+        var result = Machine.Fire(state, trigger);
+        var template = Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
+        return await EnterAsync(unit, instance, template, instance.CurrentStep, trigger, result.Step, cause, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<ProcessInstance> CancelAsync(UnitOfWork unit, ProcessInstance instance, string reason, Cause cause, CancellationToken cancellationToken)
+    {
+        if (instance.Status != ProcessStatus.Running)
+        {
+            throw new InvalidStateException($"Process '{instance.Id}' is already {instance.Status.ToString().ToLowerInvariant()}.");
+        }
+
+        CancelStepTimers(unit, instance, Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion).GetStep(instance.CurrentStep));
+        return (ProcessInstance)(await unit.RecordAsync(new ProcessCancelled(instance.Id, reason), cause, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The deal an event is about, read from a <c>Deal</c> property of type <see cref="DealId"/>.</summary>
+    public static DealId? DealOf(DomainEvent domainEvent)
+    {
+        var property = DealProperties.GetOrAdd(domainEvent.GetType(), static t =>
+        {
+            var p = t.GetProperty("Deal");
+            return p is not null && (p.PropertyType == typeof(DealId) || p.PropertyType == typeof(DealId?)) ? p : null;
+        });
+        return property?.GetValue(domainEvent) as DealId?;
+    }
+
+    public static string TimerPrefix(string process, string step) => $"process:{process}:{step}";
+
+    private async ValueTask<ProcessInstance> EnterAsync(UnitOfWork unit, ProcessInstance instance, ProcessTemplate template, string? from, string? trigger,
+        string stepName, Cause outerCause, CancellationToken cancellationToken)
+    {
+        if (from is not null)
+        {
+            CancelStepTimers(unit, instance, template.GetStep(from));
+        }
+
+        var step = template.GetStep(stepName);
+        var schedule = step.Schedule(unit.Now, Calendar);
+        var waits = step.OnEntry.OfType<WaitForEventAction>().Select(w => new ProcessWait(w.EventType, w.Trigger)).ToArray();
+        var cause = Cause.Process(instance.Id, template.Name);
+        instance = (ProcessInstance)(await unit.RecordAsync(
+            new ProcessStepEntered(instance.Id, from, trigger, step.Name, step.IsFinal, step.IsFinal ? null : schedule.Deadline, waits),
+            outerCause, cancellationToken).ConfigureAwait(false))!;
+
+        if (!step.IsFinal)
+        {
+            var prefix = TimerPrefix(instance.Id, step.Name);
+            if (schedule.Deadline is { } deadline)
+            {
+                unit.SetTimer(new ScheduledTimer(prefix + ":deadline", unit.Tenant, deadline, DeadlineKind, instance.Id + "\n" + step.Name));
+            }
+
+            for (var i = 0; i < schedule.Reminders.Count; i++)
+            {
+                unit.SetTimer(new ScheduledTimer(prefix + ":reminder:" + i, unit.Tenant, schedule.Reminders[i], ReminderKind, instance.Id + "\n" + step.Name));
+            }
+        }
+
+        foreach (var action in step.OnEntry)
+        {
+            await RunAsync(unit, instance, action, cause, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await unit.GetAsync(Kinds.Process, instance.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void CancelStepTimers(UnitOfWork unit, ProcessInstance instance, ProcessStep step)
+    {
+        var prefix = TimerPrefix(instance.Id, step.Name);
+        unit.CancelTimer(prefix + ":deadline");
+        for (var i = 0; i < step.Reminders.Count; i++)
+        {
+            unit.CancelTimer(prefix + ":reminder:" + i);
+        }
+    }
+
+    private async ValueTask RunAsync(UnitOfWork unit, ProcessInstance instance, ProcessAction action, Cause cause, CancellationToken cancellationToken)
+    {
+        switch (action)
+        {
+            case CreateTaskAction task:
+                var assignee = Assignee(instance, task.Assignee);
+                await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), task.Title, assignee, task.Due.AddTo(unit.Now, Calendar), instance.Deal, instance.Client),
+                    cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case NotifyAction notify:
+                await unit.RecordAsync(new NotificationRequested(Assignee(instance, notify.Recipient), notify.Subject, notify.Body, instance.Deal), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case SetFieldAction field when instance.Deal is { } deal:
+                await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
+                await unit.RecordAsync(new DealFieldSet(deal, field.Field, field.Value), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case SetClientClassifierAction classifier when instance.Client is { } client:
+                await unit.GetAsync(Kinds.Client, client.Value, cancellationToken).ConfigureAwait(false);
+                await unit.RecordAsync(new ClientClassifierSet(client, classifier.Classifier, classifier.Value), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case StartSubProcessAction sub:
+                var roles = instance.Roles;
+                var deal2 = instance.Deal;
+                unit.Enqueue($"start process {sub.TemplateId} from {instance.Id}",
+                    (u, ct) => new ValueTask(StartAsync(u, sub.TemplateId, deal2, roles, null, cause, ct).AsTask()));
+                break;
+            case WaitForEventAction:
+                break; // recorded on the step (ProcessStepEntered.Waits); the reactor fires the trigger when the event comes.
+            case SetFieldAction or SetClientClassifierAction:
+                break; // a process without a deal or client has no field or card to set.
+            default:
+                throw new InvalidStateException($"The kernel cannot run process actions of type {action.GetType().Name}.");
+        }
+    }
+
+    private static UserId Assignee(ProcessInstance instance, ProcessAssignee assignee) =>
+        assignee.User is { } user ? new UserId(user)
+        : assignee.Role is { } role && instance.Roles.TryGetValue(role, out var player) ? player
+        : throw new InvalidStateException($"Process '{instance.Id}' has nobody in role '{assignee.Role}'.");
+
+    /// <summary>The user responsible for a step: the player of its role, else the deal's owner.</summary>
+    public async ValueTask<UserId?> ResponsibleAsync(UnitOfWork unit, ProcessInstance instance, CancellationToken cancellationToken)
+    {
+        var step = Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion).FindStep(instance.CurrentStep);
+        if (step?.ResponsibleRole is { } role && instance.Roles.TryGetValue(role, out var user))
+        {
+            return user;
+        }
+
+        return instance.Deal is { } deal ? (await unit.FindAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false))?.Owner : null;
+    }
+}
