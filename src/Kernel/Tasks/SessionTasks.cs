@@ -106,6 +106,71 @@ public sealed class SessionTasks
         return result;
     }
 
+    /// <summary>
+    /// The planner view: the visible users' open tasks per working day, from <paramref name="from"/> (default: today in
+    /// the business calendar's zone) over <paramref name="workingDays"/> working days (default 15: three weeks).
+    /// </summary>
+    /// <exception cref="CrmValidationException">The number of days is not from 1 to 260.</exception>
+    public async Task<Workload> WorkloadAsync(LocalDate? from = null, int workingDays = 15, CancellationToken cancellationToken = default)
+    {
+        if (workingDays is < 1 or > 260)
+        {
+            throw new CrmValidationException("workingDays", $"must be from 1 to 260; got {workingDays}.");
+        }
+
+        var calendar = _session.Context.Processes.Calendar;
+        var tasks = await ListAsync(openOnly: true, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var start = from ?? _session.Context.Clock.GetCurrentInstant().InZone(calendar.TimeZone).Date;
+        if (!calendar.IsWorkingDay(start))
+        {
+            start = calendar.AddWorkingDays(start, 1);
+        }
+
+        var days = new List<LocalDate>(workingDays) { start };
+        while (days.Count < workingDays)
+        {
+            days.Add(calendar.AddWorkingDays(days[^1], 1));
+        }
+
+        var index = new Dictionary<LocalDate, int>();
+        for (var i = 0; i < days.Count; i++)
+        {
+            index[days[i]] = i;
+        }
+
+        var rows = new SortedDictionary<string, (int[] PerDay, int Overdue, int Later)>(StringComparer.Ordinal);
+        foreach (var task in tasks)
+        {
+            if (!rows.TryGetValue(task.Assignee.Value, out var row))
+            {
+                row = (new int[days.Count], 0, 0);
+            }
+
+            var date = task.Due.InZone(calendar.TimeZone).Date;
+            if (!calendar.IsWorkingDay(date))
+            {
+                date = calendar.AddWorkingDays(date, 1);
+            }
+
+            if (date < days[0])
+            {
+                row.Overdue++;
+            }
+            else if (index.TryGetValue(date, out var i))
+            {
+                row.PerDay[i]++;
+            }
+            else
+            {
+                row.Later++;
+            }
+
+            rows[task.Assignee.Value] = row;
+        }
+
+        return new Workload(days, rows.Select(r => new WorkloadRow(new UserId(r.Key), r.Value.PerDay, r.Value.Overdue, r.Value.Later)).ToArray());
+    }
+
     private async Task<WorkTask> ChangeAsync(WorkTaskId id, string action, Func<WorkTask, DomainEvent> change, CancellationToken cancellationToken)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
