@@ -31,15 +31,18 @@ internal sealed class TestKernel : IAsyncDisposable
     public static readonly TeamId North = new("north");
     public static readonly TeamId South = new("south");
 
-    private readonly ServiceProvider _provider;
+    private readonly ServiceProvider? _provider;
 
-    private TestKernel(ServiceProvider provider, FakeClock clock, TenantId tenant)
+    private TestKernel(ServiceProvider? provider, CrmKernel kernel, FakeClock clock, TenantId tenant)
     {
         _provider = provider;
         Clock = clock;
         Tenant = tenant;
-        Kernel = provider.GetRequiredService<CrmKernel>();
+        Kernel = kernel;
     }
+
+    /// <summary>Wraps a kernel built elsewhere (e.g. by a host); disposing does not dispose it.</summary>
+    public static TestKernel Wrap(CrmKernel kernel, FakeClock clock, string tenant = "acme") => new(null, kernel, clock, new TenantId(tenant));
 
     public CrmKernel Kernel { get; }
 
@@ -60,7 +63,8 @@ internal sealed class TestKernel : IAsyncDisposable
             o.MaxReactionDepth = maxDepth;
         }));
         configure?.Invoke(services);
-        return new TestKernel(services.BuildServiceProvider(), clock, new TenantId(tenant));
+        var provider = services.BuildServiceProvider();
+        return new TestKernel(provider, provider.GetRequiredService<CrmKernel>(), clock, new TenantId(tenant));
     }
 
     public CrmSession Session(UserId user) => Kernel.OpenSession(Tenant, user);
@@ -154,5 +158,11 @@ internal sealed class TestKernel : IAsyncDisposable
         return entries.Count == 0 ? 0 : entries[^1].Position;
     }
 
-    public async ValueTask DisposeAsync() => await _provider.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+    }
 }
