@@ -110,8 +110,14 @@ public sealed record ActivityLogged(
     Duration? Duration,
     string? RecordingReference) : DomainEvent;
 
-/// <summary>A notification for a user was requested; notification channels deliver it after commit.</summary>
-public sealed record NotificationRequested(UserId Recipient, string Subject, string Body, DealId? Deal) : DomainEvent;
+/// <summary>
+/// A notification for a user was requested: it lands in the user's in-app inbox, and notification channels (mail…)
+/// deliver it after commit. <paramref name="Id"/> is assigned by the kernel when left null.
+/// </summary>
+public sealed record NotificationRequested(UserId Recipient, string Subject, string Body, DealId? Deal, string? Id = null) : DomainEvent;
+
+/// <summary>A user read a notification in the in-app inbox.</summary>
+public sealed record NotificationRead(string Notification, UserId Recipient) : DomainEvent;
 
 /// <summary>A goal reaction asked for a business process to start for a deal.</summary>
 public sealed record ProcessStartRequested(string TemplateId, DealId Deal) : DomainEvent;
@@ -165,3 +171,40 @@ public sealed record ProcessStepEntered(
 /// <param name="Process">The instance id.</param>
 /// <param name="Reason">Why.</param>
 public sealed record ProcessCancelled(string Process, string Reason) : DomainEvent;
+
+/// <summary>A business rule was defined or redefined (a new version) for the tenant; the definition is the rule's JSON.</summary>
+public sealed record RuleDefined(string Rule, int Version, string DefinitionJson) : DomainEvent;
+
+/// <summary>A business rule was enabled or disabled.</summary>
+public sealed record RuleEnabledChanged(string Rule, bool Enabled) : DomainEvent;
+
+/// <summary>A business rule triggered for a deal: a rule instance started.</summary>
+/// <param name="Instance">The rule instance id.</param>
+/// <param name="Rule">The rule.</param>
+/// <param name="RuleVersion">The rule version the instance keeps.</param>
+/// <param name="Deal">The deal.</param>
+/// <param name="Stage">The deal's stage when the rule triggered.</param>
+/// <param name="Deadline">When the rule's goal must be met, when it has one.</param>
+/// <param name="ScheduledActions">How many scheduled actions the instance has pending.</param>
+public sealed record RuleTriggered(string Instance, string Rule, int RuleVersion, DealId Deal, StageId Stage, NodaTime.Instant? Deadline, int ScheduledActions) : DomainEvent;
+
+/// <summary>A scheduled action of a rule instance came due: it fired, or its "unless" condition held and it was skipped, or it was cancelled.</summary>
+public sealed record RuleScheduledActionDone(string Instance, int Index, string Outcome) : DomainEvent;
+
+/// <summary>An exception (e.g. "Complex") was asked for a rule instance; the approver decides.</summary>
+public sealed record RuleExceptionRequested(string Instance, string Flag, string Reason, UserId Approver) : DomainEvent;
+
+/// <summary>The approver decided on a rule exception.</summary>
+/// <param name="Instance">The rule instance.</param>
+/// <param name="Approved">True when approved.</param>
+/// <param name="NewDeadline">The extended deadline, when approval extends it.</param>
+public sealed record RuleExceptionDecided(string Instance, bool Approved, NodaTime.Instant? NewDeadline) : DomainEvent;
+
+/// <summary>A rule instance ended with its one outcome: <c>met</c>, <c>violated</c> or <c>exempted</c>.</summary>
+public sealed record RuleOutcomeRecorded(string Instance, string Outcome, string Detail) : DomainEvent;
+
+/// <summary>An item was added to a recipient's daily digest.</summary>
+public sealed record DigestItemAdded(string Digest, UserId Recipient, NodaTime.LocalDate Day, string Subject, string Text) : DomainEvent;
+
+/// <summary>A digest was sent as one notification.</summary>
+public sealed record DigestSent(string Digest) : DomainEvent;

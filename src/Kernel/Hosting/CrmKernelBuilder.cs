@@ -23,6 +23,19 @@ public sealed class CrmKernelBuilder : ICrmKernelBuilder
         return this;
     }
 
+    /// <summary>
+    /// Adds a business rule that runs for every tenant (rules stored per tenant come from <c>session.Rules.DefineAsync</c>).
+    /// Code rules may use <see cref="Crm.Kernel.Rules.CodeCondition"/>.
+    /// </summary>
+    /// <exception cref="Crm.Abstractions.CrmValidationException">The rule is invalid.</exception>
+    public CrmKernelBuilder AddRule(Crm.Kernel.Rules.RuleDefinition rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        Crm.Kernel.Rules.RuleValidation.Validate(rule, "$");
+        Services.AddSingleton(rule);
+        return this;
+    }
+
     /// <summary>Configures <see cref="CrmKernelOptions"/>.</summary>
     public CrmKernelBuilder Configure(Action<CrmKernelOptions> configure)
     {

@@ -1,6 +1,7 @@
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Hosting;
 using Crm.Kernel.Processes;
+using Crm.Kernel.Rules;
 using Crm.Kernel.Processes.Templates;
 using Crm.Kernel.Scheduling;
 using Crm.Kernel.Storage;
@@ -43,6 +44,11 @@ public static class CrmKernelServiceCollectionExtensions
                 sp.GetServices<ITimerHandler>(),
                 ProcessTemplates.All.Concat(sp.GetServices<ProcessTemplate>())));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, ProcessReactor>());
+            services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetServices<IRuleActionHandler>()));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, RuleEngine>(sp => sp.GetRequiredService<RuleEngine>()));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, RuleActionTimerHandler>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, RuleDeadlineHandler>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, DigestTimerHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, ProcessDeadlineHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, ProcessReminderHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, TaskTimers>());

@@ -4,6 +4,7 @@ using Crm.Kernel.Clients;
 using Crm.Kernel.Storage;
 using NodaTime;
 using Crm.Kernel.Processes;
+using Crm.Kernel.Rules;
 using Crm.Kernel.Scheduling;
 
 namespace Crm.Kernel.Hosting;
@@ -13,6 +14,7 @@ internal sealed class KernelContext
 {
     public KernelContext(ICrmStore store, IClock clock, CrmKernelOptions options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ProcessTemplate> templates)
     {
+        Rules = reactors.OfType<RuleEngine>().FirstOrDefault() ?? new RuleEngine([], []);
         var calendar = new BusinessCalendar(options.Calendar);
         if (options.Calendar.TimeZone == DateTimeZone.Utc)
         {
@@ -30,6 +32,8 @@ internal sealed class KernelContext
     public ICrmStore Store { get; }
 
     public ProcessEngine Processes { get; }
+
+    public RuleEngine Rules { get; }
 
     public IClock Clock { get; }
 

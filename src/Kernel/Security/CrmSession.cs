@@ -7,6 +7,8 @@ using Crm.Kernel.Journal;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Pipelines;
 using Crm.Kernel.Processes;
+using Crm.Kernel.Notifications;
+using Crm.Kernel.Rules;
 using Crm.Kernel.Storage;
 using Crm.Kernel.Tasks;
 
@@ -39,7 +41,15 @@ public sealed class CrmSession
         Pipelines = new SessionPipelines(this);
         Journal = new SessionJournal(this);
         Processes = new SessionProcesses(this);
+        Inbox = new SessionInbox(this);
+        Rules = new SessionRules(this);
     }
+
+    /// <summary>The user's in-app inbox.</summary>
+    public SessionInbox Inbox { get; }
+
+    /// <summary>Business rules: define, enable, dry-run, exceptions and their approval, compliance.</summary>
+    public SessionRules Rules { get; }
 
     /// <summary>Business processes: start, fire triggers, cancel, find stalled ones.</summary>
     public SessionProcesses Processes { get; }

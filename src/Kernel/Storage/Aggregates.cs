@@ -6,6 +6,8 @@ using Crm.Kernel.Deals;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Pipelines;
 using Crm.Kernel.Processes;
+using Crm.Kernel.Notifications;
+using Crm.Kernel.Rules;
 using Crm.Kernel.Tasks;
 
 namespace Crm.Kernel.Storage;
@@ -103,5 +105,19 @@ internal static class Kinds
             return entries;
         });
 
-    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process];
+    public static readonly AggregateKind<Notification> Notification = new("notification", (s, v) => s with { Version = v },
+        s => s.IsRead
+            ? [new IndexEntry("recipient", s.Recipient.Value)]
+            : [new IndexEntry("recipient", s.Recipient.Value), new IndexEntry("unread", s.Recipient.Value)]);
+
+    public static readonly AggregateKind<Digest> Digest = new("digest", (s, v) => s with { Version = v }, _ => []);
+
+    public static readonly AggregateKind<RuleBook> RuleBook = new("rulebook", (s, v) => s with { Version = v }, _ => []);
+
+    public static readonly AggregateKind<RuleInstance> RuleInstance = new("rule-instance", (s, v) => s with { Version = v },
+        s => s.Outcome == RuleOutcome.Pending
+            ? [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value), new IndexEntry("active-deal", s.Deal.Value)]
+            : [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value)]);
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance];
 }

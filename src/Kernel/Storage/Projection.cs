@@ -6,6 +6,8 @@ using Crm.Kernel.Deals;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Pipelines;
 using Crm.Kernel.Processes;
+using Crm.Kernel.Notifications;
+using Crm.Kernel.Rules;
 using Crm.Kernel.Tasks;
 using NodaTime;
 
@@ -49,7 +51,17 @@ internal static class Projection
         WorkTaskReassigned x => new("task", x.Task.Value, Kinds.Task),
         WorkTaskCancelled x => new("task", x.Task.Value, Kinds.Task),
         ActivityLogged x => new("activity", x.Activity.Value, Kinds.Activity),
-        NotificationRequested x => new("user", x.Recipient.Value, null),
+        NotificationRequested x => new("notification", x.Id ?? throw new ArgumentException("A notification needs an id.", nameof(e)), Kinds.Notification),
+        NotificationRead x => new("notification", x.Notification, Kinds.Notification),
+        RuleDefined => new("rulebook", RuleBookId, Kinds.RuleBook),
+        RuleEnabledChanged => new("rulebook", RuleBookId, Kinds.RuleBook),
+        RuleTriggered x => new("rule-instance", x.Instance, Kinds.RuleInstance),
+        RuleScheduledActionDone x => new("rule-instance", x.Instance, Kinds.RuleInstance),
+        RuleExceptionRequested x => new("rule-instance", x.Instance, Kinds.RuleInstance),
+        RuleExceptionDecided x => new("rule-instance", x.Instance, Kinds.RuleInstance),
+        RuleOutcomeRecorded x => new("rule-instance", x.Instance, Kinds.RuleInstance),
+        DigestItemAdded x => new("digest", x.Digest, Kinds.Digest),
+        DigestSent x => new("digest", x.Digest, Kinds.Digest),
         DealSignalRaised x => new("deal", x.Deal.Value, null),
         ProcessStarted x => new("process", x.Process, Kinds.Process),
         ProcessStepEntered x => new("process", x.Process, Kinds.Process),
@@ -113,6 +125,31 @@ internal static class Projection
             Roles = x.Roles, Variables = x.Variables, StartedAt = ctx.OccurredAt, StepEnteredAt = ctx.OccurredAt, Status = ProcessStatus.Running,
         },
         ProcessStepEntered x => EnterStep(Existing<ProcessInstance>(state, e), x, ctx),
+        NotificationRequested x => new Notification { Id = x.Id!, Recipient = x.Recipient, Subject = x.Subject, Body = x.Body, Deal = x.Deal, At = ctx.OccurredAt },
+        NotificationRead => Existing<Notification>(state, e) with { IsRead = true },
+        RuleDefined x => AddVersion(SetRule(state as RuleBook ?? new RuleBook(), x.Rule, r => new StoredRule(x.Version, x.DefinitionJson, r?.Enabled ?? true)), x),
+        RuleEnabledChanged x => SetRule(Existing<RuleBook>(state, e), x.Rule, r => r! with { Enabled = x.Enabled }),
+        RuleTriggered x => new RuleInstance
+        {
+            Id = x.Instance, Rule = x.Rule, RuleVersion = x.RuleVersion, Deal = x.Deal, Stage = x.Stage, StartedAt = ctx.OccurredAt,
+            Deadline = x.Deadline, PendingActions = x.ScheduledActions,
+        },
+        RuleScheduledActionDone => ActionDone(Existing<RuleInstance>(state, e)),
+        RuleExceptionRequested x => Existing<RuleInstance>(state, e) with
+        {
+            ExceptionFlag = x.Flag, ExceptionReason = x.Reason, ExceptionApprover = x.Approver, ExceptionStatus = ExceptionStatus.Pending,
+        },
+        RuleExceptionDecided x => DecideException(Existing<RuleInstance>(state, e), x),
+        RuleOutcomeRecorded x => Existing<RuleInstance>(state, e) with
+        {
+            Outcome = x.Outcome switch { "met" => RuleOutcome.Met, "violated" => RuleOutcome.Violated, _ => RuleOutcome.Exempted },
+            OutcomeDetail = x.Detail,
+            EndedAt = ctx.OccurredAt,
+        },
+        DigestItemAdded x => state is Digest d0
+            ? d0 with { Items = [.. d0.Items, x.Text] }
+            : new Digest { Id = x.Digest, Recipient = x.Recipient, Day = x.Day, Subject = x.Subject, Items = [x.Text] },
+        DigestSent => Existing<Digest>(state, e) with { Sent = true },
         ProcessCancelled x => Existing<ProcessInstance>(state, e) with { Status = ProcessStatus.Cancelled, CancelReason = x.Reason, Waits = [] },
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
@@ -145,6 +182,40 @@ internal static class Projection
         Waits = e.Completed ? [] : e.Waits,
         Status = e.Completed ? ProcessStatus.Completed : ProcessStatus.Running,
         History = [.. process.History, new ProcessStepVisit(e.Step, ctx.OccurredAt, e.Trigger)],
+    };
+
+    public const string RuleBookId = "rules";
+
+    private static RuleBook SetRule(RuleBook book, string rule, Func<StoredRule?, StoredRule> change)
+    {
+        var rules = new SortedDictionary<string, StoredRule>(StringComparer.Ordinal);
+        foreach (var pair in book.Rules)
+        {
+            rules[pair.Key] = pair.Value;
+        }
+
+        rules[rule] = change(rules.GetValueOrDefault(rule));
+        return book with { Rules = rules };
+    }
+
+    private static RuleBook AddVersion(RuleBook book, RuleDefined e)
+    {
+        var versions = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in book.Versions)
+        {
+            versions[pair.Key] = pair.Value;
+        }
+
+        versions[$"{e.Rule}@{e.Version}"] = e.DefinitionJson;
+        return book with { Versions = versions };
+    }
+
+    private static RuleInstance ActionDone(RuleInstance instance) => instance with { PendingActions = Math.Max(0, instance.PendingActions - 1) };
+
+    private static RuleInstance DecideException(RuleInstance instance, RuleExceptionDecided e) => instance with
+    {
+        ExceptionStatus = e.Approved ? ExceptionStatus.Approved : ExceptionStatus.Rejected,
+        Deadline = e.NewDeadline ?? instance.Deadline,
     };
 
     private static Client AddContacts(Client client, IReadOnlyList<ClientContact> contacts) =>

@@ -67,6 +67,11 @@ internal sealed class UnitOfWork
     public async ValueTask<object?> RecordAsync(DomainEvent domainEvent, Cause cause, CancellationToken cancellationToken, Instant? occurredAt = null)
     {
         ArgumentNullException.ThrowIfNull(domainEvent);
+        if (domainEvent is NotificationRequested { Id: null } notification)
+        {
+            domainEvent = notification with { Id = Guid.NewGuid().ToString("N") };
+        }
+
         var stream = Projection.StreamOf(domainEvent);
         var context = new EventContext(occurredAt ?? Now, Actor, cause);
         object? newState = null;

@@ -1,0 +1,347 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Pipelines;
+using Crm.Kernel.Processes;
+using Crm.Kernel.Scheduling;
+using Crm.Kernel.Storage;
+using NodaTime;
+
+namespace Crm.Kernel.Rules;
+
+/// <summary>
+/// Runs business rules inside units of work. Rules are indexed by trigger event type, per tenant and rule-book version,
+/// so an event costs one dictionary look-up when no rule listens to it. Rule reactions are enqueued one level deeper,
+/// so rule cascades are bounded by the kernel's depth limit.
+/// </summary>
+internal sealed class RuleEngine : IUnitOfWorkReactor
+{
+    public const string ActionKind = "rule-action";
+    public const string DeadlineKind = "rule-deadline";
+    public const string DigestKind = "digest-send";
+    private readonly IReadOnlyList<RuleDefinition> _codeRules;
+    private readonly Dictionary<string, IRuleActionHandler> _handlers;
+    private readonly ConcurrentDictionary<string, CompiledRules> _cache = new(StringComparer.Ordinal);
+
+    public RuleEngine(IEnumerable<RuleDefinition> codeRules, IEnumerable<IRuleActionHandler> handlers)
+    {
+        _codeRules = codeRules.ToArray();
+        foreach (var rule in _codeRules)
+        {
+            RuleValidation.Validate(rule, "$");
+        }
+
+        _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
+    }
+
+    public async ValueTask OnEventAsync(UnitOfWork unit, DomainEvent domainEvent, Cause cause, CancellationToken cancellationToken)
+    {
+        if (domainEvent is RuleDefined or RuleEnabledChanged or DigestItemAdded or DigestSent or NotificationRequested or NotificationRead)
+        {
+            return;
+        }
+
+        var (eventType, deal) = domainEvent is DealSignalRaised signal
+            ? (signal.Name, (DealId?)signal.Deal)
+            : (domainEvent.GetType().Name, ProcessEngine.DealOf(domainEvent));
+        if (deal is not { } dealId)
+        {
+            return;
+        }
+
+        var rules = await RulesAsync(unit, cancellationToken).ConfigureAwait(false);
+        if (rules.ByTrigger.TryGetValue(eventType, out var triggered))
+        {
+            foreach (var rule in triggered)
+            {
+                unit.Enqueue($"rule {rule.Id} on {eventType} of deal {dealId}", (u, ct) => TryStartAsync(u, rule, dealId, domainEvent, ct));
+            }
+        }
+
+        if (rules.WatchesOutcomes && domainEvent is not (RuleTriggered or RuleOutcomeRecorded or RuleScheduledActionDone or RuleExceptionRequested or RuleExceptionDecided))
+        {
+            unit.Enqueue($"rule outcomes of deal {dealId}", (u, ct) => CheckOutcomesAsync(u, dealId, ct));
+        }
+    }
+
+    /// <summary>The enabled rules of the unit's tenant (stored ones plus code ones), indexed by trigger.</summary>
+    public async ValueTask<CompiledRules> RulesAsync(UnitOfWork unit, CancellationToken cancellationToken)
+    {
+        var book = await unit.FindAsync(Kinds.RuleBook, Projection.RuleBookId, cancellationToken).ConfigureAwait(false);
+        var version = book?.Version ?? 0;
+        var key = unit.Tenant.Value;
+        if (_cache.TryGetValue(key, out var cached) && cached.BookVersion == version)
+        {
+            return cached;
+        }
+
+        var compiled = new CompiledRules(version, book, _codeRules);
+        _cache[key] = compiled;
+        return compiled;
+    }
+
+    /// <summary>The definition a rule instance runs with (its own version).</summary>
+    public async ValueTask<RuleDefinition?> DefinitionAsync(UnitOfWork unit, RuleInstance instance, CancellationToken cancellationToken)
+    {
+        var rules = await RulesAsync(unit, cancellationToken).ConfigureAwait(false);
+        return rules.Version(instance.Rule, instance.RuleVersion);
+    }
+
+    private async ValueTask TryStartAsync(UnitOfWork unit, RuleDefinition rule, DealId dealId, DomainEvent trigger, CancellationToken cancellationToken)
+    {
+        var deal = await unit.FindAsync(Kinds.Deal, dealId.Value, cancellationToken).ConfigureAwait(false);
+        if (deal is null)
+        {
+            return;
+        }
+
+        var subject = new RuleSubject(deal, await unit.FindAsync(Kinds.Client, deal.Client.Value, cancellationToken).ConfigureAwait(false), trigger);
+        if (rule.When?.IsTrue(subject) == false || rule.Criteria?.IsTrue(subject) == false)
+        {
+            return;
+        }
+
+        // One running instance of a rule per deal.
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.RuleInstance.Name, new IndexEntry("active-deal", dealId.Value), cancellationToken).ConfigureAwait(false))
+        {
+            var existing = await unit.GetAsync(Kinds.RuleInstance, document.Id, cancellationToken).ConfigureAwait(false);
+            if (existing.Rule == rule.Id && existing.Outcome == RuleOutcome.Pending)
+            {
+                return;
+            }
+        }
+
+        var id = Guid.NewGuid().ToString("N");
+        var calendar = await CalendarOfAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false);
+        var deadline = rule.Deadline is { } d ? d.Within.AddTo(unit.Now, calendar) : (Instant?)null;
+        var cause = Cause.Rule(rule.Id, rule.Name);
+        var instance = (RuleInstance)(await unit.RecordAsync(new RuleTriggered(id, rule.Id, rule.Version, deal.Id, deal.Stage, deadline, rule.Scheduled.Count), cause, cancellationToken).ConfigureAwait(false))!;
+        if (deadline is { } due)
+        {
+            unit.SetTimer(new ScheduledTimer($"rule:{id}:deadline", unit.Tenant, due, DeadlineKind, id));
+        }
+
+        for (var i = 0; i < rule.Scheduled.Count; i++)
+        {
+            var scheduled = rule.Scheduled[i];
+            var at = scheduled.After.AddTo(unit.Now, calendar);
+            if (scheduled.HoldToWorkingHours)
+            {
+                var recipient = await RecipientAsync(unit, deal, scheduled.Action, cancellationToken).ConfigureAwait(false);
+                at = (await CalendarOfAsync(unit, recipient ?? deal.Owner, cancellationToken).ConfigureAwait(false)).ClampToWorkingHours(at);
+            }
+
+            unit.SetTimer(new ScheduledTimer($"rule:{id}:action:{i}", unit.Tenant, at, ActionKind, $"{id}\n{i}"));
+        }
+
+        foreach (var action in rule.Actions)
+        {
+            await RunAsync(unit, rule, deal.Id, action, cause, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (deadline is null && rule.Scheduled.Count == 0)
+        {
+            await unit.RecordAsync(new RuleOutcomeRecorded(instance.Id, "met", "actions done"), cause, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends running instances of a deal whose goal is now met, or that no longer apply (bound to a stage the deal left).</summary>
+    private async ValueTask CheckOutcomesAsync(UnitOfWork unit, DealId dealId, CancellationToken cancellationToken)
+    {
+        var deal = await unit.FindAsync(Kinds.Deal, dealId.Value, cancellationToken).ConfigureAwait(false);
+        if (deal is null)
+        {
+            return;
+        }
+
+        var ids = new List<string>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.RuleInstance.Name, new IndexEntry("active-deal", dealId.Value), cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(document.Id);
+        }
+
+        foreach (var id in ids)
+        {
+            var instance = await unit.GetAsync(Kinds.RuleInstance, id, cancellationToken).ConfigureAwait(false);
+            if (instance.Outcome != RuleOutcome.Pending || await DefinitionAsync(unit, instance, cancellationToken).ConfigureAwait(false) is not { } rule)
+            {
+                continue;
+            }
+
+            var subject = new RuleSubject(deal, await unit.FindAsync(Kinds.Client, deal.Client.Value, cancellationToken).ConfigureAwait(false));
+            var cause = Cause.Rule(rule.Id, rule.Name);
+            if (rule.Deadline is { } d && d.MetWhen.IsTrue(subject))
+            {
+                CancelTimers(unit, instance, rule);
+                await unit.RecordAsync(new RuleOutcomeRecorded(id, "met", "met in time"), cause, cancellationToken).ConfigureAwait(false);
+            }
+            else if (rule.BoundToStage && deal.Stage != instance.Stage)
+            {
+                CancelTimers(unit, instance, rule);
+                await unit.RecordAsync(new RuleOutcomeRecorded(id, "exempted", $"deal left stage {instance.Stage}"), cause, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public static void CancelTimers(UnitOfWork unit, RuleInstance instance, RuleDefinition rule)
+    {
+        unit.CancelTimer($"rule:{instance.Id}:deadline");
+        for (var i = 0; i < rule.Scheduled.Count; i++)
+        {
+            unit.CancelTimer($"rule:{instance.Id}:action:{i}");
+        }
+    }
+
+    public async ValueTask RunAsync(UnitOfWork unit, RuleDefinition rule, DealId dealId, RuleAction action, Cause cause, CancellationToken cancellationToken)
+    {
+        var deal = await unit.GetAsync(Kinds.Deal, dealId.Value, cancellationToken).ConfigureAwait(false);
+        switch (action)
+        {
+            case NotifyRuleAction notify:
+                var to = await RecipientAsync(unit, deal, notify, cancellationToken).ConfigureAwait(false) ?? deal.Owner;
+                await unit.RecordAsync(new NotificationRequested(to, Fill(notify.Subject, deal), Fill(notify.Body, deal), deal.Id), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case CreateTaskRuleAction task:
+                var assignee = await RecipientAsync(unit, deal, task, cancellationToken).ConfigureAwait(false) ?? deal.Owner;
+                var calendar = await CalendarOfAsync(unit, assignee, cancellationToken).ConfigureAwait(false);
+                await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), Fill(task.Title, deal), assignee, task.Due.AddTo(unit.Now, calendar), deal.Id, deal.Client), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case SetDealFieldRuleAction field:
+                await unit.RecordAsync(new DealFieldSet(deal.Id, field.Name, field.Value), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case SetDealClassifierRuleAction classifier:
+                await unit.RecordAsync(new DealClassifierSet(deal.Id, classifier.Name, classifier.Value), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case SetClientClassifierRuleAction clientClassifier:
+                await unit.GetAsync(Kinds.Client, deal.Client.Value, cancellationToken).ConfigureAwait(false);
+                await unit.RecordAsync(new ClientClassifierSet(deal.Client, clientClassifier.Name, clientClassifier.Value), cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case MoveStageRuleAction move:
+                await DealOperations.MoveAsync(unit, deal, move.Stage, cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case StartProcessRuleAction start:
+                await unit.Context.Processes.StartAsync(unit, start.TemplateId, deal.Id, null, null, cause, cancellationToken).ConfigureAwait(false);
+                break;
+            case AchieveGoalRuleAction goal:
+                var pipeline = await DealOperations.PipelineOfAsync(unit, deal.Pipeline, cancellationToken).ConfigureAwait(false);
+                if (pipeline.FindStage(deal.Stage)?.Goals.Any(g => g.Id == goal.Goal) == true)
+                {
+                    await GoalEngine.AchieveAsync(unit, deal.Id, goal.Goal, cause, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            case PluginRuleAction plugin:
+                var handler = _handlers.GetValueOrDefault(plugin.Name) ?? throw new InvalidStateException(
+                    $"Rule '{rule.Id}' calls plug-in action '{plugin.Name}', which no loaded plug-in provides; load the plug-in or disable the rule.");
+                await handler.ExecuteAsync(new RuleActionContext(unit.Tenant, rule.Id, deal, plugin.Parameters), cancellationToken).ConfigureAwait(false);
+                break;
+            default:
+                throw new InvalidStateException($"The kernel cannot run rule actions of type {action.GetType().Name}.");
+        }
+    }
+
+    /// <summary>Adds a violation to the recipient's digest of the day; the first item of a day sets the sending timer.</summary>
+    public static async ValueTask AddToDigestAsync(UnitOfWork unit, UserId recipient, string subject, string text, Cause cause, CancellationToken cancellationToken)
+    {
+        var calendar = await CalendarOfAsync(unit, recipient, cancellationToken).ConfigureAwait(false);
+        var day = unit.Now.InZone(calendar.TimeZone).Date;
+        var id = $"{recipient}:{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}";
+        var existing = await unit.FindAsync(Kinds.Digest, id, cancellationToken).ConfigureAwait(false);
+        await unit.RecordAsync(new DigestItemAdded(id, recipient, day, subject, text), cause, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            unit.SetTimer(new ScheduledTimer("digest:" + id, unit.Tenant, calendar.NextWorkingDayAt(unit.Now, new LocalTime(9, 0)), DigestKind, id));
+        }
+    }
+
+    public static async ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken)
+    {
+        var calendar = unit.Context.Processes.Calendar;
+        var person = await unit.FindAsync(Kinds.User, user.Value, cancellationToken).ConfigureAwait(false);
+        return person?.TimeZone is { } zone && NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) is { } tz ? calendar.WithTimeZone(tz) : calendar;
+    }
+
+    public static async ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, Recipient recipient, UserId? user, CancellationToken cancellationToken) => recipient switch
+    {
+        Recipient.DealOwner => deal.Owner,
+        Recipient.OwnerHead => await HeadOrOwnerAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false),
+        _ => user,
+    };
+
+    private static ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, RuleAction action, CancellationToken cancellationToken) => action switch
+    {
+        NotifyRuleAction n => RecipientAsync(unit, deal, n.To, n.User, cancellationToken),
+        CreateTaskRuleAction t => RecipientAsync(unit, deal, t.For, t.User, cancellationToken),
+        _ => ValueTask.FromResult<UserId?>(deal.Owner),
+    };
+
+    private static async ValueTask<UserId?> HeadOrOwnerAsync(UnitOfWork unit, UserId owner, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DealOperations.HeadOfAsync(unit, owner, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidStateException)
+        {
+            return owner;
+        }
+    }
+
+    private static string Fill(string text, Deal deal) => text
+        .Replace("{deal}", deal.Id.Value, StringComparison.Ordinal)
+        .Replace("{title}", deal.Title ?? deal.Id.Value, StringComparison.Ordinal)
+        .Replace("{amount}", deal.Amount.ToString(), StringComparison.Ordinal)
+        .Replace("{owner}", deal.Owner.Value, StringComparison.Ordinal);
+}
+
+/// <summary>A tenant's enabled rules, indexed by trigger.</summary>
+internal sealed class CompiledRules
+{
+    private readonly Dictionary<string, RuleDefinition> _versions = new(StringComparer.Ordinal);
+
+    public CompiledRules(long bookVersion, RuleBook? book, IReadOnlyList<RuleDefinition> codeRules)
+    {
+        BookVersion = bookVersion;
+        Book = book;
+        var enabled = new List<RuleDefinition>(codeRules);
+        foreach (var rule in codeRules)
+        {
+            _versions[$"{rule.Id}@{rule.Version}"] = rule;
+        }
+
+        if (book is not null)
+        {
+            foreach (var (key, json) in book.Versions)
+            {
+                _versions.TryAdd(key, RuleJson.Load(json));
+            }
+
+            foreach (var (id, stored) in book.Rules)
+            {
+                if (stored.Enabled)
+                {
+                    enabled.Add(_versions[$"{id}@{stored.Version}"]);
+                }
+            }
+        }
+
+        ByTrigger = enabled.GroupBy(r => r.Trigger, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
+        All = enabled;
+        WatchesOutcomes = _versions.Values.Any(r => r.Deadline is not null || r.BoundToStage);
+    }
+
+    public long BookVersion { get; }
+
+    public RuleBook? Book { get; }
+
+    public IReadOnlyDictionary<string, RuleDefinition[]> ByTrigger { get; }
+
+    public IReadOnlyList<RuleDefinition> All { get; }
+
+    public bool WatchesOutcomes { get; }
+
+    public RuleDefinition? Version(string rule, int version) => _versions.GetValueOrDefault($"{rule}@{version}");
+}
