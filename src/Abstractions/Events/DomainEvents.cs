@@ -208,3 +208,25 @@ public sealed record DigestItemAdded(string Digest, UserId Recipient, NodaTime.L
 
 /// <summary>A digest was sent as one notification.</summary>
 public sealed record DigestSent(string Digest) : DomainEvent;
+
+/// <summary>A journal consumer (e.g. notification delivery) handled the journal up to a position.</summary>
+public sealed record ConsumerAdvanced(string Consumer, long Position) : DomainEvent;
+
+/// <summary>Delivering a notification through a channel failed; it will be retried at <paramref name="NextAttemptAt"/>.</summary>
+public sealed record NotificationDeliveryFailed(
+    string Delivery,
+    string Notification,
+    string Channel,
+    UserId Recipient,
+    string Subject,
+    string Body,
+    DealId? Deal,
+    string Error,
+    int Attempts,
+    NodaTime.Instant? NextAttemptAt) : DomainEvent;
+
+/// <summary>A failed delivery was retried: delivered, or failed again (no next attempt once retries are exhausted).</summary>
+public sealed record NotificationDeliveryRetried(string Delivery, bool Delivered, string? Error, int Attempts, NodaTime.Instant? NextAttemptAt) : DomainEvent;
+
+/// <summary>A tenant was set up (recorded in the kernel's own registry of tenants).</summary>
+public sealed record TenantRegistered(TenantId Tenant) : DomainEvent;

@@ -4,6 +4,10 @@ using Crm.Abstractions.Storage;
 using Crm.Kernel.Journal;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Processes;
+using Crm.Kernel.Notifications;
+using Crm.Abstractions.Ports;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Crm.Kernel.Scheduling;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
@@ -20,7 +24,8 @@ public sealed class CrmKernel
 {
     private readonly KernelContext _context;
 
-    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers, IEnumerable<ProcessTemplate> templates)
+    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers, IEnumerable<ProcessTemplate> templates,
+        IMailSender? mail = null, IEnumerable<INotificationChannel>? channels = null, ILoggerFactory? logging = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
@@ -34,6 +39,25 @@ public sealed class CrmKernel
 
         _context = new KernelContext(store, clock, value, reactors, templates);
         Scheduler = new CrmScheduler(_context, timerHandlers);
+        Notifications = new NotificationDelivery(_context, mail, channels ?? [], (logging ?? NullLoggerFactory.Instance).CreateLogger<NotificationDelivery>());
+    }
+
+    /// <summary>The kernel's own registry: the tenant that lists the tenants.</summary>
+    internal static TenantId RegistryTenant { get; } = new("_crm");
+
+    /// <summary>Delivers committed notifications (mail, channels) and retries failed ones; the hosted service runs it.</summary>
+    public NotificationDelivery Notifications { get; }
+
+    /// <summary>The tenants set up with <see cref="InitializeTenantAsync"/>, in id order.</summary>
+    public async Task<IReadOnlyList<TenantId>> ListTenantsAsync(CancellationToken cancellationToken = default)
+    {
+        var tenants = new List<TenantId>();
+        await foreach (var document in _context.Store.QueryAsync(RegistryTenant, Kinds.Tenant.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            tenants.Add(new TenantId(document.Id));
+        }
+
+        return tenants;
     }
 
     /// <summary>The durable-timer scheduler; call <see cref="CrmScheduler.RunDueAsync"/> (the hosted service does it in real time).</summary>
@@ -82,6 +106,20 @@ public sealed class CrmKernel
 
         var created = (CrmUser)(await unit.RecordAsync(new UserRegistered(admin, adminName.Trim(), CrmRole.Admin, null, null, null), Cause.System("tenant initialized"), cancellationToken).ConfigureAwait(false))!;
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var registry = _context.Begin(RegistryTenant, null);
+        if (await registry.FindAsync(Kinds.Tenant, tenant.Value, cancellationToken).ConfigureAwait(false) is null)
+        {
+            await registry.RecordAsync(new TenantRegistered(tenant), Cause.System("tenant initialized"), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await registry.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConcurrencyConflictException)
+            {
+                // Another host registered it at the same time.
+            }
+        }
+
         return created with { Version = 1 };
     }
 

@@ -51,6 +51,14 @@ public sealed class CrmKernelOptions
     /// <value>Default Monday to Friday, 09:00–18:00, no holidays.</value>
     public Crm.Kernel.Scheduling.BusinessCalendarOptions Calendar { get; set; } = new();
 
+    /// <summary>How many times a failed notification delivery is retried (with exponential backoff) before it stays failed.</summary>
+    /// <value>Default 5; from 0 to 20.</value>
+    public int DeliveryRetries { get; set; } = 5;
+
+    /// <summary>The first retry delay of a failed delivery; each further retry waits twice as long.</summary>
+    /// <value>Default 1 minute; at least 1 second.</value>
+    public Duration DeliveryRetryDelay { get; set; } = Duration.FromMinutes(1);
+
     internal DateTimeZone TimeZone => DateTimeZoneProviders.Tzdb[DefaultTimeZone];
 }
 
@@ -89,6 +97,16 @@ internal sealed class CrmKernelOptionsValidator : IValidateOptions<CrmKernelOpti
         if (options.TimerBatchSize is < 1 or > 10_000)
         {
             failures.Add($"CrmKernelOptions.TimerBatchSize must be from 1 to 10000; got {options.TimerBatchSize}.");
+        }
+
+        if (options.DeliveryRetries is < 0 or > 20)
+        {
+            failures.Add($"CrmKernelOptions.DeliveryRetries must be from 0 to 20; got {options.DeliveryRetries}.");
+        }
+
+        if (options.DeliveryRetryDelay < Duration.FromSeconds(1))
+        {
+            failures.Add($"CrmKernelOptions.DeliveryRetryDelay must be at least 1 second; got {options.DeliveryRetryDelay}.");
         }
 
         if (options.TimerCommitGroup is < 1 or > 1000)

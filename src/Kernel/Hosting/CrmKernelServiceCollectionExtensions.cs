@@ -42,7 +42,10 @@ public static class CrmKernelServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<CrmKernelOptions>>(),
                 sp.GetServices<IUnitOfWorkReactor>(),
                 sp.GetServices<ITimerHandler>(),
-                ProcessTemplates.All.Concat(sp.GetServices<ProcessTemplate>())));
+                ProcessTemplates.All.Concat(sp.GetServices<ProcessTemplate>()),
+                sp.GetService<Crm.Abstractions.Ports.IMailSender>(),
+                sp.GetServices<Crm.Abstractions.Ports.INotificationChannel>(),
+                sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, ProcessReactor>());
             services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetServices<IRuleActionHandler>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, RuleEngine>(sp => sp.GetRequiredService<RuleEngine>()));

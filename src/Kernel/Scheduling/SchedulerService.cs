@@ -34,6 +34,11 @@ public sealed class CrmSchedulerService : BackgroundService
             try
             {
                 var run = await _kernel.Scheduler.RunDueAsync(_clock.GetCurrentInstant(), stoppingToken).ConfigureAwait(false);
+                foreach (var tenant in await _kernel.ListTenantsAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await _kernel.Notifications.DeliverAsync(tenant, stoppingToken).ConfigureAwait(false);
+                }
+
                 if (run.Failed > 0)
                 {
                     _logger.LogWarning("Scheduler: {Failed} timer(s) failed and will be retried when their lease expires.", run.Failed);

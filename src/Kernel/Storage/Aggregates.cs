@@ -119,5 +119,12 @@ internal static class Kinds
             ? [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value), new IndexEntry("active-deal", s.Deal.Value)]
             : [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value)]);
 
-    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance];
+    public static readonly AggregateKind<ConsumerCursor> Cursor = new("cursor", (s, v) => s with { Version = v }, _ => []);
+
+    public static readonly AggregateKind<FailedDelivery> FailedDelivery = new("delivery-failure", (s, v) => s with { Version = v },
+        s => s.Delivered ? [] : [new IndexEntry("state", "failed")]);
+
+    public static readonly AggregateKind<TenantEntry> Tenant = new("tenant", (s, v) => s with { Version = v }, _ => []);
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant];
 }

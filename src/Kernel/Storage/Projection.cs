@@ -62,6 +62,10 @@ internal static class Projection
         RuleOutcomeRecorded x => new("rule-instance", x.Instance, Kinds.RuleInstance),
         DigestItemAdded x => new("digest", x.Digest, Kinds.Digest),
         DigestSent x => new("digest", x.Digest, Kinds.Digest),
+        ConsumerAdvanced x => new("cursor", x.Consumer, Kinds.Cursor),
+        NotificationDeliveryFailed x => new("delivery-failure", x.Delivery, Kinds.FailedDelivery),
+        NotificationDeliveryRetried x => new("delivery-failure", x.Delivery, Kinds.FailedDelivery),
+        TenantRegistered x => new("tenant", x.Tenant.Value, Kinds.Tenant),
         DealSignalRaised x => new("deal", x.Deal.Value, null),
         ProcessStarted x => new("process", x.Process, Kinds.Process),
         ProcessStepEntered x => new("process", x.Process, Kinds.Process),
@@ -150,6 +154,17 @@ internal static class Projection
             ? d0 with { Items = [.. d0.Items, x.Text] }
             : new Digest { Id = x.Digest, Recipient = x.Recipient, Day = x.Day, Subject = x.Subject, Items = [x.Text] },
         DigestSent => Existing<Digest>(state, e) with { Sent = true },
+        ConsumerAdvanced x => new ConsumerCursor { Id = x.Consumer, Position = x.Position },
+        NotificationDeliveryFailed x => new FailedDelivery
+        {
+            Id = x.Delivery, Notification = x.Notification, Channel = x.Channel, Recipient = x.Recipient, Subject = x.Subject, Body = x.Body,
+            Deal = x.Deal, Attempts = x.Attempts, LastError = x.Error, NextAttemptAt = x.NextAttemptAt,
+        },
+        NotificationDeliveryRetried x => Existing<FailedDelivery>(state, e) with
+        {
+            Delivered = x.Delivered, Attempts = x.Attempts, LastError = x.Error ?? "", NextAttemptAt = x.NextAttemptAt,
+        },
+        TenantRegistered x => new TenantEntry { Id = x.Tenant, RegisteredAt = ctx.OccurredAt },
         ProcessCancelled x => Existing<ProcessInstance>(state, e) with { Status = ProcessStatus.Cancelled, CancelReason = x.Reason, Waits = [] },
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
