@@ -99,7 +99,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         }
 
         var subject = new RuleSubject(deal, await unit.FindAsync(Kinds.Client, deal.Client.Value, cancellationToken).ConfigureAwait(false), trigger);
-        if (rule.When?.IsTrue(subject) == false || rule.Criteria?.IsTrue(subject) == false)
+        if (!CompiledRules.Matches(rule, subject))
         {
             return;
         }
@@ -344,4 +344,28 @@ internal sealed class CompiledRules
     public bool WatchesOutcomes { get; }
 
     public RuleDefinition? Version(string rule, int version) => _versions.GetValueOrDefault($"{rule}@{version}");
+
+    /// <summary>True when the rule's trigger filter and criteria hold for the subject.</summary>
+    public static bool Matches(RuleDefinition rule, RuleSubject subject) =>
+        rule.When?.IsTrue(subject) != false && rule.Criteria?.IsTrue(subject) != false;
+
+    /// <summary>How many enabled rules an event of <paramref name="eventType"/> about the subject starts (the matching the engine does per event).</summary>
+    public int CountMatches(string eventType, RuleSubject subject)
+    {
+        if (!ByTrigger.TryGetValue(eventType, out var rules))
+        {
+            return 0;
+        }
+
+        var count = 0;
+        foreach (var rule in rules)
+        {
+            if (Matches(rule, subject))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
 }
