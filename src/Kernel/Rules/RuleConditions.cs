@@ -76,6 +76,81 @@ public sealed record RuleSubject(Deal Deal, Client? Client, DomainEvent? Event =
     private static bool Prefixed(string path, string prefix) => path.Length > prefix.Length && path.StartsWith(prefix, StringComparison.Ordinal);
 }
 
+/// <summary>A field path resolved once into what to read, so evaluation does no string work (the hot path of rule matching).</summary>
+internal readonly record struct FieldAccessor(FieldAccessor.Source From, string Path, string? Name)
+{
+    public enum Source
+    {
+        Unknown,
+        Amount,
+        Currency,
+        Stage,
+        DealSource,
+        Owner,
+        Title,
+        Status,
+        Pipeline,
+        DealField,
+        DealClassifier,
+        ClientName,
+        ClientRegion,
+        ClientCity,
+        ClientIndustry,
+        ClientKind,
+        ClientClassifier,
+        Event,
+    }
+
+    public static FieldAccessor For(string? path) => path switch
+    {
+        null => new(Source.Unknown, "", null),
+        "deal.amount" => new(Source.Amount, path, null),
+        "deal.currency" => new(Source.Currency, path, null),
+        "deal.stage" => new(Source.Stage, path, null),
+        "deal.source" => new(Source.DealSource, path, null),
+        "deal.owner" => new(Source.Owner, path, null),
+        "deal.title" => new(Source.Title, path, null),
+        "deal.status" => new(Source.Status, path, null),
+        "deal.pipeline" => new(Source.Pipeline, path, null),
+        "client.name" => new(Source.ClientName, path, null),
+        "client.region" => new(Source.ClientRegion, path, null),
+        "client.city" => new(Source.ClientCity, path, null),
+        "client.industry" => new(Source.ClientIndustry, path, null),
+        "client.kind" => new(Source.ClientKind, path, null),
+        _ when path.StartsWith("deal.field.", StringComparison.Ordinal) => new(Source.DealField, path, path["deal.field.".Length..]),
+        _ when path.StartsWith("deal.classifier.", StringComparison.Ordinal) => new(Source.DealClassifier, path, path["deal.classifier.".Length..]),
+        _ when path.StartsWith("client.classifier.", StringComparison.Ordinal) => new(Source.ClientClassifier, path, path["client.classifier.".Length..]),
+        _ when path.StartsWith("event.", StringComparison.Ordinal) => new(Source.Event, path, path["event.".Length..]),
+        _ => new(Source.Unknown, path, null),
+    };
+
+    public string? Text(RuleSubject subject) => From switch
+    {
+        Source.Amount => subject.Deal.Amount.Amount.ToString(CultureInfo.InvariantCulture),
+        Source.Currency => subject.Deal.Amount.Currency,
+        Source.Stage => subject.Deal.Stage.Value,
+        Source.DealSource => subject.Deal.Source,
+        Source.Owner => subject.Deal.Owner.Value,
+        Source.Title => subject.Deal.Title,
+        Source.Status => subject.Deal.Status switch { DealStatus.Won => "won", DealStatus.Lost => "lost", _ => "open" },
+        Source.Pipeline => subject.Deal.Pipeline.Value,
+        Source.DealField => subject.Deal.Fields.GetValueOrDefault(Name!),
+        Source.DealClassifier => subject.Deal.Classifiers.GetValueOrDefault(Name!),
+        Source.ClientName => subject.Client?.Name,
+        Source.ClientRegion => subject.Client?.Region,
+        Source.ClientCity => subject.Client?.City,
+        Source.ClientIndustry => subject.Client?.Industry,
+        Source.ClientKind => subject.Client?.Kind == ClientKind.Person ? "person" : subject.Client is null ? null : "company",
+        Source.ClientClassifier => subject.Client?.Classifiers.GetValueOrDefault(Name!),
+        Source.Event => subject.Read(Path),
+        _ => null,
+    };
+
+    public decimal? Number(RuleSubject subject) => From == Source.Amount
+        ? subject.Deal.Amount.Amount
+        : decimal.TryParse(Text(subject), NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
+}
+
 /// <summary>How <see cref="FieldCompare"/> compares a number.</summary>
 public enum Comparison
 {
@@ -118,15 +193,25 @@ public abstract record RuleCondition
         }
     }
 
-    private protected static decimal? Number(string? text) =>
-        decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
+    /// <summary>The resolved accessor, re-resolved if a <c>with</c> expression changed the path since.</summary>
+    private protected static FieldAccessor Accessor(ref FieldAccessor cached, string field)
+    {
+        if (!ReferenceEquals(cached.Path, field))
+        {
+            cached = FieldAccessor.For(field);
+        }
+
+        return cached;
+    }
 }
 
 /// <summary>The field equals the value (ordinal, case-insensitive).</summary>
 public sealed record FieldEquals(string Field, string Value) : RuleCondition
 {
+    private FieldAccessor _field = FieldAccessor.For(Field);
+
     /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => string.Equals(subject.Read(Field), Value, StringComparison.OrdinalIgnoreCase);
+    public override bool IsTrue(RuleSubject subject) => string.Equals(Accessor(ref _field, Field).Text(subject), Value, StringComparison.OrdinalIgnoreCase);
 
     internal override void Validate(string path, List<ValidationError> errors) => CheckField(path, Field, errors);
 }
@@ -134,11 +219,26 @@ public sealed record FieldEquals(string Field, string Value) : RuleCondition
 /// <summary>The field is one of the values.</summary>
 public sealed record FieldIn(string Field, IReadOnlyList<string> Values) : RuleCondition
 {
+    private FieldAccessor _field = FieldAccessor.For(Field);
+
     /// <inheritdoc />
     public override bool IsTrue(RuleSubject subject)
     {
-        var value = subject.Read(Field);
-        return value is not null && Values.Any(v => string.Equals(v, value, StringComparison.OrdinalIgnoreCase));
+        var value = Accessor(ref _field, Field).Text(subject);
+        if (value is null)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < Values.Count; i++)
+        {
+            if (string.Equals(Values[i], value, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     internal override void Validate(string path, List<ValidationError> errors)
@@ -154,8 +254,10 @@ public sealed record FieldIn(string Field, IReadOnlyList<string> Values) : RuleC
 /// <summary>The field, read as a number, compares so with the value (false when it is not a number).</summary>
 public sealed record FieldCompare(string Field, Comparison Op, decimal Value) : RuleCondition
 {
+    private FieldAccessor _field = FieldAccessor.For(Field);
+
     /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => Number(subject.Read(Field)) is { } n && Op switch
+    public override bool IsTrue(RuleSubject subject) => Accessor(ref _field, Field).Number(subject) is { } n && Op switch
     {
         Comparison.LessThan => n < Value,
         Comparison.LessOrEqual => n <= Value,
@@ -176,8 +278,10 @@ public sealed record FieldCompare(string Field, Comparison Op, decimal Value) : 
 /// <summary>The field, read as a number, is within [Min, Max].</summary>
 public sealed record FieldBetween(string Field, decimal Min, decimal Max) : RuleCondition
 {
+    private FieldAccessor _field = FieldAccessor.For(Field);
+
     /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => Number(subject.Read(Field)) is { } n && n >= Min && n <= Max;
+    public override bool IsTrue(RuleSubject subject) => Accessor(ref _field, Field).Number(subject) is { } n && n >= Min && n <= Max;
 
     internal override void Validate(string path, List<ValidationError> errors)
     {
@@ -192,8 +296,10 @@ public sealed record FieldBetween(string Field, decimal Min, decimal Max) : Rule
 /// <summary>The field has a non-empty value.</summary>
 public sealed record FieldIsSet(string Field) : RuleCondition
 {
+    private FieldAccessor _field = FieldAccessor.For(Field);
+
     /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => !string.IsNullOrWhiteSpace(subject.Read(Field));
+    public override bool IsTrue(RuleSubject subject) => !string.IsNullOrWhiteSpace(Accessor(ref _field, Field).Text(subject));
 
     internal override void Validate(string path, List<ValidationError> errors) => CheckField(path, Field, errors);
 }
@@ -202,7 +308,18 @@ public sealed record FieldIsSet(string Field) : RuleCondition
 public sealed record WhenAll(IReadOnlyList<RuleCondition> Conditions) : RuleCondition
 {
     /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => Conditions.All(c => c.IsTrue(subject));
+    public override bool IsTrue(RuleSubject subject)
+    {
+        for (var i = 0; i < Conditions.Count; i++)
+        {
+            if (!Conditions[i].IsTrue(subject))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     internal override void Validate(string path, List<ValidationError> errors) => ValidateAll(path, Conditions, errors);
 
@@ -232,7 +349,18 @@ public sealed record WhenAll(IReadOnlyList<RuleCondition> Conditions) : RuleCond
 public sealed record WhenAny(IReadOnlyList<RuleCondition> Conditions) : RuleCondition
 {
     /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => Conditions.Any(c => c.IsTrue(subject));
+    public override bool IsTrue(RuleSubject subject)
+    {
+        for (var i = 0; i < Conditions.Count; i++)
+        {
+            if (Conditions[i].IsTrue(subject))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal override void Validate(string path, List<ValidationError> errors) => WhenAll.ValidateAll(path, Conditions, errors);
 }
