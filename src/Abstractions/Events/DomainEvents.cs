@@ -9,7 +9,7 @@ namespace Crm.Abstractions.Events;
 public abstract record DomainEvent;
 
 /// <summary>A user joined the tenant.</summary>
-public sealed record UserRegistered(UserId User, string Name, CrmRole Role, TeamId? Team, string? Email, string? TimeZone) : DomainEvent;
+public sealed record UserRegistered(UserId User, string Name, CrmRole Role, TeamId? Team, string? Email, string? TimeZone, string? Extension = null) : DomainEvent;
 
 /// <summary>A team was defined (or redefined) with its head.</summary>
 public sealed record TeamDefined(TeamId Team, string Name, UserId Head) : DomainEvent;
@@ -230,3 +230,39 @@ public sealed record NotificationDeliveryRetried(string Delivery, bool Delivered
 
 /// <summary>A tenant was set up (recorded in the kernel's own registry of tenants).</summary>
 public sealed record TenantRegistered(TenantId Tenant) : DomainEvent;
+
+/// <summary>A phone call began (ringing, or dialled out). <paramref name="Number"/> is in E.164 form.</summary>
+public sealed record CallStarted(string Call, Ports.CallDirection Direction, string Number, ClientId? Client, UserId? User) : DomainEvent;
+
+/// <summary>A call was answered by a user; <paramref name="Client"/> is the client it is linked to (recognized or created for an unknown caller).</summary>
+public sealed record CallAnswered(string Call, UserId By, ClientId? Client) : DomainEvent;
+
+/// <summary>
+/// The "client card" event: an incoming call was recognized as a client's, for the answering user. Front-ends show the
+/// card (open deals, last interactions) from <c>kernel.Telephony.ClientCardAsync</c>.
+/// </summary>
+public sealed record CallerRecognized(string Call, ClientId Client, UserId For) : DomainEvent;
+
+/// <summary>A call ended; <paramref name="Missed"/> when nobody answered.</summary>
+public sealed record CallEnded(string Call, bool Missed, NodaTime.Duration Talk, string? Recording) : DomainEvent;
+
+/// <summary>A product of the catalogue was defined or changed.</summary>
+public sealed record ProductDefined(string Product, string Name, Money Price, decimal TaxRate) : DomainEvent;
+
+/// <summary>One line of an invoice, with its computed amounts (rounded to cents).</summary>
+public sealed record InvoiceLine(string Product, string Description, decimal Quantity, decimal UnitPrice, decimal DiscountPercent, decimal TaxRate, decimal Net, decimal Tax, decimal Total);
+
+/// <summary>An invoice was built from product lines for a deal.</summary>
+public sealed record InvoiceCreated(string Invoice, DealId Deal, ClientId Client, string Currency, IReadOnlyList<InvoiceLine> Lines, decimal Net, decimal Tax, decimal Total) : DomainEvent;
+
+/// <summary>An invoice was issued with its number.</summary>
+public sealed record InvoiceIssued(string Invoice, string Number) : DomainEvent;
+
+/// <summary>An invoice was paid: a sale. Rules can use it (e.g. to achieve the goal "payment received").</summary>
+public sealed record InvoicePaid(string Invoice, DealId Deal, Money Amount) : DomainEvent;
+
+/// <summary>An invoice was cancelled.</summary>
+public sealed record InvoiceCancelled(string Invoice, string Reason) : DomainEvent;
+
+/// <summary>A website order was taken in: its client card, deal and invoice.</summary>
+public sealed record OrderReceived(string Order, DealId Deal, ClientId Client, string Invoice) : DomainEvent;

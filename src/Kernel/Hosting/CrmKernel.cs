@@ -25,7 +25,7 @@ public sealed class CrmKernel
     private readonly KernelContext _context;
 
     internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers, IEnumerable<ProcessTemplate> templates,
-        IMailSender? mail = null, IEnumerable<INotificationChannel>? channels = null, ILoggerFactory? logging = null)
+        IMailSender? mail = null, IEnumerable<INotificationChannel>? channels = null, ILoggerFactory? logging = null, ITelephonyGateway? telephony = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
@@ -39,8 +39,17 @@ public sealed class CrmKernel
 
         _context = new KernelContext(store, clock, value, reactors, templates);
         Scheduler = new CrmScheduler(_context, timerHandlers);
+        _context.TelephonyGateway = telephony;
+        Telephony = new Crm.Kernel.Telephony.TelephonyIntake(this);
+        Orders = new Crm.Kernel.Integration.OrderIntake(_context);
         Notifications = new NotificationDelivery(_context, mail, channels ?? [], (logging ?? NullLoggerFactory.Instance).CreateLogger<NotificationDelivery>());
     }
+
+    /// <summary>Call events from telephony adapters: caller recognition, unknown callers, missed calls.</summary>
+    public Crm.Kernel.Telephony.TelephonyIntake Telephony { get; }
+
+    /// <summary>Website order intake.</summary>
+    public Crm.Kernel.Integration.OrderIntake Orders { get; }
 
     /// <summary>The kernel's own registry: the tenant that lists the tenants.</summary>
     internal static TenantId RegistryTenant { get; } = new("_crm");

@@ -59,6 +59,18 @@ public sealed class CrmKernelOptions
     /// <value>Default 1 minute; at least 1 second.</value>
     public Duration DeliveryRetryDelay { get; set; } = Duration.FromMinutes(1);
 
+    /// <summary>The currency of amounts the kernel creates by itself (deals from unknown callers).</summary>
+    /// <value>Default <c>USD</c>.</value>
+    public string DefaultCurrency { get; set; } = "USD";
+
+    /// <summary>The process template started for every website order; null starts none.</summary>
+    /// <value>Default <c>delivery</c>.</value>
+    public string? OrderProcessTemplate { get; set; } = "delivery";
+
+    /// <summary>The task the owner of a new website order gets; null creates none.</summary>
+    /// <value>Default "Confirm the order with the buyer".</value>
+    public string? OrderTaskTitle { get; set; } = "Confirm the order with the buyer";
+
     internal DateTimeZone TimeZone => DateTimeZoneProviders.Tzdb[DefaultTimeZone];
 }
 
@@ -97,6 +109,11 @@ internal sealed class CrmKernelOptionsValidator : IValidateOptions<CrmKernelOpti
         if (options.TimerBatchSize is < 1 or > 10_000)
         {
             failures.Add($"CrmKernelOptions.TimerBatchSize must be from 1 to 10000; got {options.TimerBatchSize}.");
+        }
+
+        if (options.DefaultCurrency is not { Length: 3 } || !options.DefaultCurrency.All(c => c is >= 'A' and <= 'Z'))
+        {
+            failures.Add($"CrmKernelOptions.DefaultCurrency must be an ISO 4217 code such as 'USD'; got '{options.DefaultCurrency}'.");
         }
 
         if (options.DeliveryRetries is < 0 or > 20)

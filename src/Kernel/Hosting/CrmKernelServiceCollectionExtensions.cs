@@ -45,7 +45,8 @@ public static class CrmKernelServiceCollectionExtensions
                 ProcessTemplates.All.Concat(sp.GetServices<ProcessTemplate>()),
                 sp.GetService<Crm.Abstractions.Ports.IMailSender>(),
                 sp.GetServices<Crm.Abstractions.Ports.INotificationChannel>(),
-                sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()));
+                sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+                sp.GetService<Crm.Abstractions.Ports.ITelephonyGateway>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, ProcessReactor>());
             services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetServices<IRuleActionHandler>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, RuleEngine>(sp => sp.GetRequiredService<RuleEngine>()));

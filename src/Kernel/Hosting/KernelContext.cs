@@ -35,6 +35,8 @@ internal sealed class KernelContext
 
     public RuleEngine Rules { get; }
 
+    public Crm.Abstractions.Ports.ITelephonyGateway? TelephonyGateway { get; set; }
+
     public IClock Clock { get; }
 
     public CrmKernelOptions Options { get; }

@@ -18,6 +18,8 @@ public sealed record CrmUser
     public string? Email { get; init; }
     /// <summary>IANA time zone id, e.g. <c>Europe/Oslo</c>; null: the tenant's.</summary>
     public string? TimeZone { get; init; }
+    /// <summary>The telephone extension that rings this user, when any.</summary>
+    public string? Extension { get; init; }
     /// <summary>False once the user has left (deactivated).</summary>
     public bool IsActive { get; init; } = true;
     /// <summary>The stored version.</summary>

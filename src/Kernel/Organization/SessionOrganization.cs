@@ -22,6 +22,8 @@ public sealed record NewUser(UserId Id, string Name, CrmRole Role = CrmRole.Sell
     public string? Email { get; init; }
     /// <summary>IANA time zone id; null: the tenant's.</summary>
     public string? TimeZone { get; init; }
+    /// <summary>The telephone extension that rings this user (unique in the tenant).</summary>
+    public string? Extension { get; init; }
 }
 
 /// <summary>Users and teams. Administrators change them; everyone may read them.</summary>
@@ -77,7 +79,17 @@ public sealed class SessionOrganization
             await unit.GetAsync(Kinds.Team, team.Value, cancellationToken).ConfigureAwait(false);
         }
 
-        await unit.RecordAsync(new UserRegistered(user.Id, user.Name.Trim(), user.Role, user.Team, email, user.TimeZone), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        if (user.Extension is { } extension)
+        {
+            if (string.IsNullOrWhiteSpace(extension) || extension.Length > 32)
+            {
+                throw new CrmValidationException("extension", "an extension is 1 to 32 characters.");
+            }
+
+            unit.TakeUniqueKey("user-extension", extension.Trim(), user.Id.Value);
+        }
+
+        await unit.RecordAsync(new UserRegistered(user.Id, user.Name.Trim(), user.Role, user.Team, email, user.TimeZone, user.Extension?.Trim()), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.User, user.Id.Value);
     }

@@ -9,6 +9,8 @@ using Crm.Kernel.Pipelines;
 using Crm.Kernel.Processes;
 using Crm.Kernel.Notifications;
 using Crm.Kernel.Rules;
+using Crm.Kernel.Invoicing;
+using Crm.Kernel.Telephony;
 using Crm.Kernel.Storage;
 using Crm.Kernel.Tasks;
 
@@ -43,7 +45,19 @@ public sealed class CrmSession
         Processes = new SessionProcesses(this);
         Inbox = new SessionInbox(this);
         Rules = new SessionRules(this);
+        Products = new SessionProducts(this);
+        Invoices = new SessionInvoices(this);
+        Telephony = new SessionTelephony(this, context.TelephonyGateway);
     }
+
+    /// <summary>The product catalogue.</summary>
+    public SessionProducts Products { get; }
+
+    /// <summary>Invoices: build from products, issue, mark paid, cancel, print.</summary>
+    public SessionInvoices Invoices { get; }
+
+    /// <summary>Click-to-call.</summary>
+    public SessionTelephony Telephony { get; }
 
     /// <summary>The user's in-app inbox.</summary>
     public SessionInbox Inbox { get; }

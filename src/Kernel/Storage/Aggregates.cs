@@ -8,6 +8,9 @@ using Crm.Kernel.Pipelines;
 using Crm.Kernel.Processes;
 using Crm.Kernel.Notifications;
 using Crm.Kernel.Rules;
+using Crm.Kernel.Invoicing;
+using Crm.Kernel.Telephony;
+using Crm.Kernel.Integration;
 using Crm.Kernel.Tasks;
 
 namespace Crm.Kernel.Storage;
@@ -43,7 +46,21 @@ internal sealed class AggregateKind<T>(string name, Func<T, long, T> withVersion
 internal static class Kinds
 {
     public static readonly AggregateKind<CrmUser> User = new("user", (s, v) => s with { Version = v },
-        s => s.Team is { } team ? [new IndexEntry("team", team.Value)] : []);
+        s =>
+        {
+            var entries = new List<IndexEntry>(2);
+            if (s.Team is { } team)
+            {
+                entries.Add(new IndexEntry("team", team.Value));
+            }
+
+            if (s.Extension is { } extension)
+            {
+                entries.Add(new IndexEntry("extension", extension));
+            }
+
+            return entries;
+        });
 
     public static readonly AggregateKind<Team> Team = new("team", (s, v) => s with { Version = v },
         s => [new IndexEntry("head", s.Head.Value)]);
@@ -126,5 +143,15 @@ internal static class Kinds
 
     public static readonly AggregateKind<TenantEntry> Tenant = new("tenant", (s, v) => s with { Version = v }, _ => []);
 
-    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant];
+    public static readonly AggregateKind<Product> Product = new("product", (s, v) => s with { Version = v }, _ => []);
+
+    public static readonly AggregateKind<Invoice> Invoice = new("invoice", (s, v) => s with { Version = v },
+        s => [new IndexEntry("deal", s.Deal.Value), new IndexEntry("status", s.Status.ToString())]);
+
+    public static readonly AggregateKind<PhoneCall> Call = new("call", (s, v) => s with { Version = v },
+        s => s.Client is { } client ? [new IndexEntry("client", client.Value)] : []);
+
+    public static readonly AggregateKind<Order> Order = new("order", (s, v) => s with { Version = v }, _ => []);
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant, Product, Invoice, Call, Order];
 }

@@ -8,6 +8,9 @@ using Crm.Kernel.Pipelines;
 using Crm.Kernel.Processes;
 using Crm.Kernel.Notifications;
 using Crm.Kernel.Rules;
+using Crm.Kernel.Invoicing;
+using Crm.Kernel.Telephony;
+using Crm.Kernel.Integration;
 using Crm.Kernel.Tasks;
 using NodaTime;
 
@@ -66,6 +69,16 @@ internal static class Projection
         NotificationDeliveryFailed x => new("delivery-failure", x.Delivery, Kinds.FailedDelivery),
         NotificationDeliveryRetried x => new("delivery-failure", x.Delivery, Kinds.FailedDelivery),
         TenantRegistered x => new("tenant", x.Tenant.Value, Kinds.Tenant),
+        CallStarted x => new("call", x.Call, Kinds.Call),
+        CallAnswered x => new("call", x.Call, Kinds.Call),
+        CallerRecognized x => new("call", x.Call, Kinds.Call),
+        CallEnded x => new("call", x.Call, Kinds.Call),
+        ProductDefined x => new("product", x.Product, Kinds.Product),
+        InvoiceCreated x => new("invoice", x.Invoice, Kinds.Invoice),
+        InvoiceIssued x => new("invoice", x.Invoice, Kinds.Invoice),
+        InvoicePaid x => new("invoice", x.Invoice, Kinds.Invoice),
+        InvoiceCancelled x => new("invoice", x.Invoice, Kinds.Invoice),
+        OrderReceived x => new("order", x.Order, Kinds.Order),
         DealSignalRaised x => new("deal", x.Deal.Value, null),
         ProcessStarted x => new("process", x.Process, Kinds.Process),
         ProcessStepEntered x => new("process", x.Process, Kinds.Process),
@@ -76,7 +89,7 @@ internal static class Projection
     /// <summary>Applies an event to the current state of its stream (null when the stream is new).</summary>
     public static object Apply(object? state, DomainEvent e, in EventContext ctx) => e switch
     {
-        UserRegistered x => new CrmUser { Id = x.User, Name = x.Name, Role = x.Role, Team = x.Team, Email = x.Email, TimeZone = x.TimeZone },
+        UserRegistered x => new CrmUser { Id = x.User, Name = x.Name, Role = x.Role, Team = x.Team, Email = x.Email, TimeZone = x.TimeZone, Extension = x.Extension },
         UserDeactivated => Existing<CrmUser>(state, e) with { IsActive = false },
         TeamDefined x => state is Team t
             ? t with { Name = x.Name, Head = x.Head }
@@ -165,6 +178,20 @@ internal static class Projection
             Delivered = x.Delivered, Attempts = x.Attempts, LastError = x.Error ?? "", NextAttemptAt = x.NextAttemptAt,
         },
         TenantRegistered x => new TenantEntry { Id = x.Tenant, RegisteredAt = ctx.OccurredAt },
+        CallStarted x => new PhoneCall { Id = x.Call, Direction = x.Direction, Number = x.Number, Client = x.Client, User = x.User, StartedAt = ctx.OccurredAt },
+        CallAnswered x => Answer(Existing<PhoneCall>(state, e), x, ctx),
+        CallerRecognized x => Existing<PhoneCall>(state, e) with { Client = x.Client },
+        CallEnded x => Existing<PhoneCall>(state, e) with { Ended = true, Missed = x.Missed, Recording = x.Recording },
+        ProductDefined x => new Product { Id = x.Product, Name = x.Name, Price = x.Price, TaxRate = x.TaxRate },
+        InvoiceCreated x => new Invoice
+        {
+            Id = x.Invoice, Deal = x.Deal, Client = x.Client, Currency = x.Currency, Lines = x.Lines, Net = x.Net, Tax = x.Tax, Total = x.Total,
+            CreatedAt = ctx.OccurredAt,
+        },
+        InvoiceIssued x => Existing<Invoice>(state, e) with { Number = x.Number, Status = InvoiceStatus.Issued },
+        InvoicePaid => Existing<Invoice>(state, e) with { Status = InvoiceStatus.Paid, PaidAt = ctx.OccurredAt },
+        InvoiceCancelled => Existing<Invoice>(state, e) with { Status = InvoiceStatus.Cancelled },
+        OrderReceived x => new Order { Id = x.Order, Deal = x.Deal, Client = x.Client, Invoice = x.Invoice, ReceivedAt = ctx.OccurredAt },
         ProcessCancelled x => Existing<ProcessInstance>(state, e) with { Status = ProcessStatus.Cancelled, CancelReason = x.Reason, Waits = [] },
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
@@ -200,6 +227,9 @@ internal static class Projection
     };
 
     public const string RuleBookId = "rules";
+
+    private static PhoneCall Answer(PhoneCall call, CallAnswered e, in EventContext ctx) =>
+        call with { AnsweredBy = e.By, AnsweredAt = ctx.OccurredAt, Client = e.Client ?? call.Client };
 
     private static RuleBook SetRule(RuleBook book, string rule, Func<StoredRule?, StoredRule> change)
     {

@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Security;
+using Crm.Kernel.Storage;
+
+namespace Crm.Kernel.Invoicing;
+
+/// <summary>The product catalogue. Administrators define products; everyone reads them.</summary>
+public sealed class SessionProducts
+{
+    private readonly CrmSession _session;
+
+    internal SessionProducts(CrmSession session) => _session = session;
+
+    /// <summary>Defines (or changes) a product.</summary>
+    /// <exception cref="CrmValidationException">Empty id or name, a negative price, a tax rate outside [0, 1].</exception>
+    public async Task<Product> DefineAsync(string id, string name, Money price, decimal taxRate = 0m, CancellationToken cancellationToken = default)
+    {
+        var errors = new List<ValidationError>();
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 100)
+        {
+            errors.Add(new("id", "a product id of 1 to 100 characters is required."));
+        }
+
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 300)
+        {
+            errors.Add(new("name", "a product name of 1 to 300 characters is required."));
+        }
+
+        if (price.Currency is null || price.Amount < 0m)
+        {
+            errors.Add(new("price", $"a price of zero or more with a currency is required; got {price}."));
+        }
+
+        if (taxRate is < 0m or > 1m)
+        {
+            errors.Add(new("taxRate", $"must be between 0 and 1 (e.g. 0.25); got {taxRate}."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define products");
+        await unit.RecordAsync(new ProductDefined(id.Trim(), name.Trim(), price, taxRate), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Product, id.Trim());
+    }
+
+    /// <summary>The catalogue in id order.</summary>
+    public async Task<IReadOnlyList<Product>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<Product>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Product.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            result.Add((Product)Kinds.Product.Read(document));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>Invoices of the deals a session may see: built from products in one call, issued, paid (a sale), cancelled.</summary>
+public sealed class SessionInvoices
+{
+    private readonly CrmSession _session;
+
+    internal SessionInvoices(CrmSession session) => _session = session;
+
+    /// <summary>Builds a draft invoice for a deal from product lines (prices from the catalogue, discounts, taxes, totals).</summary>
+    /// <exception cref="CrmValidationException">No lines, unknown products, bad quantities or discounts, mixed currencies.</exception>
+    public async Task<Invoice> CreateAsync(DealId deal, IReadOnlyList<InvoiceLineRequest> lines, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var dealState = await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
+        actor.RequireCanActFor(dealState.Owner, "invoice a deal", $"deal '{deal}'");
+        var invoice = await InvoiceBuilder.BuildAsync(unit, dealState, lines, Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Invoice, invoice.Id);
+    }
+
+    /// <summary>Issues a draft invoice and gives it a number.</summary>
+    public Task<Invoice> IssueAsync(string invoiceId, CancellationToken cancellationToken = default) =>
+        ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
+            new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id[..6].ToUpperInvariant()}"), cancellationToken);
+
+    /// <summary>Marks an issued invoice paid: a sale. Rules listening to <c>InvoicePaid</c> run in the same command.</summary>
+    public Task<Invoice> MarkPaidAsync(string invoiceId, CancellationToken cancellationToken = default) =>
+        ChangeAsync(invoiceId, InvoiceStatus.Issued, "record a payment", (_, i) => new InvoicePaid(i.Id, i.Deal, Money.Of(i.Total, i.Currency)), cancellationToken);
+
+    /// <summary>Cancels a draft or issued invoice.</summary>
+    public Task<Invoice> CancelAsync(string invoiceId, string reason, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new CrmValidationException("reason", "say why the invoice is cancelled.");
+        }
+
+        return ChangeAsync(invoiceId, null, "cancel an invoice", (_, i) => new InvoiceCancelled(i.Id, reason.Trim()), cancellationToken);
+    }
+
+    /// <summary>Gets an invoice of a visible deal.</summary>
+    public async Task<Invoice> GetAsync(string invoiceId, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var invoice = await unit.FindAsync(Kinds.Invoice, invoiceId, cancellationToken).ConfigureAwait(false);
+        var deal = invoice is null ? null : await unit.FindAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false);
+        return invoice is not null && deal is not null && actor.CanSee(deal.Owner) ? invoice : throw new EntityNotFoundException("invoice", invoiceId);
+    }
+
+    /// <summary>The invoices of a visible deal.</summary>
+    public async Task<IReadOnlyList<Invoice>> ListForDealAsync(DealId deal, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var dealState = await unit.FindAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
+        if (dealState is null || !actor.CanSee(dealState.Owner))
+        {
+            throw new EntityNotFoundException("deal", deal.Value);
+        }
+
+        var result = new List<Invoice>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Invoice.Name, new IndexEntry("deal", deal.Value), cancellationToken).ConfigureAwait(false))
+        {
+            result.Add((Invoice)Kinds.Invoice.Read(document));
+        }
+
+        return result;
+    }
+
+    /// <summary>A printable, self-contained HTML page of the invoice.</summary>
+    public async Task<string> RenderHtmlAsync(string invoiceId, CancellationToken cancellationToken = default)
+    {
+        var invoice = await GetAsync(invoiceId, cancellationToken).ConfigureAwait(false);
+        var client = await _session.Clients.GetAsync(invoice.Client, cancellationToken).ConfigureAwait(false);
+        return InvoiceHtml.Render(invoice, client);
+    }
+
+    private async Task<Invoice> ChangeAsync(string invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var invoice = await unit.GetAsync(Kinds.Invoice, invoiceId, cancellationToken).ConfigureAwait(false);
+        var deal = await unit.GetAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false);
+        actor.RequireCanActFor(deal.Owner, action, $"invoice '{invoiceId}'");
+        if (required is { } status ? invoice.Status != status : invoice.Status is InvoiceStatus.Paid or InvoiceStatus.Cancelled)
+        {
+            throw new InvalidStateException($"Invoice '{invoiceId}' is {invoice.Status.ToString().ToLowerInvariant()}; cannot {action} now.");
+        }
+
+        await unit.RecordAsync(change(unit, invoice), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Invoice, invoiceId);
+    }
+}
+
+/// <summary>Renders an invoice as a printable HTML page.</summary>
+public static class InvoiceHtml
+{
+    /// <summary>The page; every text is HTML-encoded.</summary>
+    public static string Render(Invoice invoice, Crm.Kernel.Clients.Client client)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        ArgumentNullException.ThrowIfNull(client);
+        static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
+        static string N(decimal d) => d.ToString("#,0.00", CultureInfo.InvariantCulture);
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Invoice ").Append(E(invoice.Number ?? invoice.Id)).Append("</title>")
+            .Append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:4px;text-align:right}td:first-child,th:first-child{text-align:left}@media print{body{margin:0}}</style></head><body>")
+            .Append("<h1>Invoice ").Append(E(invoice.Number ?? "(draft)")).Append("</h1>")
+            .Append("<p>To: <strong>").Append(E(client.Name)).Append("</strong>").Append(client.City is null ? "" : ", " + E(client.City)).Append("</p>")
+            .Append("<table><tr><th>Item</th><th>Qty</th><th>Unit price</th><th>Discount %</th><th>Net</th><th>Tax</th><th>Total</th></tr>");
+        foreach (var line in invoice.Lines)
+        {
+            html.Append("<tr><td>").Append(E(line.Description)).Append("</td><td>").Append(line.Quantity.ToString(CultureInfo.InvariantCulture))
+                .Append("</td><td>").Append(N(line.UnitPrice)).Append("</td><td>").Append(line.DiscountPercent.ToString(CultureInfo.InvariantCulture))
+                .Append("</td><td>").Append(N(line.Net)).Append("</td><td>").Append(N(line.Tax)).Append("</td><td>").Append(N(line.Total)).Append("</td></tr>");
+        }
+
+        html.Append("<tr><th>Total ").Append(E(invoice.Currency)).Append("</th><td></td><td></td><td></td><th>").Append(N(invoice.Net)).Append("</th><th>")
+            .Append(N(invoice.Tax)).Append("</th><th>").Append(N(invoice.Total)).Append("</th></tr></table>")
+            .Append("<p>Status: ").Append(invoice.Status.ToString().ToLowerInvariant()).Append("</p></body></html>");
+        return html.ToString();
+    }
+}
