@@ -266,3 +266,19 @@ public sealed record InvoiceCancelled(string Invoice, string Reason) : DomainEve
 
 /// <summary>A website order was taken in: its client card, deal and invoice.</summary>
 public sealed record OrderReceived(string Order, DealId Deal, ClientId Client, string Invoice) : DomainEvent;
+
+/// <summary>An endpoint subscribed to journal events (e.g. the website's personal account).</summary>
+/// <param name="Subscription">The subscription id.</param>
+/// <param name="Url">Where events are POSTed.</param>
+/// <param name="Secret">The HMAC-SHA256 key the receiver verifies signatures with.</param>
+/// <param name="EventTypes">The event type names delivered (e.g. DealStageChanged).</param>
+public sealed record WebhookSubscribed(string Subscription, Uri Url, string Secret, IReadOnlyList<string> EventTypes) : DomainEvent;
+
+/// <summary>A webhook subscription was removed.</summary>
+public sealed record WebhookUnsubscribed(string Subscription) : DomainEvent;
+
+/// <summary>A webhook delivery failed after every retry; it waits in the dead-letter list, and later events of the same deal wait behind it.</summary>
+public sealed record WebhookDeadLettered(string Subscription, Guid EventId, long Position, string? DealKey, string Body, string Error) : DomainEvent;
+
+/// <summary>A dead-lettered webhook delivery was replayed successfully.</summary>
+public sealed record WebhookReplayed(string Subscription, Guid EventId) : DomainEvent;

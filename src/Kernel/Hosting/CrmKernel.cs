@@ -20,7 +20,7 @@ namespace Crm.Kernel.Hosting;
 /// The CRM kernel: hands out sessions per (tenant, user) and sets tenants up. Get it from DI after
 /// <c>services.AddCrmKernel(crm =&gt; crm.UseSqlite("Data Source=crm.db"))</c>. Thread-safe; one per application.
 /// </summary>
-public sealed class CrmKernel
+public sealed class CrmKernel : IDisposable
 {
     private readonly KernelContext _context;
 
@@ -42,11 +42,15 @@ public sealed class CrmKernel
         _context.TelephonyGateway = telephony;
         Telephony = new Crm.Kernel.Telephony.TelephonyIntake(this);
         Orders = new Crm.Kernel.Integration.OrderIntake(_context);
+        Webhooks = new Crm.Kernel.Integration.WebhookDelivery(_context, value.Webhooks);
         Notifications = new NotificationDelivery(_context, mail, channels ?? [], (logging ?? NullLoggerFactory.Instance).CreateLogger<NotificationDelivery>());
     }
 
     /// <summary>Call events from telephony adapters: caller recognition, unknown callers, missed calls.</summary>
     public Crm.Kernel.Telephony.TelephonyIntake Telephony { get; }
+
+    /// <summary>Outbound webhook delivery from the journal (signed, retried, dead letters with replay).</summary>
+    public Crm.Kernel.Integration.WebhookDelivery Webhooks { get; }
 
     /// <summary>Website order intake.</summary>
     public Crm.Kernel.Integration.OrderIntake Orders { get; }
@@ -71,6 +75,9 @@ public sealed class CrmKernel
 
     /// <summary>The durable-timer scheduler; call <see cref="CrmScheduler.RunDueAsync"/> (the hosted service does it in real time).</summary>
     public CrmScheduler Scheduler { get; }
+
+    /// <summary>Releases the webhook HTTP client (the DI container calls it).</summary>
+    public void Dispose() => Webhooks.Dispose();
 
     /// <summary>The store the kernel writes to.</summary>
     public ICrmStore Store => _context.Store;

@@ -71,6 +71,9 @@ public sealed class CrmKernelOptions
     /// <value>Default "Confirm the order with the buyer".</value>
     public string? OrderTaskTitle { get; set; } = "Confirm the order with the buyer";
 
+    /// <summary>Webhook delivery retries and timeouts.</summary>
+    public Crm.Kernel.Integration.WebhookOptions Webhooks { get; set; } = new();
+
     internal DateTimeZone TimeZone => DateTimeZoneProviders.Tzdb[DefaultTimeZone];
 }
 
@@ -114,6 +117,11 @@ internal sealed class CrmKernelOptionsValidator : IValidateOptions<CrmKernelOpti
         if (options.DefaultCurrency is not { Length: 3 } || !options.DefaultCurrency.All(c => c is >= 'A' and <= 'Z'))
         {
             failures.Add($"CrmKernelOptions.DefaultCurrency must be an ISO 4217 code such as 'USD'; got '{options.DefaultCurrency}'.");
+        }
+
+        if (options.Webhooks is null || options.Webhooks.MaxAttempts is < 1 or > 20 || options.Webhooks.FirstRetryDelay < Duration.Zero || options.Webhooks.AttemptTimeout < Duration.FromMilliseconds(10))
+        {
+            failures.Add("CrmKernelOptions.Webhooks needs MaxAttempts from 1 to 20, a FirstRetryDelay of zero or more and an AttemptTimeout of at least 10 ms.");
         }
 
         if (options.DeliveryRetries is < 0 or > 20)

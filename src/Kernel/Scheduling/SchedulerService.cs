@@ -37,6 +37,7 @@ public sealed class CrmSchedulerService : BackgroundService
                 foreach (var tenant in await _kernel.ListTenantsAsync(stoppingToken).ConfigureAwait(false))
                 {
                     await _kernel.Notifications.DeliverAsync(tenant, stoppingToken).ConfigureAwait(false);
+                    await _kernel.Webhooks.DeliverAsync(tenant, stoppingToken).ConfigureAwait(false);
                 }
 
                 if (run.Failed > 0)

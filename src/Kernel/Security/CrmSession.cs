@@ -48,7 +48,11 @@ public sealed class CrmSession
         Products = new SessionProducts(this);
         Invoices = new SessionInvoices(this);
         Telephony = new SessionTelephony(this, context.TelephonyGateway);
+        Webhooks = new Crm.Kernel.Integration.SessionWebhooks(this);
     }
+
+    /// <summary>Webhook subscriptions (administrators).</summary>
+    public Crm.Kernel.Integration.SessionWebhooks Webhooks { get; }
 
     /// <summary>The product catalogue.</summary>
     public SessionProducts Products { get; }

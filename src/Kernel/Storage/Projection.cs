@@ -79,6 +79,10 @@ internal static class Projection
         InvoicePaid x => new("invoice", x.Invoice, Kinds.Invoice),
         InvoiceCancelled x => new("invoice", x.Invoice, Kinds.Invoice),
         OrderReceived x => new("order", x.Order, Kinds.Order),
+        WebhookSubscribed x => new("webhook", x.Subscription, Kinds.Webhook),
+        WebhookUnsubscribed x => new("webhook", x.Subscription, Kinds.Webhook),
+        WebhookDeadLettered x => new("webhook", x.Subscription, Kinds.Webhook),
+        WebhookReplayed x => new("webhook", x.Subscription, Kinds.Webhook),
         DealSignalRaised x => new("deal", x.Deal.Value, null),
         ProcessStarted x => new("process", x.Process, Kinds.Process),
         ProcessStepEntered x => new("process", x.Process, Kinds.Process),
@@ -191,6 +195,10 @@ internal static class Projection
         InvoiceIssued x => Existing<Invoice>(state, e) with { Number = x.Number, Status = InvoiceStatus.Issued },
         InvoicePaid => Existing<Invoice>(state, e) with { Status = InvoiceStatus.Paid, PaidAt = ctx.OccurredAt },
         InvoiceCancelled => Existing<Invoice>(state, e) with { Status = InvoiceStatus.Cancelled },
+        WebhookSubscribed x => new WebhookSubscription { Id = x.Subscription, Url = x.Url, Secret = x.Secret, EventTypes = x.EventTypes },
+        WebhookUnsubscribed => Existing<WebhookSubscription>(state, e) with { Active = false },
+        WebhookDeadLettered x => DeadLetter(Existing<WebhookSubscription>(state, e), x),
+        WebhookReplayed x => Replayed(Existing<WebhookSubscription>(state, e), x),
         OrderReceived x => new Order { Id = x.Order, Deal = x.Deal, Client = x.Client, Invoice = x.Invoice, ReceivedAt = ctx.OccurredAt },
         ProcessCancelled x => Existing<ProcessInstance>(state, e) with { Status = ProcessStatus.Cancelled, CancelReason = x.Reason, Waits = [] },
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
@@ -227,6 +235,12 @@ internal static class Projection
     };
 
     public const string RuleBookId = "rules";
+
+    private static WebhookSubscription DeadLetter(WebhookSubscription subscription, WebhookDeadLettered e) =>
+        subscription with { DeadLetters = [.. subscription.DeadLetters, new WebhookDeadLetter(e.EventId, e.Position, e.DealKey, e.Body, e.Error)] };
+
+    private static WebhookSubscription Replayed(WebhookSubscription subscription, WebhookReplayed e) =>
+        subscription with { DeadLetters = subscription.DeadLetters.Where(l => l.EventId != e.EventId).ToArray() };
 
     private static PhoneCall Answer(PhoneCall call, CallAnswered e, in EventContext ctx) =>
         call with { AnsweredBy = e.By, AnsweredAt = ctx.OccurredAt, Client = e.Client ?? call.Client };
