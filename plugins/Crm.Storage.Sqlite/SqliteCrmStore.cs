@@ -22,6 +22,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, long> _journalHeads = new(StringComparer.Ordinal);
     private readonly Task _writerLoop;
+    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> _readers = new();
     private int _disposed;
 
     /// <summary>Opens (and if needed creates) the database file and starts the writer.</summary>
@@ -208,10 +209,15 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         _queue.Writer.TryComplete();
         await _writerLoop.ConfigureAwait(false);
         _commands.Dispose();
+        while (_readers.TryTake(out var reader))
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
+
         SqliteConnection.ClearPool(_writer);
         await _writer.DisposeAsync().ConfigureAwait(false);
-        using var reader = new SqliteConnection(_readConnectionString);
-        SqliteConnection.ClearPool(reader);
+        using var pooled = new SqliteConnection(_readConnectionString);
+        SqliteConnection.ClearPool(pooled);
     }
 
     /// <inheritdoc />
@@ -229,12 +235,38 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    private async Task<ReaderLease> OpenReaderAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
-        var connection = new SqliteConnection(_readConnectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return connection;
+        // Open read connections are kept and reused: opening one per read costs more than the read itself.
+        if (!_readers.TryTake(out var connection))
+        {
+            connection = new SqliteConnection(_readConnectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return new ReaderLease(this, connection);
+    }
+
+    /// <summary>A borrowed read connection, returned to the pool on dispose (closed when the store is disposed).</summary>
+    private sealed class ReaderLease(SqliteCrmStore store, SqliteConnection connection) : IAsyncDisposable
+    {
+        public SqliteConnection Connection { get; } = connection;
+
+        public SqliteCommand CreateCommand() => Connection.CreateCommand();
+
+        public void BackupDatabase(SqliteConnection destination) => Connection.BackupDatabase(destination);
+
+        public ValueTask DisposeAsync()
+        {
+            if (Volatile.Read(ref store._disposed) == 1 || store._readers.Count >= 16)
+            {
+                return Connection.DisposeAsync();
+            }
+
+            store._readers.Add(Connection);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -342,6 +374,11 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
             if (write.ExpectedVersion != 0)
             {
+                if (!write.IndexesChanged)
+                {
+                    continue;
+                }
+
                 c.DeleteIndex.Set(tenant, write.Kind, write.Id);
                 c.DeleteIndex.ExecuteNonQuery();
             }
@@ -481,7 +518,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 CREATE TABLE timers(tenant TEXT NOT NULL, id TEXT NOT NULL, due_at INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
                     claim_token TEXT, lease_until INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY(tenant, id)) WITHOUT ROWID;
-                CREATE INDEX ix_timers_due ON timers(due_at);
+                CREATE INDEX ix_timers_due ON timers(due_at, tenant, id);
                 PRAGMA user_version = 1;
                 """;
             command.ExecuteNonQuery();

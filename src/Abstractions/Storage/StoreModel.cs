@@ -24,7 +24,14 @@ public readonly record struct IndexEntry(string Name, string Value);
 /// <param name="ExpectedVersion">The version read before the change.</param>
 /// <param name="Json">The new state.</param>
 /// <param name="Indexes">The document's index entries; they replace the previous ones.</param>
-public sealed record DocumentWrite(string Kind, string Id, long ExpectedVersion, string Json, IReadOnlyList<IndexEntry> Indexes);
+public sealed record DocumentWrite(string Kind, string Id, long ExpectedVersion, string Json, IReadOnlyList<IndexEntry> Indexes)
+{
+    /// <summary>
+    /// False when the writer knows <see cref="Indexes"/> equal the document's stored entries; a store may then skip
+    /// rewriting them. Defaults to true (always safe).
+    /// </summary>
+    public bool IndexesChanged { get; init; } = true;
+}
 
 /// <summary>Takes (or releases) a tenant-wide unique key for an owner, e.g. a client's normalized phone.</summary>
 /// <param name="Scope">The key's scope, e.g. <c>client-phone</c>.</param>

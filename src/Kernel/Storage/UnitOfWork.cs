@@ -155,7 +155,11 @@ internal sealed class UnitOfWork
         {
             if (tracked.Value is { Dirty: true, State: { } state } t)
             {
-                documents.Add(new DocumentWrite(t.Kind.Name, tracked.Key.Id, t.Version, t.Kind.Write(state), t.Kind.Indexes(state)));
+                var indexes = t.Kind.Indexes(state);
+                documents.Add(new DocumentWrite(t.Kind.Name, tracked.Key.Id, t.Version, t.Kind.Write(state), indexes)
+                {
+                    IndexesChanged = t.LoadedIndexes is not { } loaded || !loaded.SequenceEqual(indexes),
+                });
             }
         }
 
@@ -206,6 +210,9 @@ internal sealed class UnitOfWork
 
     private sealed class Tracked(AggregateKind kind, object? state, long version)
     {
+        /// <summary>The index entries of the state as loaded (null for a new aggregate): unchanged ones are not rewritten.</summary>
+        public IReadOnlyList<IndexEntry>? LoadedIndexes { get; } = state is null ? null : kind.Indexes(state);
+
         public AggregateKind Kind { get; } = kind;
         public object? State { get; set; } = state;
         public long Version { get; } = version;
