@@ -50,6 +50,39 @@ internal static class Reports
             e.Cause.Description ?? e.Cause.Kind.ToString(),
         }).ToList());
 
+        // The small-deal rule's report, as the head sees it.
+        var compliance = await head.Rules.ComplianceAsync("small-deal-offer");
+        output.WriteLine();
+        output.WriteLine("Rule 'Small deal: offer within 5 days'");
+        Table.Write(output, ["Outcome", "Deals"],
+        [
+            ["offer within 5 days", compliance.Met.Count.ToString(CultureInfo.InvariantCulture)],
+            ["no offer within 5 days", compliance.Violated.Count.ToString(CultureInfo.InvariantCulture)],
+            ["exempted (approved exception)", compliance.Exempted.Count.ToString(CultureInfo.InvariantCulture)],
+            ["still running", compliance.Pending.Count.ToString(CultureInfo.InvariantCulture)],
+        ]);
+        Table.Write(output, ["Seller", "Small deals", "Flagged Complex", "Share", "Suspicious (>= 40%)"], compliance.Sellers.Select(x => new[]
+        {
+            x.Seller.Value, x.Deals.ToString(CultureInfo.InvariantCulture), x.Flagged.ToString(CultureInfo.InvariantCulture),
+            x.Share.ToString("P0", CultureInfo.InvariantCulture), x.Suspicious ? "yes" : "",
+        }).ToList());
+
+        var events = entries.Select(e => e.Event).ToArray();
+        output.WriteLine();
+        output.WriteLine("What the kernel did by itself");
+        Table.Write(output, ["What", "Count"],
+        [
+            ["goal reactions (journal entries caused by goals)", entries.Count(e => e.Cause.Kind == CauseKind.Goal).ToString(CultureInfo.InvariantCulture)],
+            ["rule actions and outcomes", entries.Count(e => e.Cause.Kind == CauseKind.Rule).ToString(CultureInfo.InvariantCulture)],
+            ["process steps entered", events.OfType<Crm.Abstractions.Events.ProcessStepEntered>().Count().ToString(CultureInfo.InvariantCulture)],
+            ["deliveries completed", events.OfType<Crm.Abstractions.Events.ProcessStepEntered>().Count(x => x.Completed).ToString(CultureInfo.InvariantCulture)],
+            ["notifications (reminders, escalations, digests…)", events.OfType<Crm.Abstractions.Events.NotificationRequested>().Count().ToString(CultureInfo.InvariantCulture)],
+            ["daily digests to the head", events.OfType<Crm.Abstractions.Events.DigestSent>().Count().ToString(CultureInfo.InvariantCulture)],
+            ["calls (recognized callers)", $"{events.OfType<Crm.Abstractions.Events.CallEnded>().Count()} ({events.OfType<Crm.Abstractions.Events.CallerRecognized>().Count()})"],
+            ["invoices paid", events.OfType<Crm.Abstractions.Events.InvoicePaid>().Count().ToString(CultureInfo.InvariantCulture)],
+            ["paid revenue (NOK)", events.OfType<Crm.Abstractions.Events.InvoicePaid>().Sum(x => x.Amount.Amount).ToString("N2", CultureInfo.InvariantCulture)],
+        ]);
+
         var verification = await kernel.VerifyJournalAsync(tenant);
         output.WriteLine();
         output.WriteLine($"Journal replay check: {verification.EventsReplayed} events folded, {verification.RecordsCompared} records compared, {(verification.IsConsistent ? "consistent" : "DIFFERENCES: " + string.Join("; ", verification.Differences))}.");

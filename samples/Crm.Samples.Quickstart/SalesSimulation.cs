@@ -2,7 +2,11 @@ using Crm.Abstractions;
 using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
 using Crm.Kernel.Hosting;
+using Crm.Kernel.Invoicing;
 using Crm.Kernel.Organization;
+using Crm.Kernel.Rules;
+using Crm.Kernel.Scheduling;
+using Crm.Abstractions.Ports;
 using NodaTime;
 using NodaTime.Testing;
 
@@ -18,6 +22,14 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
     private static readonly string[] Industries = ["Retail", "Construction", "Software", "Logistics"];
     private static readonly string[] Cities = ["Oslo", "Bergen", "Trondheim", "Stavanger"];
     private readonly Random _random = new(seed);
+    private readonly List<string> _phones = new();
+
+    private string NewPhone()
+    {
+        var phone = $"+47 9{_random.Next(1000000, 9999999)}";
+        _phones.Add(phone);
+        return phone;
+    }
 
     public TenantId Tenant { get; } = new("demo");
 
@@ -50,7 +62,11 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             WinProbability = 0.5m,
             Norm = Duration.FromDays(10),
             RequiredFields = ["needs"],
-            Goals = [new GoalDefinition(new GoalId("offer-accepted"), "Offer accepted", [new MoveToStage(new StageId("negotiation"))])],
+            Goals =
+            [
+                new GoalDefinition(new GoalId("offer-sent"), "Commercial offer sent", [new SetDealField("offerSent", "yes")]),
+                new GoalDefinition(new GoalId("offer-accepted"), "Offer accepted", [new MoveToStage(new StageId("negotiation"))]),
+            ],
         },
         new StageDefinition(new StageId("negotiation"), "Negotiation")
         {
@@ -61,7 +77,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             [
                 new GoalDefinition(new GoalId("requirements-received"), "Requirements received", [new CreateTask("Prepare the contract", Duration.FromDays(2))]),
                 new GoalDefinition(new GoalId("purchase-prepared"), "Purchase being prepared",
-                    [new MoveToStage(new StageId("won")), new SetClientClassifier("status", "customer"), new Notify("Deal won", "A deal of your team was won.", Recipient.OwnerHead)]),
+                    [new MoveToStage(new StageId("won")), new SetClientClassifier("status", "customer"), new Notify("Deal won", "A deal of your team was won.", Recipient.OwnerHead), new StartProcess("delivery")]),
                 new GoalDefinition(new GoalId("refused"), "Refused", [new MoveToStage(new StageId("lost")), new SetClientClassifier("status", "refused")]),
                 new GoalDefinition(new GoalId("postponed"), "Decision postponed",
                     [new SetDealField("postponed", "yes"), new CreateTask("Call back about the decision", Duration.FromDays(14))]),
@@ -75,6 +91,8 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
     {
         await SetUpAsync();
         var open = new List<(DealId Deal, UserId Owner)>();
+        var unpaid = new List<(string Invoice, UserId Owner, int PayDay)>();
+        var deliveries = new List<(string Process, UserId Owner, int Step)>();
         var clientNo = 0;
         for (var day = 1; day <= days; day++)
         {
@@ -88,7 +106,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                 clientNo++;
                 var client = await session.Clients.RegisterAsync(new NewClient($"Client {clientNo:000} AS")
                 {
-                    Contacts = [new ClientContact("Contact " + clientNo, $"+47 9{_random.Next(1000000, 9999999)}", $"post{clientNo}@client{clientNo}.no")],
+                    Contacts = [new ClientContact("Contact " + clientNo, NewPhone(), $"post{clientNo}@client{clientNo}.no")],
                     City = Cities[_random.Next(Cities.Length)],
                     Region = "Norway",
                     Industry = Industries[_random.Next(Industries.Length)],
@@ -102,6 +120,34 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                 open.Add((deal.Id, seller));
             }
 
+            // Phone calls: some from known clients (recognized, the client card pops up), some from unknown numbers
+            // (a client card and a deal land in "Unsorted", owned by whoever answered), some missed (call-back task).
+            for (var call = _random.Next(0, 3); call > 0; call--)
+            {
+                var answerer = Sellers[_random.Next(Sellers.Length)];
+                // Two calls in three come from a known client, written in another national style.
+                var number = _random.Next(3) == 0 || _phones.Count == 0 ? NewPhone() : "0047 " + _phones[_random.Next(_phones.Count)][4..].Replace(" ", "", StringComparison.Ordinal);
+                var callId = $"call-{day}-{call}";
+                var at = clock.GetCurrentInstant();
+                if (_random.Next(5) == 0)
+                {
+                    await kernel.Telephony.HandleAsync(Tenant, new CallEvent(callId, CallEventKind.Ringing, CallDirection.Inbound, number, answerer.Value, at));
+                    await kernel.Telephony.HandleAsync(Tenant, new CallEvent(callId, CallEventKind.Ended, CallDirection.Inbound, number, null, at + Duration.FromSeconds(25)));
+                    continue;
+                }
+
+                var handled = await kernel.Telephony.HandleAsync(Tenant, new CallEvent(callId, CallEventKind.Answered, CallDirection.Inbound, number, answerer.Value, at));
+                await kernel.Telephony.HandleAsync(Tenant, new CallEvent(callId, CallEventKind.Ended, CallDirection.Inbound, number, answerer.Value,
+                    at + Duration.FromMinutes(_random.Next(1, 12)), $"rec://{callId}"));
+                if (handled.CreatedDeal is { } fromCall)
+                {
+                    var session = kernel.OpenSession(Tenant, answerer);
+                    await session.Deals.ChangeAmountAsync(fromCall, Money.Of(_random.Next(20, 300) * 100m, "NOK"));
+                    await session.Deals.MoveAsync(fromCall, new StageId("lead"));
+                    open.Add((fromCall, answerer));
+                }
+            }
+
             // Sellers work their deals: achieve the goal that fits where each deal is.
             foreach (var (dealId, owner) in open.ToArray())
             {
@@ -113,6 +159,18 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
 
                 var session = kernel.OpenSession(Tenant, owner);
                 var deal = await session.Deals.GetAsync(dealId);
+                if (deal.Stage.Value == "proposal" && !deal.Fields.ContainsKey("offerSent") && _random.NextDouble() < 0.7)
+                {
+                    deal = await session.Deals.AchieveGoalAsync(dealId, new GoalId("offer-sent"));
+                    continue;
+                }
+
+                if (deal.Stage.Value == "qualified" && deal.Amount.Amount < 15_000m && _random.NextDouble() < 0.1
+                    && (await session.Rules.InstancesAsync(dealId)).Any(r => r.Outcome == RuleOutcome.Pending && r.ExceptionFlag is null))
+                {
+                    await session.Rules.RequestExceptionAsync(dealId, "special payment terms");
+                }
+
                 GoalId? goal = deal.Stage.Value switch
                 {
                     "lead" => _random.NextDouble() < 0.8 ? new GoalId("contact-made") : new GoalId("not-a-fit"),
@@ -135,9 +193,58 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                     deal = await session.Deals.MoveAsync(dealId, new StageId("lost"));
                 }
 
+                if (deal.Status == DealStatus.Won)
+                {
+                    // A won deal is invoiced from the catalogue in one step; the client pays a few days later.
+                    var invoice = await session.Invoices.CreateAsync(dealId, [new InvoiceLineRequest("licence", _random.Next(1, 6)), new InvoiceLineRequest("onboarding", 1, 10m)]);
+                    await session.Invoices.IssueAsync(invoice.Id);
+                    unpaid.Add((invoice.Id, owner, day + _random.Next(2, 8)));
+                }
+
                 if (deal.Status != DealStatus.Open)
                 {
                     open.Remove((dealId, owner));
+                }
+            }
+
+            foreach (var payment in unpaid.Where(p => p.PayDay == day).ToArray())
+            {
+                await kernel.OpenSession(Tenant, payment.Owner).Invoices.MarkPaidAsync(payment.Invoice);
+                unpaid.Remove(payment);
+            }
+
+            // Heads decide on exception requests; logistics moves deliveries along (sometimes late: escalations).
+            var head = kernel.OpenSession(Tenant, Head);
+            foreach (var note in await head.Inbox.ListAsync(unreadOnly: true))
+            {
+                if (note.Subject.StartsWith("Approval request", StringComparison.Ordinal) && note.Deal is { } flagged)
+                {
+                    foreach (var instance in await head.Rules.InstancesAsync(flagged))
+                    {
+                        if (instance.ExceptionStatus == ExceptionStatus.Pending)
+                        {
+                            await head.Rules.DecideExceptionAsync(instance.Id, approve: _random.Next(3) != 0);
+                        }
+                    }
+                }
+
+                await head.Inbox.MarkReadAsync(note.Id);
+            }
+
+            foreach (var process in await ListDeliveriesAsync(head))
+            {
+                var permitted = await head.Processes.PermittedTriggersAsync(process.Id);
+                if (permitted.Count > 0 && _random.NextDouble() < 0.45)
+                {
+                    var trigger = permitted[0];
+                    if (trigger == "documentsSigned")
+                    {
+                        await head.Deals.RaiseSignalAsync(process.Deal!.Value, "DeliveryDocumentsSigned");
+                    }
+                    else
+                    {
+                        await head.Processes.FireAsync(process.Id, trigger);
+                    }
                 }
             }
 
@@ -145,6 +252,17 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             // Reminders and escalations of the day's tasks fire from durable timers.
             await kernel.Scheduler.RunDueAsync(clock.GetCurrentInstant());
         }
+    }
+
+    private static async Task<IReadOnlyList<Crm.Kernel.Processes.ProcessInstance>> ListDeliveriesAsync(Crm.Kernel.Security.CrmSession head)
+    {
+        var result = new List<Crm.Kernel.Processes.ProcessInstance>();
+        foreach (var deal in await head.Deals.ListAsync(new DealQuery { Status = DealStatus.Won }))
+        {
+            result.AddRange((await head.Processes.ListForDealAsync(deal.Id)).Where(p => p.Status == Crm.Kernel.Processes.ProcessStatus.Running));
+        }
+
+        return result;
     }
 
     private async Task SetUpAsync()
@@ -164,5 +282,19 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
         }
 
         await admin.Pipelines.DefineAsync(Funnel());
+        await admin.Rules.DefineAsync(SmallDealRule());
+        await admin.Products.DefineAsync("licence", "CRM licence, 1 year", Money.Of(4_800m, "NOK"), 0.25m);
+        await admin.Products.DefineAsync("onboarding", "Onboarding day", Money.Of(9_500m, "NOK"), 0.25m);
     }
+
+    /// <summary>The team's policy: a small deal gets a commercial offer within 5 working days.</summary>
+    public static RuleDefinition SmallDealRule() =>
+        RuleDefinition.Create("small-deal-offer", "Small deal: offer within 5 days", "DealOpened")
+            .Criteria(new FieldCompare("deal.amount", Comparison.LessThan, 15_000m))
+            .Then(new NotifyRuleAction("Prepare a commercial offer", "Prepare a commercial offer for {title} and send it within 5 days."))
+            .After(BusinessDuration.WorkingDays(1), new NotifyRuleAction("Reminder: offer for {title}", "The offer is not sent yet."), unless: new FieldIsSet("deal.field.offerSent"))
+            .After(BusinessDuration.WorkingDays(4), new NotifyRuleAction("Reminder: offer for {title}", "One day left."), unless: new FieldIsSet("deal.field.offerSent"))
+            .MustMeetWithin(BusinessDuration.WorkingDays(5), new FieldIsSet("deal.field.offerSent"), NotificationPolicy.DailyDigest)
+            .AllowExceptions(new RuleExceptionPolicy("Complex", ["special warranty terms", "special payment terms"]))
+            .Build();
 }
