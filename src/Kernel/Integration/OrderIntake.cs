@@ -83,8 +83,8 @@ public sealed class OrderIntake
             return new OrderIntakeResult(false, existing, false);
         }
 
-        var (pipeline, stage) = await UnsortedStageAsync(unit, cancellationToken).ConfigureAwait(false);
-        var owner = stage.Manager ?? await AdminAsync(unit, cancellationToken).ConfigureAwait(false);
+        var (pipeline, stage) = await Pipelines.UnsortedInbox.FindAsync(unit, "website orders", cancellationToken).ConfigureAwait(false);
+        var owner = stage.Manager ?? await Pipelines.UnsortedInbox.AdministratorAsync(unit, "website orders (set the unsorted stage's manager)", cancellationToken).ConfigureAwait(false);
         var cause = new Cause(CauseKind.Integration, "website", "order " + order.ExternalId);
 
         ClientId? clientId = null;
@@ -220,33 +220,5 @@ public sealed class OrderIntake
         }
 
         return contacts;
-    }
-
-    private static async ValueTask<(PipelineDefinition Pipeline, StageDefinition Stage)> UnsortedStageAsync(UnitOfWork unit, CancellationToken cancellationToken)
-    {
-        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Pipeline.Name, null, cancellationToken).ConfigureAwait(false))
-        {
-            var pipeline = ((Pipelines.StoredPipeline)Kinds.Pipeline.Read(document)).Definition;
-            if (pipeline.Stages.FirstOrDefault(s => s.IsUnsorted) is { } stage)
-            {
-                return (pipeline, stage);
-            }
-        }
-
-        throw new InvalidStateException("No pipeline has an \"Unsorted\" stage for website orders; mark one stage with IsUnsorted = true.");
-    }
-
-    private static async ValueTask<UserId> AdminAsync(UnitOfWork unit, CancellationToken cancellationToken)
-    {
-        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.User.Name, null, cancellationToken).ConfigureAwait(false))
-        {
-            var user = (Organization.CrmUser)Kinds.User.Read(document);
-            if (user is { IsActive: true, Role: CrmRole.Admin })
-            {
-                return user.Id;
-            }
-        }
-
-        throw new InvalidStateException("The tenant has no active administrator to own website orders; set the unsorted stage's manager.");
     }
 }

@@ -109,23 +109,7 @@ public sealed class TelephonyIntake
 
     private async ValueTask<(ClientId Client, DealId Deal)> CreateUnknownCallerAsync(UnitOfWork unit, string number, UserId answerer, Instant at, CancellationToken cancellationToken)
     {
-        PipelineDefinition? pipeline = null;
-        await foreach (var document in Context.Store.QueryAsync(unit.Tenant, Kinds.Pipeline.Name, null, cancellationToken).ConfigureAwait(false))
-        {
-            var candidate = ((Pipelines.StoredPipeline)Kinds.Pipeline.Read(document)).Definition;
-            if (candidate.Stages.Any(s => s.IsUnsorted))
-            {
-                pipeline = candidate;
-                break;
-            }
-        }
-
-        if (pipeline is null)
-        {
-            throw new InvalidStateException("No pipeline has an \"Unsorted\" stage for unknown callers; mark one stage with IsUnsorted = true.");
-        }
-
-        var unsorted = pipeline.Stages.First(s => s.IsUnsorted);
+        var (pipeline, unsorted) = await Pipelines.UnsortedInbox.FindAsync(unit, "unknown callers", cancellationToken).ConfigureAwait(false);
         var owner = pipeline.UnknownCallerOwner == UnknownCallerOwner.StageManager && unsorted.Manager is { } manager ? manager : answerer;
         var client = ClientId.New();
         unit.TakeUniqueKey(SessionClients.PhoneScope, number, client.Value);
@@ -174,17 +158,7 @@ public sealed class TelephonyIntake
         return required ? throw new CrmValidationException("extension", $"extension '{extension}' belongs to no active user; register it with the user (NewUser.Extension).") : null;
     }
 
-    private static async ValueTask<UserId> FallbackUserAsync(UnitOfWork unit, CancellationToken cancellationToken)
-    {
-        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.User.Name, null, cancellationToken).ConfigureAwait(false))
-        {
-            var user = (Organization.CrmUser)Kinds.User.Read(document);
-            if (user is { IsActive: true, Role: CrmRole.Admin })
-            {
-                return user.Id;
-            }
-        }
+    private static ValueTask<UserId> FallbackUserAsync(UnitOfWork unit, CancellationToken cancellationToken) =>
+        Pipelines.UnsortedInbox.AdministratorAsync(unit, "the missed call", cancellationToken);
 
-        throw new InvalidStateException("The tenant has no active administrator to give the missed call to.");
-    }
 }
