@@ -10,7 +10,7 @@ using NodaTime.Testing;
 namespace Crm.Kernel.Tests;
 
 /// <summary>A kernel on the in-memory store with a fake clock and a small sales organization.</summary>
-internal sealed class TestKernel : IAsyncDisposable
+public sealed class TestKernel : IAsyncDisposable
 {
     public static readonly PipelineId Sales = new("sales");
     public static readonly StageId Unsorted = new("unsorted");

@@ -282,3 +282,6 @@ public sealed record WebhookDeadLettered(string Subscription, Guid EventId, long
 
 /// <summary>A dead-lettered webhook delivery was replayed successfully.</summary>
 public sealed record WebhookReplayed(string Subscription, Guid EventId) : DomainEvent;
+
+/// <summary>A revenue target was set for a user over a plan period (inclusive dates).</summary>
+public sealed record TargetSet(UserId Owner, NodaTime.LocalDate Start, NodaTime.LocalDate End, Money Target) : DomainEvent;

@@ -45,8 +45,10 @@ public sealed class ContactNormalizer
 
         try
         {
+            // "Possible" (right length for the country), not "valid": numbering plans change faster than metadata,
+            // and a CRM must take the numbers its clients really have.
             var number = _phones.Parse(raw, DefaultRegion);
-            if (!_phones.IsValidNumber(number))
+            if (!_phones.IsPossibleNumber(number))
             {
                 return false;
             }

@@ -49,7 +49,15 @@ public sealed class CrmSession
         Invoices = new SessionInvoices(this);
         Telephony = new SessionTelephony(this, context.TelephonyGateway);
         Webhooks = new Crm.Kernel.Integration.SessionWebhooks(this);
+        Import = new Crm.Kernel.Import.SessionImport(this);
+        Reports = new Crm.Kernel.Reports.SessionReports(this);
     }
+
+    /// <summary>Import of history from another CRM (administrators).</summary>
+    public Crm.Kernel.Import.SessionImport Import { get; }
+
+    /// <summary>Sales reports over what the session may see.</summary>
+    public Crm.Kernel.Reports.SessionReports Reports { get; }
 
     /// <summary>Webhook subscriptions (administrators).</summary>
     public Crm.Kernel.Integration.SessionWebhooks Webhooks { get; }

@@ -155,5 +155,7 @@ internal static class Kinds
 
     public static readonly AggregateKind<WebhookSubscription> Webhook = new("webhook", (s, v) => s with { Version = v }, _ => []);
 
-    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant, Product, Invoice, Call, Order, Webhook];
+    public static readonly AggregateKind<Crm.Kernel.Import.Target> Target = new("target", (s, v) => s with { Version = v }, _ => []);
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant, Product, Invoice, Call, Order, Webhook, Target];
 }

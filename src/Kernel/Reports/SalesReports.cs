@@ -1,0 +1,445 @@
+using Crm.Abstractions;
+using NodaTime;
+
+namespace Crm.Kernel.Reports;
+
+/// <summary>Which part of a snapshot a report covers. Every criterion is optional.</summary>
+public sealed record ReportFilter
+{
+    /// <summary>Only deals of these owners (user ids).</summary>
+    public IReadOnlySet<string>? Owners { get; init; }
+    /// <summary>Only deals opened (funnel, cycle) or closed (revenue, plan-fact) within these dates, in <see cref="Zone"/>.</summary>
+    public DateInterval? Period { get; init; }
+    /// <summary>The time zone periods are read in.</summary>
+    /// <value>Default UTC.</value>
+    public DateTimeZone Zone { get; init; } = DateTimeZone.Utc;
+}
+
+/// <summary>Deals by outcome and the win rate won ÷ (won + lost).</summary>
+public sealed record OutcomeReport(int Won, int Lost, int Open, decimal WinRate);
+
+/// <summary>One stage of the funnel.</summary>
+/// <param name="Stage">The stage.</param>
+/// <param name="Deals">Deals that ever entered it.</param>
+/// <param name="Amounts">Their amounts, per currency.</param>
+/// <param name="ConversionToNext">Share of them that entered the next stage of the path (null for the last).</param>
+public sealed record FunnelStage(string Stage, int Deals, IReadOnlyList<Money> Amounts, decimal? ConversionToNext)
+{
+    /// <summary>1 − conversion.</summary>
+    public decimal? DropOff => 1m - ConversionToNext;
+}
+
+/// <summary>The funnel along the path of open stages to the won stage; lost deals apart; the bottleneck is the stage with the lowest conversion.</summary>
+public sealed record FunnelReport(IReadOnlyList<FunnelStage> Stages, int Lost, string? Bottleneck);
+
+/// <summary>Statistics of a duration in days.</summary>
+public sealed record DurationStats(int Count, double MeanDays, double MedianDays, double P90Days);
+
+/// <summary>Mean days per stage over finished stays, and the deals sitting in a stage longer than its norm.</summary>
+public sealed record StageDurationReport(IReadOnlyList<(string Stage, int FinishedStays, double MeanDays, double? NormDays)> Stages, IReadOnlyList<(string Deal, string Owner, string Stage, double Days)> Rotting);
+
+/// <summary>Won revenue per currency (never summed across currencies).</summary>
+public sealed record RevenueReport(IReadOnlyList<(Money Revenue, int Deals)> ByCurrency);
+
+/// <summary>One client's ABC class.</summary>
+public sealed record AbcItem(string Client, decimal Revenue, decimal ShareBefore, char Class);
+
+/// <summary>ABC analysis of clients by won revenue in one currency.</summary>
+public sealed record AbcReport(string Currency, IReadOnlyList<AbcItem> Clients, int A, int B, int C);
+
+/// <summary>Won revenue in one currency grouped by a dimension.</summary>
+public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<(string Key, decimal Revenue, int Deals)> Rows);
+
+/// <summary>One plan period: plan, fact, completion = fact ÷ plan.</summary>
+public sealed record PlanFactRow(string? Owner, LocalDate Start, LocalDate End, Money Plan, Money Fact, decimal? Completion);
+
+/// <summary>The dimension a breakdown groups by.</summary>
+public enum Dimension
+{
+    /// <summary>The client's region.</summary>
+    Region = 0,
+    /// <summary>The client's city.</summary>
+    City = 1,
+    /// <summary>The client's industry.</summary>
+    Industry = 2,
+    /// <summary>The owner's team.</summary>
+    Team = 3,
+    /// <summary>The deal's source.</summary>
+    Source = 4,
+    /// <summary>The owner.</summary>
+    Owner = 5,
+}
+
+/// <summary>
+/// Pure report calculators over a <see cref="ReportData"/> snapshot: single passes over arrays, no LINQ grouping on the
+/// hot path, money kept per currency.
+/// </summary>
+public static class SalesReports
+{
+    private const double TicksPerDay = NodaConstants.TicksPerDay;
+
+    /// <summary>Deals by outcome and the win rate.</summary>
+    public static OutcomeReport Outcomes(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var include = Include(data, filter, byClose: false);
+        int won = 0, lost = 0, open = 0;
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            if (!include[d])
+            {
+                continue;
+            }
+
+            switch (data.DealOutcome[d])
+            {
+                case DealOutcome.Won: won++; break;
+                case DealOutcome.Lost: lost++; break;
+                default: open++; break;
+            }
+        }
+
+        return new OutcomeReport(won, lost, open, won + lost == 0 ? 0m : (decimal)won / (won + lost));
+    }
+
+    /// <summary>The funnel: deals and amounts that ever entered each stage, conversion, drop-off, bottleneck.</summary>
+    public static FunnelReport Funnel(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var include = Include(data, filter, byClose: false);
+        var stages = data.Stages.Count;
+        var entered = new int[stages];
+        var amounts = new Dictionary<(int Stage, int Currency), decimal>();
+        var seen = new bool[stages];
+        var previousDeal = -1;
+        for (var s = 0; s < data.StayCount; s++)
+        {
+            var deal = data.StayDeal[s];
+            if (!include[deal])
+            {
+                continue;
+            }
+
+            if (deal != previousDeal)
+            {
+                Array.Clear(seen);
+                previousDeal = deal;
+            }
+
+            var stage = data.StayStage[s];
+            if (!seen[stage])
+            {
+                seen[stage] = true;
+                entered[stage]++;
+                var key = (stage, data.DealCurrency[deal]);
+                amounts[key] = amounts.GetValueOrDefault(key) + data.DealAmount[deal];
+            }
+        }
+
+        var path = new List<int>();
+        var lost = 0;
+        for (var i = 0; i < stages; i++)
+        {
+            if (data.StageKinds[i] == StageKind.Lost)
+            {
+                lost += entered[i];
+            }
+            else
+            {
+                path.Add(i);
+            }
+        }
+
+        var result = new List<FunnelStage>(path.Count);
+        string? bottleneck = null;
+        var lowest = decimal.MaxValue;
+        for (var p = 0; p < path.Count; p++)
+        {
+            var i = path[p];
+            decimal? conversion = p + 1 < path.Count && entered[i] > 0 ? (decimal)entered[path[p + 1]] / entered[i] : null;
+            if (conversion is { } c && c < lowest)
+            {
+                lowest = c;
+                bottleneck = data.Stages[i];
+            }
+
+            var money = new List<Money>();
+            for (var cur = 0; cur < data.Currencies.Count; cur++)
+            {
+                if (amounts.TryGetValue((i, cur), out var sum))
+                {
+                    money.Add(Money.Of(sum, data.Currencies[cur]));
+                }
+            }
+
+            result.Add(new FunnelStage(data.Stages[i], entered[i], money, conversion));
+        }
+
+        return new FunnelReport(result, lost, bottleneck);
+    }
+
+    /// <summary>Days from opening to winning, over won deals.</summary>
+    public static DurationStats WonCycle(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var include = Include(data, filter, byClose: true);
+        var days = new List<double>();
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            if (include[d] && data.DealOutcome[d] == DealOutcome.Won && data.DealClosed[d] >= 0)
+            {
+                days.Add((data.DealClosed[d] - data.DealOpened[d]) / TicksPerDay);
+            }
+        }
+
+        return Stats(days);
+    }
+
+    /// <summary>Mean days per stage over finished stays; deals in a stage longer than its norm at <paramref name="now"/>.</summary>
+    public static StageDurationReport StageDurations(ReportData data, Instant now, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var include = Include(data, filter, byClose: false);
+        var count = new int[data.Stages.Count];
+        var total = new double[data.Stages.Count];
+        var rotting = new List<(string, string, string, double)>();
+        var nowTicks = now.ToUnixTimeTicks();
+        for (var s = 0; s < data.StayCount; s++)
+        {
+            var deal = data.StayDeal[s];
+            if (!include[deal])
+            {
+                continue;
+            }
+
+            var stage = data.StayStage[s];
+            if (data.StayLeft[s] >= 0)
+            {
+                count[stage]++;
+                total[stage] += (data.StayLeft[s] - data.StayEntered[s]) / TicksPerDay;
+            }
+            else if (data.StageNorms[stage] > 0 && data.StageKinds[stage] == StageKind.Open && nowTicks - data.StayEntered[s] > data.StageNorms[stage])
+            {
+                rotting.Add((data.DealIds[deal], data.Owners[data.DealOwner[deal]], data.Stages[stage], (nowTicks - data.StayEntered[s]) / TicksPerDay));
+            }
+        }
+
+        var stages = new List<(string, int, double, double?)>();
+        for (var i = 0; i < data.Stages.Count; i++)
+        {
+            if (count[i] > 0)
+            {
+                stages.Add((data.Stages[i], count[i], total[i] / count[i], data.StageNorms[i] > 0 ? data.StageNorms[i] / TicksPerDay : null));
+            }
+        }
+
+        return new StageDurationReport(stages, rotting);
+    }
+
+    /// <summary>Won revenue per currency.</summary>
+    public static RevenueReport WonRevenue(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var include = Include(data, filter, byClose: true);
+        var sums = new decimal[data.Currencies.Count];
+        var counts = new int[data.Currencies.Count];
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            if (include[d] && data.DealOutcome[d] == DealOutcome.Won)
+            {
+                sums[data.DealCurrency[d]] += data.DealAmount[d];
+                counts[data.DealCurrency[d]]++;
+            }
+        }
+
+        var rows = new List<(Money, int)>();
+        for (var c = 0; c < sums.Length; c++)
+        {
+            if (counts[c] > 0)
+            {
+                rows.Add((Money.Of(sums[c], data.Currencies[c]), counts[c]));
+            }
+        }
+
+        return new RevenueReport(rows);
+    }
+
+    /// <summary>
+    /// ABC analysis of clients by won revenue in <paramref name="currency"/>, ranked by revenue (ties by client id); each
+    /// client is classed by the cumulative share of the clients ranked before it: below <paramref name="a"/> A, below
+    /// <paramref name="a"/> + <paramref name="b"/> B, else C (default 80 / 15 / 5).
+    /// </summary>
+    public static AbcReport Abc(ReportData data, string currency, ReportFilter? filter = null, decimal a = 0.80m, decimal b = 0.15m)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (a is <= 0m or >= 1m || b < 0m || a + b > 1m)
+        {
+            throw new CrmValidationException("thresholds", $"A and B shares must be in (0, 1) with A + B ≤ 1; got {a} and {b}.");
+        }
+
+        var include = Include(data, filter, byClose: true);
+        var cur = data.Currencies.ToList().IndexOf(currency);
+        var revenue = new decimal[data.Clients.Count];
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            if (include[d] && data.DealOutcome[d] == DealOutcome.Won && data.DealCurrency[d] == cur)
+            {
+                revenue[data.DealClient[d]] += data.DealAmount[d];
+            }
+        }
+
+        var ranked = Enumerable.Range(0, revenue.Length).Where(i => revenue[i] > 0m)
+            .OrderByDescending(i => revenue[i]).ThenBy(i => data.Clients[i], StringComparer.Ordinal).ToArray();
+        var total = ranked.Sum(i => revenue[i]);
+        var items = new List<AbcItem>(ranked.Length);
+        decimal before = 0m;
+        int countA = 0, countB = 0, countC = 0;
+        foreach (var i in ranked)
+        {
+            var share = total == 0m ? 0m : before / total;
+            var cls = share < a ? 'A' : share < a + b ? 'B' : 'C';
+            _ = cls switch { 'A' => countA++, 'B' => countB++, _ => countC++ };
+            items.Add(new AbcItem(data.Clients[i], revenue[i], share, cls));
+            before += revenue[i];
+        }
+
+        return new AbcReport(currency, items, countA, countB, countC);
+    }
+
+    /// <summary>Won revenue in one currency by region, city, industry, team (the owner's), source or owner.</summary>
+    public static BreakdownReport Breakdown(ReportData data, Dimension dimension, string currency, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var include = Include(data, filter, byClose: true);
+        var cur = data.Currencies.ToList().IndexOf(currency);
+        var names = dimension switch
+        {
+            Dimension.Region => data.Regions,
+            Dimension.City => data.Cities,
+            Dimension.Industry => data.Industries,
+            Dimension.Team => data.Teams,
+            Dimension.Source => data.Sources,
+            _ => data.Owners,
+        };
+        var sums = new decimal[names.Count + 1];
+        var counts = new int[names.Count + 1];
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            if (!include[d] || data.DealOutcome[d] != DealOutcome.Won || data.DealCurrency[d] != cur)
+            {
+                continue;
+            }
+
+            var client = data.DealClient[d];
+            var key = dimension switch
+            {
+                Dimension.Region => data.ClientRegion[client],
+                Dimension.City => data.ClientCity[client],
+                Dimension.Industry => data.ClientIndustry[client],
+                Dimension.Team => data.OwnerTeam[data.DealOwner[d]],
+                Dimension.Source => data.DealSource[d],
+                _ => data.DealOwner[d],
+            };
+            var slot = key < 0 ? names.Count : key;
+            sums[slot] += data.DealAmount[d];
+            counts[slot]++;
+        }
+
+        var rows = new List<(string, decimal, int)>();
+        for (var i = 0; i <= names.Count; i++)
+        {
+            if (counts[i] > 0)
+            {
+                rows.Add((i == names.Count ? "(none)" : names[i], sums[i], counts[i]));
+            }
+        }
+
+        rows.Sort((x, y) => string.CompareOrdinal(x.Item1, y.Item1));
+        return new BreakdownReport(dimension.ToString(), currency, rows);
+    }
+
+    /// <summary>
+    /// Plan vs fact: for each target, the owner's won revenue in the target's currency whose close date (in the filter's
+    /// zone) falls in the period; with <paramref name="perOwner"/> false, targets of the same period are summed and the
+    /// fact counts every won deal closed in the period.
+    /// </summary>
+    public static IReadOnlyList<PlanFactRow> PlanFact(ReportData data, bool perOwner, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var zone = filter?.Zone ?? DateTimeZone.Utc;
+        var owners = filter?.Owners;
+        var closedDates = new LocalDate[data.DealCount];
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            closedDates[d] = data.DealClosed[d] >= 0 ? Instant.FromUnixTimeTicks(data.DealClosed[d]).InZone(zone).Date : default;
+        }
+
+        var groups = new SortedDictionary<(LocalDate Start, LocalDate End, string Owner, int Currency), decimal>();
+        foreach (var target in data.Targets)
+        {
+            var owner = data.Owners[target.Owner];
+            if (owners is not null && !owners.Contains(owner))
+            {
+                continue;
+            }
+
+            var key = (target.Start, target.End, perOwner ? owner : "", target.Currency);
+            groups[key] = groups.GetValueOrDefault(key) + target.Amount;
+        }
+
+        var rows = new List<PlanFactRow>(groups.Count);
+        foreach (var ((start, end, owner, currency), plan) in groups)
+        {
+            decimal fact = 0m;
+            for (var d = 0; d < data.DealCount; d++)
+            {
+                if (data.DealOutcome[d] == DealOutcome.Won && data.DealCurrency[d] == currency && data.DealClosed[d] >= 0
+                    && closedDates[d] >= start && closedDates[d] <= end
+                    && (owner.Length == 0 ? owners is null || owners.Contains(data.Owners[data.DealOwner[d]]) : data.Owners[data.DealOwner[d]] == owner))
+                {
+                    fact += data.DealAmount[d];
+                }
+            }
+
+            rows.Add(new PlanFactRow(owner.Length == 0 ? null : owner, start, end, Money.Of(plan, data.Currencies[currency]), Money.Of(fact, data.Currencies[currency]),
+                plan == 0m ? null : fact / plan));
+        }
+
+        return rows;
+    }
+
+    private static bool[] Include(ReportData data, ReportFilter? filter, bool byClose)
+    {
+        var include = new bool[data.DealCount];
+        var owners = filter?.Owners;
+        var period = filter?.Period;
+        var zone = filter?.Zone ?? DateTimeZone.Utc;
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            var ok = owners is null || owners.Contains(data.Owners[data.DealOwner[d]]);
+            if (ok && period is not null)
+            {
+                var ticks = byClose ? data.DealClosed[d] : data.DealOpened[d];
+                ok = ticks >= 0 && period.Contains(Instant.FromUnixTimeTicks(ticks).InZone(zone).Date);
+            }
+
+            include[d] = ok;
+        }
+
+        return include;
+    }
+
+    private static DurationStats Stats(List<double> days)
+    {
+        if (days.Count == 0)
+        {
+            return new DurationStats(0, 0, 0, 0);
+        }
+
+        days.Sort();
+        var n = days.Count;
+        var median = n % 2 == 1 ? days[n / 2] : (days[n / 2 - 1] + days[n / 2]) / 2;
+        var p90 = days[Math.Min(n - 1, (int)Math.Ceiling(0.9 * n) - 1)];
+        return new DurationStats(n, days.Average(), median, p90);
+    }
+}

@@ -1,0 +1,80 @@
+using Crm.Abstractions;
+using Crm.Kernel.Deals;
+using Crm.Kernel.Pipelines;
+using Crm.Kernel.Security;
+using Crm.Kernel.Storage;
+
+namespace Crm.Kernel.Reports;
+
+/// <summary>
+/// Reports as one session sees them: <see cref="SnapshotAsync"/> loads a compact snapshot of the deals the user may
+/// see (a seller: their own; a head: the team's), their clients, owners, stages and targets; the pure calculators in
+/// <see cref="SalesReports"/> compute over it. So a seller's report equals the head's report filtered to that seller.
+/// </summary>
+/// <example><code>
+/// var data = await session.Reports.SnapshotAsync();
+/// var funnel = SalesReports.Funnel(data);
+/// var abc = SalesReports.Abc(data, "USD");
+/// </code></example>
+public sealed class SessionReports
+{
+    private readonly CrmSession _session;
+
+    internal SessionReports(CrmSession session) => _session = session;
+
+    /// <summary>Loads the snapshot of what the session may see, optionally of one pipeline.</summary>
+    public async Task<ReportData> SnapshotAsync(PipelineId? pipeline = null, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var store = unit.Context.Store;
+        var builder = new ReportDataBuilder();
+        await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Pipeline.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var definition = ((StoredPipeline)Kinds.Pipeline.Read(document)).Definition;
+            if (pipeline is null || definition.Id == pipeline)
+            {
+                builder.AddStages(definition);
+            }
+        }
+
+        await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.User.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var user = (Organization.CrmUser)Kinds.User.Read(document);
+            if (actor.CanSee(user.Id))
+            {
+                builder.AddUser(user.Id, user.Team);
+            }
+        }
+
+        await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Client.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var client = (Clients.Client)Kinds.Client.Read(document);
+            builder.AddClient(client.Id, client.Region, client.City, client.Industry, client.RegisteredAt);
+        }
+
+        var deals = new List<Deal>();
+        await foreach (var deal in SessionDeals.QueryVisibleAsync(unit, actor, new DealQuery { Pipeline = pipeline }, cancellationToken).ConfigureAwait(false))
+        {
+            deals.Add(deal);
+        }
+
+        deals.Sort((a, b) => string.CompareOrdinal(a.Id.Value, b.Id.Value));
+        foreach (var deal in deals)
+        {
+            var outcome = deal.Status switch { DealStatus.Won => DealOutcome.Won, DealStatus.Lost => DealOutcome.Lost, _ => DealOutcome.Open };
+            builder.AddDeal(deal.Id, deal.Client, deal.Owner, deal.Amount, deal.Source, outcome, deal.OpenedAt, deal.ClosedAt,
+                deal.History.Select(h => (h.Stage, h.EnteredAt, h.LeftAt)));
+        }
+
+        await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Target.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var target = (Import.Target)Kinds.Target.Read(document);
+            if (actor.CanSee(target.Owner))
+            {
+                builder.AddTarget(target.Owner, target.Start, target.End, target.Amount);
+            }
+        }
+
+        return builder.Build();
+    }
+}
