@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Crm.Kernel.Reports;
+
+/// <summary>A rendered report's content: a title, column headers and rows of cells (already formatted for a culture).</summary>
+/// <param name="Title">The title.</param>
+/// <param name="Headers">Column headers.</param>
+/// <param name="Rows">Rows of cells.</param>
+public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
+
+/// <summary>Turns report results into tables, and tables into console text, CSV (RFC 4180), JSON and a self-contained HTML page with SVG charts.</summary>
+public static class ReportRenderer
+{
+    /// <summary>The funnel as a table, numbers formatted for <paramref name="culture"/>.</summary>
+    public static ReportTable Table(FunnelReport funnel, CultureInfo culture)
+    {
+        ArgumentNullException.ThrowIfNull(funnel);
+        ArgumentNullException.ThrowIfNull(culture);
+        return new ReportTable("Funnel", ["Stage", "Deals", "Amount", "Conversion", "Drop-off"],
+            funnel.Stages.Select(s => (IReadOnlyList<string>)
+            [
+                s.Stage,
+                s.Deals.ToString("N0", culture),
+                string.Join(" + ", s.Amounts.Select(m => m.Amount.ToString("N2", culture) + " " + m.Currency)),
+                s.ConversionToNext?.ToString("P1", culture) ?? "",
+                s.DropOff?.ToString("P1", culture) ?? "",
+            ]).ToArray());
+    }
+
+    /// <summary>The ABC classes as a table.</summary>
+    public static ReportTable Table(AbcReport abc, CultureInfo culture)
+    {
+        ArgumentNullException.ThrowIfNull(abc);
+        ArgumentNullException.ThrowIfNull(culture);
+        return new ReportTable($"ABC of clients by won {abc.Currency} revenue", ["Class", "Clients", "Revenue"],
+            new[] { 'A', 'B', 'C' }.Select(c => (IReadOnlyList<string>)
+            [
+                c.ToString(),
+                abc.Clients.Count(x => x.Class == c).ToString("N0", culture),
+                abc.Clients.Where(x => x.Class == c).Sum(x => x.Revenue).ToString("N2", culture) + " " + abc.Currency,
+            ]).ToArray());
+    }
+
+    /// <summary>A breakdown as a table.</summary>
+    public static ReportTable Table(BreakdownReport breakdown, CultureInfo culture)
+    {
+        ArgumentNullException.ThrowIfNull(breakdown);
+        ArgumentNullException.ThrowIfNull(culture);
+        return new ReportTable($"Won {breakdown.Currency} revenue by {breakdown.Dimension.ToLowerInvariant()}", [breakdown.Dimension, "Deals", "Revenue"],
+            breakdown.Rows.Select(r => (IReadOnlyList<string>)[r.Key, r.Deals.ToString("N0", culture), r.Revenue.ToString("N2", culture)]).ToArray());
+    }
+
+    /// <summary>Plain text with aligned columns.</summary>
+    public static string ToConsole(ReportTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var widths = table.Headers.Select((h, i) => Math.Max(h.Length, table.Rows.Count == 0 ? 0 : table.Rows.Max(r => r[i].Length))).ToArray();
+        var text = new StringBuilder().Append(table.Title).Append('\n');
+        text.Append(string.Join("  ", table.Headers.Select((h, i) => h.PadRight(widths[i]))).TrimEnd()).Append('\n');
+        text.Append(string.Join("  ", widths.Select(w => new string('-', w)))).Append('\n');
+        foreach (var row in table.Rows)
+        {
+            text.Append(string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>CSV per RFC 4180: comma-separated, CRLF line ends, fields with commas, quotes or line breaks quoted, quotes doubled.</summary>
+    public static string ToCsv(ReportTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        static string Field(string value) =>
+            value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+        var csv = new StringBuilder();
+        csv.Append(string.Join(",", table.Headers.Select(Field))).Append("\r\n");
+        foreach (var row in table.Rows)
+        {
+            csv.Append(string.Join(",", row.Select(Field))).Append("\r\n");
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>JSON: the title and an array of objects keyed by the headers.</summary>
+    public static string ToJson(ReportTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var rows = table.Rows.Select(r => table.Headers.Select((h, i) => (h, r[i])).ToDictionary(x => x.h, x => x.Item2)).ToArray();
+        return JsonSerializer.Serialize(new { title = table.Title, rows }, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>A self-contained HTML page: every table, a horizontal-bar SVG chart of the funnel and a pie of the ABC classes.</summary>
+    public static string ToHtml(string title, IReadOnlyList<ReportTable> tables, FunnelReport? funnel = null, AbcReport? abc = null)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title><style>")
+            .Append("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}td:first-child,th:first-child{text-align:left}")
+            .Append("</style></head><body><h1>").Append(E(title)).Append("</h1>");
+        if (funnel is { Stages.Count: > 0 })
+        {
+            var max = Math.Max(1, funnel.Stages.Max(s => s.Deals));
+            html.Append("<h2>Funnel</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"").Append(funnel.Stages.Count * 34 + 10).Append("\" role=\"img\">");
+            for (var i = 0; i < funnel.Stages.Count; i++)
+            {
+                var s = funnel.Stages[i];
+                var width = (int)Math.Round(460.0 * s.Deals / max);
+                var x = 140 + (460 - width) / 2;
+                html.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{i * 34 + 5}\" width=\"{width}\" height=\"26\" fill=\"{(funnel.Bottleneck == s.Stage ? "#d9534f" : "#4a7bd0")}\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{i * 34 + 23}\" font-size=\"13\">{E(s.Stage)}</text>")
+                    .Append(CultureInfo.InvariantCulture, $"<text x=\"610\" y=\"{i * 34 + 23}\" font-size=\"13\">{s.Deals}</text>");
+            }
+
+            html.Append("</svg>");
+        }
+
+        if (abc is { Clients.Count: > 0 })
+        {
+            var total = abc.Clients.Sum(c => c.Revenue);
+            html.Append("<h2>ABC</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"220\" role=\"img\">");
+            double angle = -Math.PI / 2;
+            foreach (var (cls, color) in new[] { ('A', "#4a7bd0"), ('B', "#f0ad4e"), ('C', "#9b9b9b") })
+            {
+                var share = total == 0m ? 0.0 : (double)(abc.Clients.Where(c => c.Class == cls).Sum(c => c.Revenue) / total);
+                if (share <= 0)
+                {
+                    continue;
+                }
+
+                var end = angle + share * 2 * Math.PI;
+                var large = share > 0.5 ? 1 : 0;
+                html.Append(CultureInfo.InvariantCulture,
+                    $"<path d=\"M110,110 L{110 + 100 * Math.Cos(angle):0.##},{110 + 100 * Math.Sin(angle):0.##} A100,100 0 {large} 1 {110 + 100 * Math.Cos(end):0.##},{110 + 100 * Math.Sin(end):0.##} Z\" fill=\"{color}\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<text x=\"230\" y=\"{60 + "ABC".IndexOf(cls, StringComparison.Ordinal) * 24}\" font-size=\"13\" fill=\"{color}\">{cls}: {share:P0}</text>");
+                angle = end;
+            }
+
+            html.Append("</svg>");
+        }
+
+        foreach (var table in tables)
+        {
+            html.Append("<h2>").Append(E(table.Title)).Append("</h2><table><tr>");
+            foreach (var header in table.Headers)
+            {
+                html.Append("<th>").Append(E(header)).Append("</th>");
+            }
+
+            html.Append("</tr>");
+            foreach (var row in table.Rows)
+            {
+                html.Append("<tr>");
+                foreach (var cell in row)
+                {
+                    html.Append("<td>").Append(E(cell)).Append("</td>");
+                }
+
+                html.Append("</tr>");
+            }
+
+            html.Append("</table>");
+        }
+
+        return html.Append("</body></html>").ToString();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Globalization;
+using Crm.Kernel.Reports;
+using Snapshooter.Xunit;
+using Xunit;
+
+namespace Crm.Kernel.Tests.Reports;
+
+/// <summary>Snapshots of the renderers over a fixed data set (reviewed like code).</summary>
+public sealed class ReportRendererTests
+{
+    private static readonly CultureInfo Norwegian = CultureInfo.GetCultureInfo("nb-NO");
+    private readonly ReportData _data = ReportFixtures.Fixed();
+
+    [Fact]
+    public void Funnel_as_console_table() => ReportRenderer.ToConsole(ReportRenderer.Table(SalesReports.Funnel(_data), CultureInfo.InvariantCulture)).MatchSnapshot();
+
+    [Fact]
+    public void Breakdown_as_csv_quotes_commas_and_quotes() =>
+        ReportRenderer.ToCsv(ReportRenderer.Table(SalesReports.Breakdown(_data, Dimension.City, "USD"), CultureInfo.InvariantCulture)).MatchSnapshot();
+
+    [Fact]
+    public void Abc_as_json_in_a_norwegian_culture() => ReportRenderer.ToJson(ReportRenderer.Table(SalesReports.Abc(_data, "USD"), Norwegian)).MatchSnapshot();
+
+    [Fact]
+    public void Html_page_with_svg_charts()
+    {
+        var funnel = SalesReports.Funnel(_data);
+        var abc = SalesReports.Abc(_data, "USD");
+        ReportRenderer.ToHtml("Sales", [ReportRenderer.Table(funnel, CultureInfo.InvariantCulture), ReportRenderer.Table(abc, CultureInfo.InvariantCulture)], funnel, abc).MatchSnapshot();
+    }
+
+    [Fact]
+    public void Csv_follows_rfc_4180()
+    {
+        var csv = ReportRenderer.ToCsv(new ReportTable("t", ["a", "b"], [["x,y", "say \"hi\""], ["line\nbreak", "plain"]]));
+        Assert.Equal("a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\"line\nbreak\",plain\r\n", csv);
+    }
+}
