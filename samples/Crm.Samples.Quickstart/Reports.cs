@@ -83,6 +83,30 @@ internal static class Reports
             ["paid revenue (NOK)", events.OfType<Crm.Abstractions.Events.InvoicePaid>().Sum(x => x.Amount.Amount).ToString("N2", CultureInfo.InvariantCulture)],
         ]);
 
+        // The sales reports, as the head sees them, and an HTML page with SVG charts.
+        var data = await head.Reports.SnapshotAsync(SalesSimulation.Pipeline);
+        var funnel = Crm.Kernel.Reports.SalesReports.Funnel(data);
+        var abc = Crm.Kernel.Reports.SalesReports.Abc(data, "NOK");
+        var cycle = Crm.Kernel.Reports.SalesReports.WonCycle(data);
+        var culture = CultureInfo.InvariantCulture;
+        var tables = new[]
+        {
+            Crm.Kernel.Reports.ReportRenderer.Table(funnel, culture),
+            Crm.Kernel.Reports.ReportRenderer.Table(abc, culture),
+            Crm.Kernel.Reports.ReportRenderer.Table(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Industry, "NOK"), culture),
+            Crm.Kernel.Reports.ReportRenderer.Table(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Owner, "NOK"), culture),
+        };
+        foreach (var table in tables)
+        {
+            output.WriteLine();
+            output.Write(Crm.Kernel.Reports.ReportRenderer.ToConsole(table));
+        }
+
+        output.WriteLine($"Bottleneck: {funnel.Bottleneck}; won cycle: {cycle.Count} deals, median {cycle.MedianDays:0.0} days, p90 {cycle.P90Days:0.0} days.");
+        var html = Path.GetFullPath("quickstart-report.html");
+        await File.WriteAllTextAsync(html, Crm.Kernel.Reports.ReportRenderer.ToHtml("Quickstart sales report", tables, funnel, abc));
+        output.WriteLine($"HTML report with charts: {html}");
+
         var verification = await kernel.VerifyJournalAsync(tenant);
         output.WriteLine();
         output.WriteLine($"Journal replay check: {verification.EventsReplayed} events folded, {verification.RecordsCompared} records compared, {(verification.IsConsistent ? "consistent" : "DIFFERENCES: " + string.Join("; ", verification.Differences))}.");

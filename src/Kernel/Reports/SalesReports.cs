@@ -110,8 +110,33 @@ public static class SalesReports
         var stages = data.Stages.Count;
         var entered = new int[stages];
         var amounts = new Dictionary<(int Stage, int Currency), decimal>();
+        var path = new List<int>();
+        var lost = 0;
+        for (var i = 0; i < stages; i++)
+        {
+            if (data.StageKinds[i] != StageKind.Lost)
+            {
+                path.Add(i);
+            }
+        }
+
+        // Conversion p → p+1 counts the deals that entered both (always within [0, 1], even when deals skip a stage).
+        var both = new int[path.Count];
         var seen = new bool[stages];
         var previousDeal = -1;
+        void Flush()
+        {
+            for (var p = 0; p + 1 < path.Count; p++)
+            {
+                if (seen[path[p]] && seen[path[p + 1]])
+                {
+                    both[p]++;
+                }
+            }
+
+            Array.Clear(seen);
+        }
+
         for (var s = 0; s < data.StayCount; s++)
         {
             var deal = data.StayDeal[s];
@@ -122,7 +147,7 @@ public static class SalesReports
 
             if (deal != previousDeal)
             {
-                Array.Clear(seen);
+                Flush();
                 previousDeal = deal;
             }
 
@@ -133,30 +158,21 @@ public static class SalesReports
                 entered[stage]++;
                 var key = (stage, data.DealCurrency[deal]);
                 amounts[key] = amounts.GetValueOrDefault(key) + data.DealAmount[deal];
+                if (data.StageKinds[stage] == StageKind.Lost)
+                {
+                    lost++;
+                }
             }
         }
 
-        var path = new List<int>();
-        var lost = 0;
-        for (var i = 0; i < stages; i++)
-        {
-            if (data.StageKinds[i] == StageKind.Lost)
-            {
-                lost += entered[i];
-            }
-            else
-            {
-                path.Add(i);
-            }
-        }
-
+        Flush();
         var result = new List<FunnelStage>(path.Count);
         string? bottleneck = null;
         var lowest = decimal.MaxValue;
         for (var p = 0; p < path.Count; p++)
         {
             var i = path[p];
-            decimal? conversion = p + 1 < path.Count && entered[i] > 0 ? (decimal)entered[path[p + 1]] / entered[i] : null;
+            decimal? conversion = p + 1 < path.Count && entered[i] > 0 ? (decimal)both[p] / entered[i] : null;
             if (conversion is { } c && c < lowest)
             {
                 lowest = c;

@@ -44,6 +44,20 @@ public sealed class ReportProperties
     }
 
     [Xunit.Fact]
+    public void Conversion_counts_deals_that_reached_both_stages_even_when_some_skip_the_first()
+    {
+        var b = new ReportDataBuilder().AddStages(ReportFixtures.Pipeline);
+        ReportFixtures.Deal(b, "a", "c", "ola", 1m, "USD", ["lead", "offer", "won"]);
+        ReportFixtures.Deal(b, "b", "c", "ola", 1m, "USD", ["offer", "won"]);     // entered without being a lead
+        ReportFixtures.Deal(b, "c", "c", "ola", 1m, "USD", ["offer", "lost"]);
+
+        var funnel = SalesReports.Funnel(b.Build());
+
+        Xunit.Assert.Equal([("lead", 1, 1m), ("offer", 3, 2m / 3m)], funnel.Stages.Take(2).Select(s => (s.Stage, s.Deals, s.ConversionToNext!.Value)));
+        Xunit.Assert.Equal(1, funnel.Lost);
+    }
+
+    [Xunit.Fact]
     public void A_deal_won_at_23_30_local_on_31_March_counts_in_Q1_there()
     {
         var b = new ReportDataBuilder().AddStages(ReportFixtures.Pipeline);
