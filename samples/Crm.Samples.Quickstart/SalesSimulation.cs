@@ -215,11 +215,12 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
 
             // Heads decide on exception requests; logistics moves deliveries along (sometimes late: escalations).
             var head = kernel.OpenSession(Tenant, Head);
-            foreach (var note in await head.Inbox.ListAsync(unreadOnly: true))
+            // Ids are random GUIDs: order by what a person sees, so the seed alone decides what happens.
+            foreach (var note in (await head.Inbox.ListAsync(unreadOnly: true)).OrderBy(n => n.At).ThenBy(n => n.Subject, StringComparer.Ordinal).ThenBy(n => n.Body, StringComparer.Ordinal))
             {
                 if (note.Subject.StartsWith("Approval request", StringComparison.Ordinal) && note.Deal is { } flagged)
                 {
-                    foreach (var instance in await head.Rules.InstancesAsync(flagged))
+                    foreach (var instance in (await head.Rules.InstancesAsync(flagged)).OrderBy(i => i.StartedAt).ThenBy(i => i.Rule, StringComparer.Ordinal))
                     {
                         if (instance.ExceptionStatus == ExceptionStatus.Pending)
                         {
@@ -257,9 +258,9 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
     private static async Task<IReadOnlyList<Crm.Kernel.Processes.ProcessInstance>> ListDeliveriesAsync(Crm.Kernel.Security.CrmSession head)
     {
         var result = new List<Crm.Kernel.Processes.ProcessInstance>();
-        foreach (var deal in await head.Deals.ListAsync(new DealQuery { Status = DealStatus.Won }))
+        foreach (var deal in (await head.Deals.ListAsync(new DealQuery { Status = DealStatus.Won })).OrderBy(d => d.OpenedAt).ThenBy(d => d.Title, StringComparer.Ordinal))
         {
-            result.AddRange((await head.Processes.ListForDealAsync(deal.Id)).Where(p => p.Status == Crm.Kernel.Processes.ProcessStatus.Running));
+            result.AddRange((await head.Processes.ListForDealAsync(deal.Id)).Where(p => p.Status == Crm.Kernel.Processes.ProcessStatus.Running).OrderBy(p => p.StartedAt));
         }
 
         return result;
