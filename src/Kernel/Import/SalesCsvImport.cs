@@ -117,8 +117,14 @@ public static class SalesCsvImport
 
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
         var created = 0;
+        var known = (await admin.Clients.ListAsync(cancellationToken).ConfigureAwait(false)).Select(c => c.Id).ToHashSet();
         foreach (var client in clients)
         {
+            if (known.Contains(client.Id))
+            {
+                continue; // imported by an earlier run: resume
+            }
+
             try
             {
                 var card = await admin.Clients.RegisterAsync(new NewClient(client.Name, client.Kind)
@@ -139,9 +145,9 @@ public static class SalesCsvImport
                     created++;
                 }
             }
-            catch (CrmValidationException e) when (e.Message.Contains("already exists", StringComparison.Ordinal))
+            catch (DuplicateClientException e) when (!options.MergeDuplicates)
             {
-                // Imported by an earlier run: resume.
+                bad.Add($"clients.csv:{client.Id}: {e.Message}");
             }
         }
 

@@ -27,6 +27,9 @@ public sealed class ReportData
         Stages = b.Stages.ToArray();
         StageKinds = b.StageKinds.ToArray();
         StageNorms = b.StageNorms.ToArray();
+        StageProbability = b.StageProbability.ToArray();
+        DealProbability = b.DealProbability.ToArray();
+        DealExpectedClose = b.DealExpectedClose.ToArray();
         Owners = b.Owners.Values;
         OwnerTeam = b.OwnerTeam.ToArray();
         Teams = b.Teams.Values;
@@ -63,6 +66,8 @@ public sealed class ReportData
     public IReadOnlyList<StageKind> StageKinds { get; }
     /// <summary>Each stage's norm in ticks, or 0.</summary>
     public IReadOnlyList<long> StageNorms { get; }
+    /// <summary>Each stage's default win probability, or -1.</summary>
+    public IReadOnlyList<decimal> StageProbability { get; }
     /// <summary>Owner names (user ids).</summary>
     public IReadOnlyList<string> Owners { get; }
     /// <summary>Each owner's team index, or -1.</summary>
@@ -99,6 +104,8 @@ public sealed class ReportData
     internal long[] DealClosed { get; }
     internal DealOutcome[] DealOutcome { get; }
     internal int[] DealStage { get; }
+    internal decimal[] DealProbability { get; }
+    internal LocalDate?[] DealExpectedClose { get; }
     internal int[] StayDeal { get; }
     internal byte[] StayStage { get; }
     internal long[] StayEntered { get; }
@@ -126,6 +133,9 @@ public sealed class ReportDataBuilder
     internal readonly List<string> Stages = new();
     internal readonly List<StageKind> StageKinds = new();
     internal readonly List<long> StageNorms = new();
+    internal readonly List<decimal> StageProbability = new();
+    internal readonly List<decimal> DealProbability = new();
+    internal readonly List<LocalDate?> DealExpectedClose = new();
     internal readonly Table Owners = new();
     internal readonly List<int> OwnerTeam = new();
     internal readonly Table Teams = new();
@@ -172,6 +182,7 @@ public sealed class ReportDataBuilder
                 Stages.Add(stage.Id.Value);
                 StageKinds.Add(stage.Kind);
                 StageNorms.Add(stage.Norm?.BclCompatibleTicks ?? 0);
+                StageProbability.Add(stage.WinProbability ?? -1m);
             }
         }
 
@@ -212,8 +223,20 @@ public sealed class ReportDataBuilder
 
     /// <summary>Adds a deal with its stays (oldest first; the last has no left instant while the deal is there).</summary>
     /// <exception cref="ArgumentException">A stay names a stage not added with <see cref="AddStages"/>.</exception>
+    /// <param name="deal">The deal.</param>
+    /// <param name="client">Its client.</param>
+    /// <param name="owner">Its owner.</param>
+    /// <param name="amount">Its amount.</param>
+    /// <param name="source">Where it came from.</param>
+    /// <param name="outcome">Open, won or lost.</param>
+    /// <param name="openedAt">When it opened.</param>
+    /// <param name="closedAt">When it closed.</param>
+    /// <param name="stays">Its stage stays, oldest first.</param>
+    /// <param name="winProbability">Its own win probability (null: its stage's).</param>
+    /// <param name="expectedClose">When it is expected to close.</param>
     public ReportDataBuilder AddDeal(DealId deal, ClientId client, UserId owner, Money amount, string? source, DealOutcome outcome,
-        Instant openedAt, Instant? closedAt, IEnumerable<(StageId Stage, Instant EnteredAt, Instant? LeftAt)> stays)
+        Instant openedAt, Instant? closedAt, IEnumerable<(StageId Stage, Instant EnteredAt, Instant? LeftAt)> stays,
+        decimal? winProbability = null, LocalDate? expectedClose = null)
     {
         ArgumentNullException.ThrowIfNull(stays);
         var index = DealIds.Count;
@@ -251,6 +274,8 @@ public sealed class ReportDataBuilder
         }
 
         DealStage.Add(last);
+        DealProbability.Add(winProbability ?? -1m);
+        DealExpectedClose.Add(expectedClose);
         return this;
     }
 

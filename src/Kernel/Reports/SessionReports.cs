@@ -63,7 +63,7 @@ public sealed class SessionReports
         {
             var outcome = deal.Status switch { DealStatus.Won => DealOutcome.Won, DealStatus.Lost => DealOutcome.Lost, _ => DealOutcome.Open };
             builder.AddDeal(deal.Id, deal.Client, deal.Owner, deal.Amount, deal.Source, outcome, deal.OpenedAt, deal.ClosedAt,
-                deal.History.Select(h => (h.Stage, h.EnteredAt, h.LeftAt)));
+                deal.History.Select(h => (h.Stage, h.EnteredAt, h.LeftAt)), deal.WinProbability, deal.ExpectedClose);
         }
 
         await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Target.Name, null, cancellationToken).ConfigureAwait(false))

@@ -1,0 +1,98 @@
+using Crm.Abstractions;
+using NodaTime;
+
+namespace Crm.Kernel.Reports;
+
+/// <summary>Sales velocity with each of its factors.</summary>
+/// <param name="Currency">The currency of the deal sizes.</param>
+/// <param name="OpenDeals">Open opportunities.</param>
+/// <param name="WinRate">Won ÷ (won + lost).</param>
+/// <param name="AverageWonAmount">Average won deal in the currency.</param>
+/// <param name="AverageCycleDays">Average days from opening to winning.</param>
+/// <param name="PerDay">Open × win rate × average won ÷ average cycle: expected revenue per day.</param>
+public sealed record VelocityReport(string Currency, int OpenDeals, decimal WinRate, decimal AverageWonAmount, decimal AverageCycleDays, decimal PerDay);
+
+/// <summary>One key of a period-over-period comparison.</summary>
+/// <param name="Key">The dimension's value.</param>
+/// <param name="Current">Won revenue in the current period.</param>
+/// <param name="Previous">Won revenue in the previous period.</param>
+/// <param name="Growth">(current − previous) ÷ previous; null when previous is zero.</param>
+public sealed record GrowthRow(string Key, decimal Current, decimal Previous, decimal? Growth);
+
+/// <summary>The forecast for a horizon: the weighted pipeline by category beside a run-rate from history.</summary>
+/// <param name="Currency">The currency.</param>
+/// <param name="Weighted">Σ amount × probability of open deals expected to close in the horizon.</param>
+/// <param name="Commit">Weighted amount of deals at probability ≥ 0.7.</param>
+/// <param name="BestCase">Weighted amount at 0.4 ≤ probability &lt; 0.7.</param>
+/// <param name="Pipeline">Weighted amount below 0.4.</param>
+/// <param name="RunRate">Won revenue per day over the same number of days before the horizon, times the horizon's days.</param>
+public sealed record ForecastReport(string Currency, decimal Weighted, decimal Commit, decimal BestCase, decimal Pipeline, decimal RunRate);
+
+/// <summary>Velocity, growth and forecast calculators over a <see cref="ReportData"/> snapshot.</summary>
+public static class Forecasts
+{
+    /// <summary>Sales velocity for deals in one currency (per owner: filter by owner).</summary>
+    public static VelocityReport Velocity(ReportData data, string currency, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var outcomes = SalesReports.Outcomes(data, filter);
+        var revenue = SalesReports.WonRevenue(data, filter).ByCurrency.FirstOrDefault(r => r.Revenue.Currency == currency);
+        var cycle = SalesReports.WonCycle(data, filter);
+        var average = revenue.Deals == 0 ? 0m : revenue.Revenue.Amount / revenue.Deals;
+        var days = (decimal)cycle.MeanDays;
+        var perDay = days == 0m ? 0m : outcomes.Open * outcomes.WinRate * average / days;
+        return new VelocityReport(currency, outcomes.Open, outcomes.WinRate, average, days, perDay);
+    }
+
+    /// <summary>Won revenue by a dimension in two periods (by close date in the filter's zone), with the growth.</summary>
+    public static IReadOnlyList<GrowthRow> Growth(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var now = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = current }).Rows.ToDictionary(r => r.Key, r => r.Revenue);
+        var before = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = previous }).Rows.ToDictionary(r => r.Key, r => r.Revenue);
+        return now.Keys.Union(before.Keys).Order(StringComparer.Ordinal).Select(k =>
+        {
+            var c = now.GetValueOrDefault(k);
+            var p = before.GetValueOrDefault(k);
+            return new GrowthRow(k, c, p, p == 0m ? null : (c - p) / p);
+        }).ToArray();
+    }
+
+    /// <summary>The weighted pipeline of open deals expected to close in <paramref name="horizon"/>, beside a run-rate.</summary>
+    public static ForecastReport Forecast(ReportData data, string currency, DateInterval horizon, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(horizon);
+        var owners = filter?.Owners;
+        var cur = data.Currencies.ToList().IndexOf(currency);
+        decimal commit = 0m, best = 0m, pipeline = 0m;
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            if (data.DealOutcome[d] != DealOutcome.Open || data.DealCurrency[d] != cur || data.DealExpectedClose[d] is not { } close || !horizon.Contains(close)
+                || owners is not null && !owners.Contains(data.Owners[data.DealOwner[d]]))
+            {
+                continue;
+            }
+
+            var p = data.DealProbability[d] >= 0m ? data.DealProbability[d] : data.DealStage[d] >= 0 ? Math.Max(0m, data.StageProbability[data.DealStage[d]]) : 0m;
+            var weighted = data.DealAmount[d] * p;
+            if (p >= 0.7m)
+            {
+                commit += weighted;
+            }
+            else if (p >= 0.4m)
+            {
+                best += weighted;
+            }
+            else
+            {
+                pipeline += weighted;
+            }
+        }
+
+        var length = Period.Between(horizon.Start, horizon.End.PlusDays(1), PeriodUnits.Days).Days;
+        var lookback = new DateInterval(horizon.Start.PlusDays(-length), horizon.Start.PlusDays(-1));
+        var history = SalesReports.WonRevenue(data, (filter ?? new ReportFilter()) with { Period = lookback }).ByCurrency.FirstOrDefault(r => r.Revenue.Currency == currency);
+        return new ForecastReport(currency, commit + best + pipeline, commit, best, pipeline, history.Deals == 0 ? 0m : history.Revenue.Amount);
+    }
+}

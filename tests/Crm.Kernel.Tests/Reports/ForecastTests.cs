@@ -1,0 +1,64 @@
+using Crm.Abstractions;
+using Crm.Kernel.Reports;
+using NodaTime;
+using Xunit;
+
+namespace Crm.Kernel.Tests.Reports;
+
+public sealed class ForecastTests
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 1, 5, 9, 0);
+
+    [Fact]
+    public void Velocity_shows_each_factor()
+    {
+        var data = ReportFixtures.Fixed();   // USD: won d1 1,000 and d3 2,500 (6 days each); lost d2; open d5
+        var velocity = Forecasts.Velocity(data, "USD");
+
+        Assert.Equal(1, velocity.OpenDeals);
+        Assert.Equal(0.75m, velocity.WinRate);                       // 3 won (one in EUR) ÷ 4 closed
+        Assert.Equal(1_750m, velocity.AverageWonAmount);
+        Assert.Equal(6m, velocity.AverageCycleDays);
+        Assert.Equal(1m * 0.75m * 1_750m / 6m, velocity.PerDay);
+        Assert.Equal(0, Forecasts.Velocity(data, "USD", new ReportFilter { Owners = new HashSet<string> { "ola" } }).OpenDeals);
+    }
+
+    [Fact]
+    public void Growth_compares_two_periods_per_key()
+    {
+        var b = new ReportDataBuilder().AddStages(ReportFixtures.Pipeline).AddClient(new ClientId("n"), "North", null, null, T0).AddClient(new ClientId("s"), "South", null, null, T0);
+        void Won(string id, string client, decimal amount, Instant at) => b.AddDeal(new DealId(id), new ClientId(client), new UserId("ola"), Money.Of(amount, "USD"), null,
+            DealOutcome.Won, at - Duration.FromDays(1), at, [(new StageId("lead"), at - Duration.FromDays(1), at), (new StageId("won"), at, null)]);
+        Won("1", "n", 100m, Instant.FromUtc(2026, 1, 10, 12, 0));
+        Won("2", "n", 150m, Instant.FromUtc(2026, 2, 10, 12, 0));
+        Won("3", "s", 80m, Instant.FromUtc(2026, 2, 11, 12, 0));
+
+        var rows = Forecasts.Growth(b.Build(), Dimension.Region, "USD",
+            new DateInterval(new LocalDate(2026, 2, 1), new LocalDate(2026, 2, 28)), new DateInterval(new LocalDate(2026, 1, 1), new LocalDate(2026, 1, 31)));
+
+        Assert.Equal([new GrowthRow("North", 150m, 100m, 0.5m), new GrowthRow("South", 80m, 0m, null)], rows);
+    }
+
+    [Fact]
+    public void Forecast_weights_open_deals_by_probability_into_categories_beside_a_run_rate()
+    {
+        var b = new ReportDataBuilder().AddStages(new PipelineDefinition(new PipelineId("p"), "P",
+        [
+            new StageDefinition(new StageId("lead"), "Lead") { WinProbability = 0.1m },
+            new StageDefinition(new StageId("offer"), "Offer") { WinProbability = 0.5m },
+            new StageDefinition(new StageId("won"), "Won", StageKind.Won),
+        ]));
+        var april = new LocalDate(2026, 4, 15);
+        b.AddDeal(new DealId("a"), new ClientId("c"), new UserId("ola"), Money.Of(1000m, "USD"), null, DealOutcome.Open, T0, null, [(new StageId("lead"), T0, null)], expectedClose: april);
+        b.AddDeal(new DealId("b"), new ClientId("c"), new UserId("ola"), Money.Of(1000m, "USD"), null, DealOutcome.Open, T0, null, [(new StageId("offer"), T0, null)], expectedClose: april);
+        b.AddDeal(new DealId("c"), new ClientId("c"), new UserId("ola"), Money.Of(1000m, "USD"), null, DealOutcome.Open, T0, null, [(new StageId("offer"), T0, null)], 0.9m, april);
+        b.AddDeal(new DealId("d"), new ClientId("c"), new UserId("ola"), Money.Of(9000m, "USD"), null, DealOutcome.Open, T0, null, [(new StageId("offer"), T0, null)], expectedClose: new LocalDate(2026, 9, 1));
+        var march = Instant.FromUtc(2026, 3, 10, 12, 0);
+        b.AddDeal(new DealId("e"), new ClientId("c"), new UserId("ola"), Money.Of(600m, "USD"), null, DealOutcome.Won, march - Duration.FromDays(2), march,
+            [(new StageId("lead"), march - Duration.FromDays(2), march), (new StageId("won"), march, null)]);
+
+        var forecast = Forecasts.Forecast(b.Build(), "USD", new DateInterval(new LocalDate(2026, 4, 1), new LocalDate(2026, 4, 30)));
+
+        Assert.Equal(new ForecastReport("USD", 1500m, 900m, 500m, 100m, 600m), forecast);
+    }
+}
