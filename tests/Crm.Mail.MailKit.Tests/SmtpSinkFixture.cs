@@ -1,103 +1,130 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Xunit;
 
 namespace Crm.Mail.MailKit.Tests;
 
 /// <summary>
-/// A real SMTP server on loopback: Postfix's smtp-sink (Debian package postfix, installed by .ci/run), dumping every
-/// message to a file. Missing smtp-sink fails the tests with a hint; they never skip.
+/// A real Postfix <c>smtp-sink</c> on 127.0.0.1 with a free port, dumping each message to its own file in a fresh
+/// directory. Missing <c>smtp-sink</c> fails the tests (never a silent skip): CI installs it through <c>.ci/run</c>.
 /// </summary>
-public sealed class SmtpSinkFixture : IDisposable
+public sealed class SmtpSinkFixture : IAsyncLifetime
 {
-    private readonly Process _process;
+    private const string SmtpSinkPath = "/usr/sbin/smtp-sink";
+    private Process? _process;
 
-    public SmtpSinkFixture()
+    /// <summary>The port smtp-sink listens on.</summary>
+    public int Port { get; private set; }
+
+    /// <summary>The directory each received message is dumped into, one file per message.</summary>
+    public string DumpDirectory { get; } = Path.Combine(Path.GetTempPath(), "crm-smtp-sink-" + Guid.NewGuid().ToString("N"));
+
+    public async Task InitializeAsync()
     {
-        var binary = new[] { "/usr/sbin/smtp-sink", "/usr/bin/smtp-sink" }.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("smtp-sink was not found: install Debian's postfix package (apt-get install postfix), as .ci/run does.");
-        Directory = System.IO.Directory.CreateTempSubdirectory("crm-smtp-").FullName;
-        if (!OperatingSystem.IsWindows())
+        if (!File.Exists(SmtpSinkPath))
         {
-            File.SetUnixFileMode(Directory, (UnixFileMode)0x1FF); // 0777: smtp-sink writes as nobody when started by root
+            var where = Environment.GetEnvironmentVariable("CI") == "true" ? "CI must install it (.ci/run installs the postfix package)" : "install it locally";
+            throw new InvalidOperationException($"{SmtpSinkPath} is missing, so the SMTP adapter cannot be tested against a real server; {where}: apt-get install postfix");
         }
+
+        Directory.CreateDirectory(DumpDirectory);
+        var arguments = new List<string> { "-c", "-d", Path.Combine(DumpDirectory, "%Y%m%d%H%M%S.") };
+        if (Environment.IsPrivilegedProcess && !OperatingSystem.IsWindows())
+        {
+            // smtp-sink refuses to run as root without dropping privileges; the unprivileged user must write the dumps.
+            File.SetUnixFileMode(DumpDirectory, (UnixFileMode)0b111_111_111);
+            arguments.AddRange(["-u", "nobody"]);
+        }
+
         Port = FreePort();
-        var start = new ProcessStartInfo(binary) { RedirectStandardError = true, RedirectStandardOutput = true };
-        if (Environment.UserName == "root")
-        {
-            start.ArgumentList.Add("-u");
-            start.ArgumentList.Add("nobody");
-        }
-
-        foreach (var argument in new[] { "-d", Directory + "/", $"127.0.0.1:{Port}", "32" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        arguments.AddRange([$"127.0.0.1:{Port}", "16"]);
+        var start = new ProcessStartInfo(SmtpSinkPath, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         _process = Process.Start(start) ?? throw new InvalidOperationException("smtp-sink did not start.");
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(10); // test code: real time is what a server start takes
+        _process.OutputDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        var stderr = _process.StandardError.ReadToEndAsync();
+
+        var deadline = Stopwatch.StartNew();
         while (true)
         {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"smtp-sink exited with {_process.ExitCode}: {await stderr}");
+            }
+
             try
             {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, Port);
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, Port);
                 return;
             }
-            catch (SocketException) when (DateTimeOffset.UtcNow < deadline && !_process.HasExited)
+            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(10))
             {
-                Thread.Sleep(50);
+                await Task.Delay(50);
             }
         }
     }
 
-    public string Directory { get; }
-
-    public int Port { get; }
-
-    /// <summary>Waits up to 5 s for a dumped message containing <paramref name="text"/>.</summary>
-    public async Task<string> WaitForMessageAsync(string text)
+    /// <summary>Waits until a dumped message contains <paramref name="marker"/> and returns its text.</summary>
+    public async Task<string> WaitForMessageAsync(string marker, TimeSpan? within = null)
     {
-        for (var i = 0; i < 100; i++)
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < (within ?? TimeSpan.FromSeconds(10)))
         {
-            foreach (var file in System.IO.Directory.GetFiles(Directory))
+            foreach (var file in Directory.GetFiles(DumpDirectory))
             {
-                var content = await File.ReadAllTextAsync(file);
-                if (content.Contains(text, StringComparison.Ordinal))
+                var text = await File.ReadAllTextAsync(file);
+                if (text.Contains(marker, StringComparison.Ordinal))
                 {
-                    return content;
+                    return text;
                 }
             }
 
             await Task.Delay(50);
         }
 
-        throw new TimeoutException($"No message containing '{text}' reached smtp-sink in {Directory}.");
+        throw new TimeoutException($"No message containing \"{marker}\" arrived in {DumpDirectory}.");
     }
 
+    public Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(DumpDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A dump still being written; the temp directory is cleaned by the OS.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // Files written by the unprivileged user; the temp directory is cleaned by the OS.
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A port nothing listens on right now (bound to port 0, then released).</summary>
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
+}
 
-    public void Dispose()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill();
-            _process.WaitForExit(5000);
-        }
-
-        _process.Dispose();
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left for the OS temp cleaner.
-        }
-    }
+[CollectionDefinition(Name)]
+public sealed class SmtpSinkCollection : ICollectionFixture<SmtpSinkFixture>
+{
+    public const string Name = "smtp-sink";
 }
