@@ -62,3 +62,43 @@ public sealed class ForecastTests
         Assert.Equal(new ForecastReport("USD", 1500m, 900m, 500m, 100m, 600m), forecast);
     }
 }
+
+public sealed class ManagerReportTests(SampleSalesFixture sample) : IClassFixture<SampleSalesFixture>
+{
+    [Fact]
+    public void Each_managers_funnel_adds_up_to_the_whole_and_has_its_own_bottleneck()
+    {
+        var funnels = ManagerReports.Funnels(sample.Data);
+        var whole = SalesReports.Funnel(sample.Data);
+
+        Assert.Equal(16, funnels.Count);                       // every owner of a deal in deals.csv
+        for (var i = 0; i < whole.Stages.Count; i++)
+        {
+            Assert.Equal(whole.Stages[i].Deals, funnels.Sum(f => f.Funnel.Stages[i].Deals));
+        }
+
+        Assert.All(funnels, f => Assert.NotNull(f.Funnel.Bottleneck));
+    }
+
+    [Fact]
+    public void Stage_leaders_are_ranked_by_their_conversion_there()
+    {
+        var leaders = ManagerReports.StageLeaders(sample.Data, minimumDeals: 10);
+        Assert.Equal(["lead", "qualified", "proposal", "negotiation"], leaders.Select(l => l.Stage));
+        Assert.All(leaders, l =>
+        {
+            Assert.NotEmpty(l.Best);
+            Assert.True(l.Best.Zip(l.Best.Skip(1)).All(p => p.First.Conversion >= p.Second.Conversion));
+            Assert.All(l.Best, b => Assert.True(b.Deals >= 10));
+        });
+    }
+
+    [Fact]
+    public void Cycles_by_manager_and_by_month_cover_every_won_deal()
+    {
+        var cycles = ManagerReports.Cycles(sample.Data);
+        Assert.Equal(216, cycles.ByOwner.Values.Sum(c => c.Count));
+        Assert.Equal(216, cycles.ByMonth.Values.Sum(c => c.Count));
+        Assert.StartsWith("2025-", cycles.ByMonth.Keys.First());
+    }
+}
