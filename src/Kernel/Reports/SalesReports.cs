@@ -68,6 +68,10 @@ public enum Dimension
     Source = 4,
     /// <summary>The owner.</summary>
     Owner = 5,
+    /// <summary>The deal's current stage (report designer).</summary>
+    Stage = 6,
+    /// <summary>The month the deal opened, yyyy-MM (report designer).</summary>
+    Month = 7,
 }
 
 /// <summary>

@@ -102,3 +102,34 @@ public sealed class ManagerReportTests(SampleSalesFixture sample) : IClassFixtur
         Assert.StartsWith("2025-", cycles.ByMonth.Keys.First());
     }
 }
+
+public sealed class ReportDesignerTests(SampleSalesFixture sample) : IClassFixture<SampleSalesFixture>
+{
+    [Fact]
+    public void Designed_report_groups_by_dimensions_and_its_totals_equal_the_whole()
+    {
+        var definition = new ReportDefinition("Won by region and industry", [Dimension.Region, Dimension.Industry], [Measure.Count, Measure.Sum, Measure.Average, Measure.Median], "USD") { WonOnly = true };
+
+        var rows = ReportDesigner.Run(sample.Data, definition);
+
+        Assert.Equal(197m, rows.Sum(r => r.Values[0]));
+        Assert.Equal(3_119_126.39m, rows.Sum(r => r.Values[1]));
+        Assert.Equal(578_175.59m, rows.Where(r => r.Keys[0] == "East").Sum(r => r.Values[1]));
+        Assert.All(rows, r => Assert.Equal(r.Values[1] / r.Values[0], r.Values[2]));
+        var json = System.Text.Json.JsonSerializer.Serialize(definition);
+        Assert.Equal(definition.Name, System.Text.Json.JsonSerializer.Deserialize<ReportDefinition>(json)!.Name);
+    }
+
+    [Fact]
+    public void Conversion_by_owner_and_rates_convert_other_currencies_instead_of_summing_them()
+    {
+        var conversion = ReportDesigner.Run(sample.Data, new ReportDefinition("Conversion", [Dimension.Owner], [Measure.Conversion], "USD"),
+            rates: new FixedExchangeRates().Add("EUR", "USD", 1.1m));
+        Assert.All(conversion, r => Assert.InRange(r.Values[0], 0m, 1m));
+
+        var total = ReportDesigner.Run(sample.Data, new ReportDefinition("All won", [], [Measure.Sum], "USD") { WonOnly = true },
+            rates: new FixedExchangeRates().Add("EUR", "USD", 1.1m)).Single().Values[0];
+        Assert.Equal(3_119_126.39m + 363_167.27m * 1.1m, total);
+        Assert.Throws<Crm.Abstractions.CrmValidationException>(() => ReportDesigner.Run(sample.Data, new ReportDefinition("x", [], [Measure.Sum], "USD") { WonOnly = true }, rates: new FixedExchangeRates()));
+    }
+}
