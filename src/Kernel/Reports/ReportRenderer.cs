@@ -126,7 +126,8 @@ public static class ReportRenderer
             double angle = -Math.PI / 2;
             foreach (var (cls, color) in new[] { ('A', "#4a7bd0"), ('B', "#f0ad4e"), ('C', "#9b9b9b") })
             {
-                var share = total == 0m ? 0.0 : (double)(abc.Clients.Where(c => c.Class == cls).Sum(c => c.Revenue) / total);
+                var portion = total == 0m ? 0m : abc.Clients.Where(c => c.Class == cls).Sum(c => c.Revenue) / total;
+                var share = (double)portion; // for the SVG geometry only; amounts stay decimal
                 if (share <= 0)
                 {
                     continue;
