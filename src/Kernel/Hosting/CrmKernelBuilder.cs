@@ -43,4 +43,16 @@ public sealed class CrmKernelBuilder : ICrmKernelBuilder
         Services.Configure(configure);
         return this;
     }
+
+    /// <summary>
+    /// Adds a plug-in referenced as a plain package: runs its <see cref="ICrmPlugin.Configure"/> now, copying its
+    /// registrations into <see cref="Services"/> only if it returns; methodologies it adds are resolvable as
+    /// <c>IEnumerable&lt;SalesMethodology&gt;</c>. An exception from the plug-in propagates, with nothing registered.
+    /// </summary>
+    public CrmKernelBuilder AddPlugin(ICrmPlugin plugin)
+    {
+        ArgumentNullException.ThrowIfNull(plugin);
+        CrmPluginContext.Apply(plugin, Services);
+        return this;
+    }
 }
