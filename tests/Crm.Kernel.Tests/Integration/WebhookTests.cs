@@ -32,7 +32,9 @@ internal sealed class LoopbackWebhookServer : IAsyncDisposable
     public Uri Url { get; }
 
     /// <summary>200 (up), 500 (down) or a slow answer.</summary>
-    public string Mode { get; set; } = "up";
+    public string Mode { get => Volatile.Read(ref _mode); set => Volatile.Write(ref _mode, value); }
+
+    private string _mode = "up";
 
     public ConcurrentQueue<JsonElement> Received { get; } = new();
 
@@ -45,6 +47,7 @@ internal sealed class LoopbackWebhookServer : IAsyncDisposable
 
     private async Task LoopAsync()
     {
+        var handlers = new List<Task>();
         while (_listener.IsListening)
         {
             HttpListenerContext context;
@@ -54,13 +57,24 @@ internal sealed class LoopbackWebhookServer : IAsyncDisposable
             }
             catch (Exception) when (!_listener.IsListening)
             {
-                return;
+                break;
             }
             catch (HttpListenerException)
             {
-                return;
+                break;
             }
 
+            // Each request on its own task, as a real server does: a held (slow) request must not delay the next one.
+            handlers.Add(Task.Run(() => HandleAsync(context)));
+        }
+
+        await Task.WhenAll(handlers);
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        try
+        {
             Interlocked.Increment(ref _attempts);
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
@@ -75,25 +89,29 @@ internal sealed class LoopbackWebhookServer : IAsyncDisposable
             {
                 context.Response.StatusCode = 500;
             }
-            else
+            else if (Mode == "slow")
             {
-                if (Mode == "slow")
+                // Never answers while slow: however late the client's timeout fires, this attempt cannot succeed.
+                var until = Environment.TickCount64 + 10_000;
+                while (Mode == "slow" && _listener.IsListening && Environment.TickCount64 < until)
                 {
-                    await Task.Delay(1500);
+                    await Task.Delay(20);
                 }
 
+                context.Response.Abort();
+                return;
+            }
+            else
+            {
                 Received.Enqueue(JsonDocument.Parse(body).RootElement.Clone());
                 context.Response.StatusCode = 200;
             }
 
-            try
-            {
-                context.Response.Close();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                // The client gave up (timeout) before the slow answer.
-            }
+            context.Response.Close();
+        }
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or IOException or InvalidOperationException)
+        {
+            // The client gave up (timeout) before the answer, or the server is stopping.
         }
     }
 
