@@ -63,13 +63,12 @@ public static class Forecasts
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(horizon);
-        var owners = filter?.Owners;
         var cur = data.Currencies.ToList().IndexOf(currency);
         decimal commit = 0m, best = 0m, pipeline = 0m;
         for (var d = 0; d < data.DealCount; d++)
         {
             if (data.DealOutcome[d] != DealOutcome.Open || data.DealCurrency[d] != cur || data.DealExpectedClose[d] is not { } close || !horizon.Contains(close)
-                || owners is not null && !owners.Contains(data.Owners[data.DealOwner[d]]))
+                || filter is not null && !filter.IncludesDeal(data, d))
             {
                 continue;
             }

@@ -76,7 +76,7 @@ public static class ManagerReports
             seen[data.DealOwner[d]] = true;
         }
 
-        return Enumerable.Range(0, seen.Length).Where(i => seen[i] && (filter?.Owners is null || filter.Owners.Contains(data.Owners[i])))
+        return Enumerable.Range(0, seen.Length).Where(i => seen[i] && (filter is null || filter.IncludesOwner(data, i)))
             .Select(i => data.Owners[i]).Order(StringComparer.Ordinal).ToArray();
     }
 }

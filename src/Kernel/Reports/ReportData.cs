@@ -58,6 +58,9 @@ public sealed class ReportData
         StayEntered = b.StayEntered.ToArray();
         StayLeft = b.StayLeft.ToArray();
         Targets = b.Targets.ToArray();
+        ActivityOwner = b.ActivityOwner.ToArray();
+        ActivityKinds = b.ActivityKinds.ToArray();
+        ActivityAt = b.ActivityAt.ToArray();
     }
 
     /// <summary>Stage names in path order (open stages, then won, then lost as defined).</summary>
@@ -111,6 +114,12 @@ public sealed class ReportData
     internal long[] StayEntered { get; }
     internal long[] StayLeft { get; }
     internal ReportTarget[] Targets { get; }
+    internal int[] ActivityOwner { get; }
+    internal ActivityKind[] ActivityKinds { get; }
+    internal long[] ActivityAt { get; }
+
+    /// <summary>How many activities (calls, e-mails, meetings, notes).</summary>
+    public int ActivityCount => ActivityOwner.Length;
 
     /// <summary>How many deals.</summary>
     public int DealCount => DealIds.Length;
@@ -127,7 +136,7 @@ public sealed class ReportData
 /// <param name="Amount">The target.</param>
 public readonly record struct ReportTarget(int Owner, LocalDate Start, LocalDate End, int Currency, decimal Amount);
 
-/// <summary>Fills a <see cref="ReportData"/>. Add stages first, then users, clients, deals with their stays, targets.</summary>
+/// <summary>Fills a <see cref="ReportData"/>. Add stages first, then users, clients, deals with their stays, targets, activities.</summary>
 public sealed class ReportDataBuilder
 {
     internal readonly List<string> Stages = new();
@@ -164,6 +173,9 @@ public sealed class ReportDataBuilder
     internal readonly List<long> StayEntered = new();
     internal readonly List<long> StayLeft = new();
     internal readonly List<ReportTarget> Targets = new();
+    internal readonly List<int> ActivityOwner = new();
+    internal readonly List<ActivityKind> ActivityKinds = new();
+    internal readonly List<long> ActivityAt = new();
     private readonly Dictionary<string, int> _stageIndex = new(StringComparer.Ordinal);
 
     /// <summary>Adds the stages of a pipeline (in path order); stages of the same id are added once.</summary>
@@ -289,6 +301,21 @@ public sealed class ReportDataBuilder
         }
 
         Targets.Add(new ReportTarget(ownerIndex, start, end, Currencies.Index(target.Currency), target.Amount));
+        return this;
+    }
+
+    /// <summary>Adds an activity (a call, e-mail, meeting or note) done by <paramref name="by"/> at <paramref name="at"/>.</summary>
+    public ReportDataBuilder AddActivity(UserId by, ActivityKind kind, Instant at)
+    {
+        var ownerIndex = Owners.Index(by.Value);
+        while (OwnerTeam.Count <= ownerIndex)
+        {
+            OwnerTeam.Add(-1);
+        }
+
+        ActivityOwner.Add(ownerIndex);
+        ActivityKinds.Add(kind);
+        ActivityAt.Add(at.ToUnixTimeTicks());
         return this;
     }
 

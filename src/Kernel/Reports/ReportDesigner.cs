@@ -163,7 +163,7 @@ public static class ReportDesigner
         var include = new bool[data.DealCount];
         for (var d = 0; d < data.DealCount; d++)
         {
-            include[d] = filter?.Owners is not { } owners || owners.Contains(data.Owners[data.DealOwner[d]]);
+            include[d] = filter is null || filter.IncludesDeal(data, d);
         }
 
         return include;

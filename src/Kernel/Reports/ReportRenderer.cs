@@ -53,6 +53,32 @@ public static class ReportRenderer
             breakdown.Rows.Select(r => (IReadOnlyList<string>)[r.Key, r.Deals.ToString("N0", culture), r.Revenue.ToString("N2", culture)]).ToArray());
     }
 
+    /// <summary>The KPI monitor as a table: one row per employee and period, each KPI as actual / target (completion), then the score.</summary>
+    public static ReportTable Table(IReadOnlyList<KpiRow> kpis, CultureInfo culture)
+    {
+        ArgumentNullException.ThrowIfNull(kpis);
+        ArgumentNullException.ThrowIfNull(culture);
+        var ids = new List<string>();
+        foreach (var value in kpis.SelectMany(r => r.Values))
+        {
+            if (!ids.Contains(value.Kpi))
+            {
+                ids.Add(value.Kpi);
+            }
+        }
+
+        return new ReportTable("KPI monitor", ["Employee", "Period", .. ids, "Score"],
+            kpis.Select(r => (IReadOnlyList<string>)
+            [
+                r.Employee,
+                $"{r.Period.Start.ToString("yyyy-MM-dd", culture)} – {r.Period.End.ToString("yyyy-MM-dd", culture)}",
+                .. ids.Select(id => r.Values.FirstOrDefault(v => v.Kpi == id) is { } v
+                    ? $"{v.Actual.ToString("#,0.##", culture)} / {v.Target.ToString("#,0.##", culture)} ({v.Completion?.ToString("P0", culture) ?? "–"})"
+                    : ""),
+                r.Score.ToString("P0", culture),
+            ]).ToArray());
+    }
+
     /// <summary>Plain text with aligned columns.</summary>
     public static string ToConsole(ReportTable table)
     {

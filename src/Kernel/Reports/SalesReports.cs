@@ -13,6 +13,48 @@ public sealed record ReportFilter
     /// <summary>The time zone periods are read in.</summary>
     /// <value>Default UTC.</value>
     public DateTimeZone Zone { get; init; } = DateTimeZone.Utc;
+    /// <summary>Only deals whose owner is in one of these teams (team ids).</summary>
+    public IReadOnlySet<string>? Teams { get; init; }
+    /// <summary>Only deals whose client is in one of these industries.</summary>
+    public IReadOnlySet<string>? Industries { get; init; }
+    /// <summary>Only deals whose client is in one of these regions.</summary>
+    public IReadOnlySet<string>? Regions { get; init; }
+    /// <summary>Only deals from one of these sources.</summary>
+    public IReadOnlySet<string>? Sources { get; init; }
+
+    /// <summary>Whether the owner at <paramref name="owner"/> passes the owner and team filters.</summary>
+    internal bool IncludesOwner(ReportData data, int owner)
+    {
+        if (Owners is not null && !Owners.Contains(data.Owners[owner]))
+        {
+            return false;
+        }
+
+        if (Teams is not null)
+        {
+            var team = owner < data.OwnerTeam.Count ? data.OwnerTeam[owner] : -1;
+            return team >= 0 && Teams.Contains(data.Teams[team]);
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether deal <paramref name="deal"/> passes every filter but the period.</summary>
+    internal bool IncludesDeal(ReportData data, int deal)
+    {
+        if (!IncludesOwner(data, data.DealOwner[deal]))
+        {
+            return false;
+        }
+
+        var client = data.DealClient[deal];
+        return In(Industries, data.ClientIndustry[client], data.Industries)
+            && In(Regions, data.ClientRegion[client], data.Regions)
+            && In(Sources, data.DealSource[deal], data.Sources);
+    }
+
+    private static bool In(IReadOnlySet<string>? wanted, int index, IReadOnlyList<string> names) =>
+        wanted is null || (index >= 0 && wanted.Contains(names[index]));
 }
 
 /// <summary>Deals by outcome and the win rate won ÷ (won + lost).</summary>
@@ -51,7 +93,11 @@ public sealed record AbcReport(string Currency, IReadOnlyList<AbcItem> Clients, 
 public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<(string Key, decimal Revenue, int Deals)> Rows);
 
 /// <summary>One plan period: plan, fact, completion = fact ÷ plan.</summary>
-public sealed record PlanFactRow(string? Owner, LocalDate Start, LocalDate End, Money Plan, Money Fact, decimal? Completion);
+public sealed record PlanFactRow(string? Owner, LocalDate Start, LocalDate End, Money Plan, Money Fact, decimal? Completion)
+{
+    /// <summary>How many won deals make up <see cref="Fact"/>.</summary>
+    public int WonDeals { get; init; }
+}
 
 /// <summary>The dimension a breakdown groups by.</summary>
 public enum Dimension
@@ -387,7 +433,6 @@ public static class SalesReports
     {
         ArgumentNullException.ThrowIfNull(data);
         var zone = filter?.Zone ?? DateTimeZone.Utc;
-        var owners = filter?.Owners;
         var closedDates = new LocalDate[data.DealCount];
         for (var d = 0; d < data.DealCount; d++)
         {
@@ -398,7 +443,7 @@ public static class SalesReports
         foreach (var target in data.Targets)
         {
             var owner = data.Owners[target.Owner];
-            if (owners is not null && !owners.Contains(owner))
+            if (filter is not null && !filter.IncludesOwner(data, target.Owner))
             {
                 continue;
             }
@@ -411,32 +456,33 @@ public static class SalesReports
         foreach (var ((start, end, owner, currency), plan) in groups)
         {
             decimal fact = 0m;
+            var won = 0;
             for (var d = 0; d < data.DealCount; d++)
             {
                 if (data.DealOutcome[d] == DealOutcome.Won && data.DealCurrency[d] == currency && data.DealClosed[d] >= 0
                     && closedDates[d] >= start && closedDates[d] <= end
-                    && (owner.Length == 0 ? owners is null || owners.Contains(data.Owners[data.DealOwner[d]]) : data.Owners[data.DealOwner[d]] == owner))
+                    && (owner.Length == 0 ? filter is null || filter.IncludesDeal(data, d) : data.Owners[data.DealOwner[d]] == owner))
                 {
                     fact += data.DealAmount[d];
+                    won++;
                 }
             }
 
             rows.Add(new PlanFactRow(owner.Length == 0 ? null : owner, start, end, Money.Of(plan, data.Currencies[currency]), Money.Of(fact, data.Currencies[currency]),
-                plan == 0m ? null : fact / plan));
+                plan == 0m ? null : fact / plan) { WonDeals = won });
         }
 
         return rows;
     }
 
-    private static bool[] Include(ReportData data, ReportFilter? filter, bool byClose)
+    internal static bool[] Include(ReportData data, ReportFilter? filter, bool byClose)
     {
         var include = new bool[data.DealCount];
-        var owners = filter?.Owners;
         var period = filter?.Period;
         var zone = filter?.Zone ?? DateTimeZone.Utc;
         for (var d = 0; d < data.DealCount; d++)
         {
-            var ok = owners is null || owners.Contains(data.Owners[data.DealOwner[d]]);
+            var ok = filter is null || filter.IncludesDeal(data, d);
             if (ok && period is not null)
             {
                 var ticks = byClose ? data.DealClosed[d] : data.DealOpened[d];
@@ -449,7 +495,7 @@ public static class SalesReports
         return include;
     }
 
-    private static DurationStats Stats(List<double> days)
+    internal static DurationStats Stats(List<double> days)
     {
         if (days.Count == 0)
         {

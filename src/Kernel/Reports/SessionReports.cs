@@ -8,7 +8,7 @@ namespace Crm.Kernel.Reports;
 
 /// <summary>
 /// Reports as one session sees them: <see cref="SnapshotAsync"/> loads a compact snapshot of the deals the user may
-/// see (a seller: their own; a head: the team's), their clients, owners, stages and targets; the pure calculators in
+/// see (a seller: their own; a head: the team's), their clients, owners, stages, targets and activities; the pure calculators in
 /// <see cref="SalesReports"/> compute over it. So a seller's report equals the head's report filtered to that seller.
 /// </summary>
 /// <example><code>
@@ -72,6 +72,15 @@ public sealed class SessionReports
             if (actor.CanSee(target.Owner))
             {
                 builder.AddTarget(target.Owner, target.Start, target.End, target.Amount);
+            }
+        }
+
+        await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Activity.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var activity = (Activities.Activity)Kinds.Activity.Read(document);
+            if (actor.CanSee(activity.By))
+            {
+                builder.AddActivity(activity.By, activity.Kind, activity.At);
             }
         }
 

@@ -126,6 +126,16 @@ public sealed class SampleSalesFiguresTests(SampleSalesFixture sample) : IClassF
     {
         var rows = SalesReports.Breakdown(Data, dimension, "USD").Rows.ToDictionary(r => r.Key, r => r.Revenue);
         Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), rows[key]);
+
+        // The same figure through the report filter of that dimension.
+        var only = new HashSet<string> { key };
+        var filter = dimension switch
+        {
+            Dimension.Region => new ReportFilter { Regions = only },
+            Dimension.Industry => new ReportFilter { Industries = only },
+            _ => new ReportFilter { Teams = only },
+        };
+        Assert.Equal(rows[key], SalesReports.WonRevenue(Data, filter).ByCurrency.Single(r => r.Revenue.Currency == "USD").Revenue.Amount);
     }
 
     [Fact]
