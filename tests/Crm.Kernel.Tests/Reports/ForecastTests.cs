@@ -24,6 +24,32 @@ public sealed class ForecastTests
     }
 
     [Fact]
+    public void Velocity_per_manager_and_period_over_period()
+    {
+        var byOwner = VelocityReports.ByOwner(ReportFixtures.Fixed(), "USD");
+        Assert.Equal(["kari", "ola"], byOwner.Keys);
+        Assert.Equal((0, 0m), (byOwner["ola"].OpenDeals, byOwner["ola"].PerDay));
+        Assert.Equal((1, 1m, 2_500m, 6m), (byOwner["kari"].OpenDeals, byOwner["kari"].WinRate, byOwner["kari"].AverageWonAmount, byOwner["kari"].AverageCycleDays));
+
+        var b = new ReportDataBuilder().AddStages(ReportFixtures.Pipeline).AddClient(new ClientId("c"), "North", null, null, T0);
+        void Add(string id, DealOutcome outcome, decimal amount, Instant opened, int days) => b.AddDeal(new DealId(id), new ClientId("c"), new UserId("ola"), Money.Of(amount, "USD"), null,
+            outcome, opened, outcome == DealOutcome.Open ? null : opened + Duration.FromDays(days),
+            outcome == DealOutcome.Open ? [(new StageId("lead"), opened, null)] : [(new StageId("lead"), opened, opened + Duration.FromDays(days)), (new StageId(outcome == DealOutcome.Won ? "won" : "lost"), opened + Duration.FromDays(days), null)]);
+        Add("j1", DealOutcome.Won, 100m, Instant.FromUtc(2026, 1, 3, 9, 0), 10);
+        Add("j2", DealOutcome.Open, 100m, Instant.FromUtc(2026, 1, 4, 9, 0), 0);
+        Add("f1", DealOutcome.Won, 300m, Instant.FromUtc(2026, 2, 2, 9, 0), 5);
+        Add("f2", DealOutcome.Open, 100m, Instant.FromUtc(2026, 2, 3, 9, 0), 0);
+        Add("f3", DealOutcome.Open, 100m, Instant.FromUtc(2026, 2, 4, 9, 0), 0);
+
+        var change = VelocityReports.Compare(b.Build(), "USD", new DateInterval(new LocalDate(2026, 2, 1), new LocalDate(2026, 2, 28)),
+            new DateInterval(new LocalDate(2026, 1, 1), new LocalDate(2026, 1, 31)));
+
+        Assert.Equal(1m * 1m * 100m / 10m, change.Previous.PerDay);     // January: 1 open × 100 % × 100 ÷ 10 days
+        Assert.Equal(2m * 1m * 300m / 5m, change.Current.PerDay);       // February: 2 open × 100 % × 300 ÷ 5 days
+        Assert.Equal((120m - 10m) / 10m, change.Change);
+    }
+
+    [Fact]
     public void Growth_compares_two_periods_per_key()
     {
         var b = new ReportDataBuilder().AddStages(ReportFixtures.Pipeline).AddClient(new ClientId("n"), "North", null, null, T0).AddClient(new ClientId("s"), "South", null, null, T0);
