@@ -83,6 +83,36 @@ public sealed class ProcessIntegrationTests
     }
 
     [Fact]
+    public async Task A_step_waits_for_the_invoice_payment_and_starts_a_sub_process()
+    {
+        var prepayment = ProcessTemplate.Create("prepayment", version: 1, "Prepayment")
+            .Step("awaitingPayment", s => s
+                .OnEntry(new WaitForEventAction("InvoicePaid", "paid"), new StartSubProcessAction("contract-approval"))
+                .Permit("paid", "paid"))
+            .FinalStep("paid")
+            .Build();
+        var (k, deal) = await DealInProposalAsync(s => s.AddSingleton(prepayment));
+        await using var _ = k;
+        await k.Session(Admin).Products.DefineAsync("desk", "Standing desk", Money.Of(549.50m, "USD"));
+
+        var process = await k.Session(Seller1).Processes.StartAsync("prepayment", deal.Id);
+
+        var running = await k.Session(Seller1).Processes.ListForDealAsync(deal.Id);
+        Assert.Equal(["contract-approval:draft", "prepayment:awaitingPayment"], running.Select(p => $"{p.TemplateId}:{p.CurrentStep}").Order(StringComparer.Ordinal));
+        var invoice = await k.Session(Seller1).Invoices.CreateAsync(deal.Id, [new Crm.Kernel.Invoicing.InvoiceLineRequest("desk", 1)]);
+        await k.Session(Seller1).Invoices.IssueAsync(invoice.Id);
+        Assert.Equal(ProcessStatus.Running, (await k.Session(Seller1).Processes.GetAsync(process.Id)).Status);   // issuing is not paying
+
+        await k.Session(Seller1).Invoices.MarkPaidAsync(invoice.Id);
+
+        process = await k.Session(Seller1).Processes.GetAsync(process.Id);
+        Assert.Equal((ProcessStatus.Completed, "paid"), (process.Status, process.CurrentStep));
+        var journal = await k.Session(Admin).Journal.ReadAsync(0, 10_000);
+        var paidStep = Assert.Single(journal, e => e.Event is ProcessStepEntered { Step: "paid" });
+        Assert.Equal((CauseKind.Process, "InvoicePaid"), (paidStep.Cause.Kind, paidStep.Cause.Description));
+    }
+
+    [Fact]
     public async Task A_trigger_not_permitted_is_rejected_listing_the_permitted_ones()
     {
         var (k, deal) = await DealInProposalAsync();
