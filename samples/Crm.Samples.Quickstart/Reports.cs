@@ -103,6 +103,38 @@ internal static class Reports
         }
 
         output.WriteLine($"Bottleneck: {funnel.Bottleneck}; won cycle: {cycle.Count} deals, median {cycle.MedianDays:0.0} days, p90 {cycle.P90Days:0.0} days.");
+        var firstSale = Crm.Kernel.Reports.ClientReports.FirstSaleCycle(data);
+        output.WriteLine($"Client registration to first sale: {firstSale.Count} clients, median {firstSale.MedianDays:0.0} days, p90 {firstSale.P90Days:0.0} days.");
+
+        // Velocity per seller, each factor shown.
+        output.WriteLine();
+        output.WriteLine("Sales velocity per seller (NOK per day = open × win rate × average won ÷ average cycle)");
+        Table.Write(output, ["Seller", "Open", "Win rate", "Avg won", "Avg cycle (days)", "NOK/day"],
+            Crm.Kernel.Reports.VelocityReports.ByOwner(data, "NOK").Select(v => new[]
+            {
+                v.Key, v.Value.OpenDeals.ToString(culture), v.Value.WinRate.ToString("P0", culture), v.Value.AverageWonAmount.ToString("N0", culture),
+                v.Value.AverageCycleDays.ToString("0.0", culture), v.Value.PerDay.ToString("N0", culture),
+            }).ToList());
+
+        // The KPI monitor for the quarter, against the team's plans (the head sees the team).
+        var quarter = new NodaTime.DateInterval(new NodaTime.LocalDate(2026, 1, 1), new NodaTime.LocalDate(2026, 3, 31));
+        Crm.Kernel.Reports.KpiDefinition[] kpis =
+        [
+            new("calls", Crm.Kernel.Reports.KpiMeasure.Calls, 1m),
+            new("won NOK", Crm.Kernel.Reports.KpiMeasure.WonRevenue, 3m, "NOK"),
+            new("conversion", Crm.Kernel.Reports.KpiMeasure.Conversion, 2m),
+        ];
+        var plans = new[] { "kari", "nils", "ola" }.SelectMany(seller => new[]
+        {
+            new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "calls", quarter, 20m),
+            new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "won NOK", quarter, 250_000m),
+            new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "conversion", quarter, 0.5m),
+        }).ToArray();
+        var kpiTable = Crm.Kernel.Reports.ReportRenderer.Table(Crm.Kernel.Reports.KpiMonitor.Run(data, kpis, plans,
+            new Crm.Kernel.Reports.ReportFilter { Zone = NodaTime.DateTimeZoneProviders.Tzdb["Europe/Oslo"] }), culture);
+        output.WriteLine();
+        output.Write(Crm.Kernel.Reports.ReportRenderer.ToConsole(kpiTable));
+        tables = [.. tables, kpiTable];
         var html = Path.GetFullPath("quickstart-report.html");
         await File.WriteAllTextAsync(html, Crm.Kernel.Reports.ReportRenderer.ToHtml("Quickstart sales report", tables, funnel, abc));
         output.WriteLine($"HTML report with charts: {html}");
