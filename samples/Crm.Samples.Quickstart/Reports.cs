@@ -136,7 +136,14 @@ internal static class Reports
         output.Write(Crm.Kernel.Reports.ReportRenderer.ToConsole(kpiTable));
         tables = [.. tables, kpiTable];
         var html = Path.GetFullPath("quickstart-report.html");
-        await File.WriteAllTextAsync(html, Crm.Kernel.Reports.ReportRenderer.ToHtml("Quickstart sales report", tables, funnel, abc));
+        var monthly = Crm.Kernel.Reports.ReportDesigner.Run(data, new Crm.Kernel.Reports.ReportDefinition("Won per month", [Crm.Kernel.Reports.Dimension.Month], [Crm.Kernel.Reports.Measure.Sum], "NOK") { WonOnly = true });
+        var charts = new[]
+        {
+            Crm.Kernel.Reports.ReportChart.Of(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Owner, "NOK")),
+            Crm.Kernel.Reports.ReportChart.Of(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Industry, "NOK")),
+            new Crm.Kernel.Reports.ReportChart("Won NOK revenue per month the deal opened", Crm.Kernel.Reports.ChartKind.Line, monthly.Select(r => (r.Keys[0], r.Values[0])).ToArray()),
+        };
+        await File.WriteAllTextAsync(html, Crm.Kernel.Reports.ReportRenderer.ToHtml("Quickstart sales report", tables, funnel, abc, charts));
         output.WriteLine($"HTML report with charts: {html}");
 
         var verification = await kernel.VerifyJournalAsync(tenant);

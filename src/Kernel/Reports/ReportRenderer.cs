@@ -11,6 +11,30 @@ namespace Crm.Kernel.Reports;
 /// <param name="Rows">Rows of cells.</param>
 public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
 
+/// <summary>How a <see cref="ReportChart"/> is drawn.</summary>
+public enum ChartKind
+{
+    /// <summary>Horizontal bars, one per point (breakdowns: by region, industry, owner…).</summary>
+    Bars = 0,
+    /// <summary>A line through the points in order (trends: revenue per month…).</summary>
+    Line = 1,
+}
+
+/// <summary>An extra chart for <see cref="ReportRenderer.ToHtml"/>: labelled values drawn as bars or a line.</summary>
+/// <param name="Title">The chart's heading.</param>
+/// <param name="Kind">Bars or line.</param>
+/// <param name="Points">The labelled values, in drawing order.</param>
+public sealed record ReportChart(string Title, ChartKind Kind, IReadOnlyList<(string Label, decimal Value)> Points)
+{
+    /// <summary>A bar chart of a breakdown's revenue per key.</summary>
+    public static ReportChart Of(BreakdownReport breakdown)
+    {
+        ArgumentNullException.ThrowIfNull(breakdown);
+        return new ReportChart($"Won {breakdown.Currency} revenue by {breakdown.Dimension.ToLowerInvariant()}", ChartKind.Bars,
+            breakdown.Rows.Select(r => (r.Key, r.Revenue)).ToArray());
+    }
+}
+
 /// <summary>Turns report results into tables, and tables into console text, CSV (RFC 4180), JSON and a self-contained HTML page with SVG charts.</summary>
 public static class ReportRenderer
 {
@@ -119,8 +143,13 @@ public static class ReportRenderer
         return JsonSerializer.Serialize(new { title = table.Title, rows }, new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>A self-contained HTML page: every table, a horizontal-bar SVG chart of the funnel and a pie of the ABC classes.</summary>
-    public static string ToHtml(string title, IReadOnlyList<ReportTable> tables, FunnelReport? funnel = null, AbcReport? abc = null)
+    /// <summary>A self-contained HTML page: every table, a horizontal-bar SVG chart of the funnel, a pie of the ABC classes, and any further bar or line charts.</summary>
+    /// <param name="title">The page title.</param>
+    /// <param name="tables">The tables, in order.</param>
+    /// <param name="funnel">A funnel to draw as bars (the bottleneck in red).</param>
+    /// <param name="abc">An ABC analysis to draw as a pie.</param>
+    /// <param name="charts">Further bar and line charts (breakdowns, trends).</param>
+    public static string ToHtml(string title, IReadOnlyList<ReportTable> tables, FunnelReport? funnel = null, AbcReport? abc = null, IReadOnlyList<ReportChart>? charts = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
         static string E(string s) => WebUtility.HtmlEncode(s);
@@ -170,6 +199,11 @@ public static class ReportRenderer
             html.Append("</svg>");
         }
 
+        foreach (var chart in charts ?? [])
+        {
+            AppendChart(html, chart);
+        }
+
         foreach (var table in tables)
         {
             html.Append("<h2>").Append(E(table.Title)).Append("</h2><table><tr>");
@@ -194,5 +228,56 @@ public static class ReportRenderer
         }
 
         return html.Append("</body></html>").ToString();
+    }
+
+    private static void AppendChart(StringBuilder html, ReportChart chart)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        html.Append("<h2>").Append(E(chart.Title)).Append("</h2>");
+        if (chart.Points.Count == 0)
+        {
+            html.Append("<p>No data.</p>");
+            return;
+        }
+
+        // Geometry only: values stay decimal everywhere else.
+        var max = (double)Math.Max(chart.Points.Max(p => Math.Abs(p.Value)), 1m);
+        if (chart.Kind == ChartKind.Bars)
+        {
+            html.Append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"").Append(chart.Points.Count * 28 + 10).Append("\" role=\"img\">");
+            for (var i = 0; i < chart.Points.Count; i++)
+            {
+                var (label, value) = chart.Points[i];
+                var width = (int)Math.Round(400.0 * Math.Abs((double)value) / max);
+                html.Append(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{i * 28 + 22}\" font-size=\"13\">{E(label)}</text>")
+                    .Append(CultureInfo.InvariantCulture, $"<rect x=\"140\" y=\"{i * 28 + 6}\" width=\"{width}\" height=\"22\" fill=\"#4a7bd0\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<text x=\"{146 + width}\" y=\"{i * 28 + 22}\" font-size=\"12\">{value:N0}</text>");
+            }
+        }
+        else
+        {
+            const int Width = 600, Height = 200, Left = 40, Top = 10;
+            var step = chart.Points.Count == 1 ? 0.0 : (double)(Width - Left - 20) / (chart.Points.Count - 1);
+            html.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height + 40}\" role=\"img\">")
+                .Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" y1=\"{Top + Height}\" x2=\"{Width - 10}\" y2=\"{Top + Height}\" stroke=\"#999\"/>")
+                .Append("<polyline fill=\"none\" stroke=\"#4a7bd0\" stroke-width=\"2\" points=\"");
+            for (var i = 0; i < chart.Points.Count; i++)
+            {
+                var y = Top + Height - Height * (double)chart.Points[i].Value / max;
+                html.Append(CultureInfo.InvariantCulture, $"{Left + i * step:0.##},{y:0.##} ");
+            }
+
+            html.Append("\"/>");
+            for (var i = 0; i < chart.Points.Count; i++)
+            {
+                var (label, value) = chart.Points[i];
+                var y = Top + Height - Height * (double)value / max;
+                html.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{Left + i * step:0.##}\" cy=\"{y:0.##}\" r=\"3\" fill=\"#4a7bd0\"><title>{E(label)}: {value:N0}</title></circle>")
+                    .Append(CultureInfo.InvariantCulture, $"<text x=\"{Left + i * step:0.##}\" y=\"{Top + Height + 18}\" font-size=\"11\" text-anchor=\"middle\">{E(label)}</text>");
+            }
+        }
+
+        html.Append("</svg>");
     }
 }

@@ -30,6 +30,14 @@ public sealed class ReportRendererTests
     }
 
     [Fact]
+    public void Html_page_with_bar_and_line_charts()
+    {
+        var byOwner = SalesReports.Breakdown(_data, Dimension.Owner, "USD");
+        var trend = new ReportChart("Won USD revenue per month", ChartKind.Line, [("2026-01", 1_000m), ("2026-02", 3_500m), ("2026-03", 2_000m)]);
+        ReportRenderer.ToHtml("Charts", [ReportRenderer.Table(byOwner, CultureInfo.InvariantCulture)], charts: [ReportChart.Of(byOwner), trend]).MatchSnapshot();
+    }
+
+    [Fact]
     public void Csv_follows_rfc_4180()
     {
         var csv = ReportRenderer.ToCsv(new ReportTable("t", ["a", "b"], [["x,y", "say \"hi\""], ["line\nbreak", "plain"]]));
