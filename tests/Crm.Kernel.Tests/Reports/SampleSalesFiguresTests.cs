@@ -160,5 +160,17 @@ public sealed class SampleSalesFiguresTests(SampleSalesFixture sample) : IClassF
         Assert.Equal(SalesReports.Outcomes(Data, filter), SalesReports.Outcomes(own));
         Assert.Equal(SalesReports.Funnel(Data, filter).Stages.Select(s => (s.Stage, s.Deals)), SalesReports.Funnel(own).Stages.Select(s => (s.Stage, s.Deals)));
         Assert.Equal(SalesReports.WonRevenue(Data, filter).ByCurrency, SalesReports.WonRevenue(own).ByCurrency);
+        Assert.Equal(SalesReports.WonCycle(Data, filter), SalesReports.WonCycle(own));
+        Assert.Equal(SalesReports.Abc(Data, "USD", filter).Clients, SalesReports.Abc(own, "USD").Clients);
+        Assert.Equal(SalesReports.PlanFact(Data, perOwner: true, filter), SalesReports.PlanFact(own, perOwner: true));
+        Assert.Equal(Forecasts.Velocity(Data, "USD", filter), Forecasts.Velocity(own, "USD"));
+        Assert.Equal(ClientReports.FirstSaleCycle(Data, filter), ClientReports.FirstSaleCycle(own));
+        Assert.Equal(SalesReports.Breakdown(Data, Dimension.Industry, "USD", filter).Rows, SalesReports.Breakdown(own, Dimension.Industry, "USD").Rows);
+        KpiDefinition[] kpis = [new("revenue", KpiMeasure.WonRevenue, 2m, "USD"), new("conversion", KpiMeasure.Conversion, 1m)];
+        var q2 = new DateInterval(new LocalDate(2025, 4, 1), new LocalDate(2025, 6, 30));
+        KpiPlan[] plans = [new(new UserId("U02"), "revenue", q2, 65_000m), new(new UserId("U02"), "conversion", q2, 0.3m), new(new UserId("U03"), "revenue", q2, 1m)];
+        var kpi = Assert.Single(KpiMonitor.Run(own, kpis, plans));          // the seller sees only their own row
+        Assert.Equal(KpiMonitor.Run(Data, kpis, plans, filter).Single().Values, kpi.Values);
+        Assert.Equal(17_747.52m, kpi.Values[0].Actual);                      // U02's Q2 fact from the reference table
     }
 }
