@@ -30,6 +30,6 @@ var kernel = provider.GetRequiredService<CrmKernel>();
 Console.WriteLine($"Crm.Kernel Quickstart — SQLite file {Path.GetFullPath(options.DatabasePath)}, seed {options.Seed}");
 
 var simulation = new SalesSimulation(kernel, clock, options.Seed);
-await simulation.RunAsync(days: 30, progress: day => Console.Write($"\r  simulating day {day,2}/30"));
+await simulation.RunAsync(days: 91, progress: day => Console.Write($"\r  simulating day {day,2}/91 (one quarter)"));
 Console.WriteLine();
 await Reports.PrintAsync(kernel, simulation.Tenant, Console.Out);

@@ -126,8 +126,8 @@ internal static class Reports
         ];
         var plans = new[] { "kari", "nils", "ola" }.SelectMany(seller => new[]
         {
-            new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "calls", quarter, 20m),
-            new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "won NOK", quarter, 250_000m),
+            new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "calls", quarter, 90m),
+            new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "won NOK", quarter, 650_000m),
             new Crm.Kernel.Reports.KpiPlan(new UserId(seller), "conversion", quarter, 0.5m),
         }).ToArray();
         var kpiTable = Crm.Kernel.Reports.ReportRenderer.Table(Crm.Kernel.Reports.KpiMonitor.Run(data, kpis, plans,

@@ -94,9 +94,13 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
         var unpaid = new List<(string Invoice, UserId Owner, int PayDay)>();
         var deliveries = new List<(string Process, UserId Owner, int Step)>();
         var clientNo = 0;
+        var start = clock.GetCurrentInstant();
         for (var day = 1; day <= days; day++)
         {
             progress(day);
+            // Each simulated day starts at the same hour: the work of a day never spills into the next.
+            var dayStart = start + Duration.FromDays(day - 1);
+            var dayEnd = dayStart + Duration.FromHours(10);
             clock.Advance(Duration.FromHours(1));
             // Incoming leads: each becomes a client card and a deal, owned by the seller who took it.
             for (var lead = _random.Next(1, 4); lead > 0; lead--)
@@ -151,7 +155,12 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             // Sellers work their deals: achieve the goal that fits where each deal is.
             foreach (var (dealId, owner) in open.ToArray())
             {
-                clock.Advance(Duration.FromMinutes(_random.Next(5, 40)));
+                var pause = Duration.FromMinutes(_random.Next(5, 40));
+                if (clock.GetCurrentInstant() + pause < dayEnd)
+                {
+                    clock.Advance(pause);
+                }
+
                 if (_random.NextDouble() > 0.35)
                 {
                     continue;
@@ -249,7 +258,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                 }
             }
 
-            clock.Advance(Duration.FromDays(1) - Duration.FromHours(1));
+            clock.Reset(dayStart + Duration.FromDays(1));
             // Reminders and escalations of the day's tasks fire from durable timers.
             await kernel.Scheduler.RunDueAsync(clock.GetCurrentInstant());
         }
