@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using Crm.Abstractions;
+using Crm.Abstractions.Storage;
+using Crm.Kernel.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NodaTime;
+
+namespace Crm.Storage.PostgreSql.Tests;
+
+/// <summary>What only a shared server can show: migrations racing, several store instances (hosts) committing at once.</summary>
+public sealed class PostgreSqlStoreTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>, IAsyncLifetime
+{
+    private static readonly Instant T0 = Instant.FromUtc(2026, 1, 1, 0, 0);
+    private readonly List<PostgreSqlCrmStore> _stores = new();
+
+    private PostgreSqlCrmStore Open(string schema)
+    {
+        var store = new PostgreSqlCrmStore(new PostgreSqlStoreOptions { ConnectionString = database.ConnectionString, Schema = schema });
+        lock (_stores)
+        {
+            _stores.Add(store);
+        }
+
+        return store;
+    }
+
+    private static string NewSchema() => "s" + Guid.NewGuid().ToString("N")[..16];
+
+    private static JournalAppend Event(string stream, string type) =>
+        new(Guid.NewGuid(), "deal", stream, type, "{}", T0, null, new Cause(CauseKind.Manual));
+
+    [Fact]
+    public async Task Hosts_starting_at_once_migrate_the_schema_exactly_once()
+    {
+        var schema = NewSchema();
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => Open(schema))));
+
+        Assert.Equal(PostgreSqlCrmStore.SchemaVersion, stores.Sum(s => s.AppliedMigrations));
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"SELECT array_agg(version ORDER BY version) FROM \"{schema}\".schema_migrations", connection);
+        Assert.Equal(Enumerable.Range(1, PostgreSqlCrmStore.SchemaVersion).ToArray(), (int[])(await command.ExecuteScalarAsync())!);
+        // A restarted host finds nothing to do.
+        Assert.Equal(0, Open(schema).AppliedMigrations);
+    }
+
+    [Fact]
+    public async Task A_schema_newer_than_the_store_is_refused_with_a_clear_message()
+    {
+        var schema = NewSchema();
+        Open(schema);
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"INSERT INTO \"{schema}\".schema_migrations(version) VALUES(999)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => Open(schema));
+        Assert.Contains("999", error.Message);
+        Assert.Contains("upgrade Crm.Storage.PostgreSql", error.Message);
+    }
+
+    /// <summary>
+    /// Three store instances (three hosts, three connection pools) commit to one tenant from 12 writers while a reader
+    /// follows the journal from its last position. The reader must see every committed event exactly once, in
+    /// position order, with no hole — including the positions of commits that failed (they must leave none).
+    /// </summary>
+    [Fact]
+    public async Task Reader_following_the_journal_sees_every_event_once_in_order_while_hosts_commit_concurrently()
+    {
+        var schema = NewSchema();
+        var hosts = Enumerable.Range(0, 3).Select(_ => Open(schema)).ToArray();
+        var tenant = new TenantId("hammer");
+        var committed = new ConcurrentDictionary<Guid, long>();
+        using var done = new CancellationTokenSource();
+
+        var seen = new List<JournalRecord>();
+        var reader = Task.Run(async () =>
+        {
+            var position = 0L;
+            while (true)
+            {
+                var stop = done.IsCancellationRequested; // read once more after the writers finished
+                var reader = hosts[^1];
+                await foreach (var record in reader.ReadJournalAsync(tenant, position, 50))
+                {
+                    Assert.Equal(position + 1, record.Position); // a hole here would be skipped for ever
+                    seen.Add(record);
+                    position = record.Position;
+                }
+
+                if (stop)
+                {
+                    return;
+                }
+            }
+        });
+
+        var writers = Enumerable.Range(0, 12).Select(w => Task.Run(async () =>
+        {
+            var host = hosts[w % hosts.Length];
+            for (var i = 0; i < 40; i++)
+            {
+                var stream = $"w{w}-{i}";
+                var events = Enumerable.Range(0, 1 + (i % 3)).Select(e => Event(stream, "E" + e)).ToArray();
+                // Every fifth commit conflicts after its events were appended in the batch: it must leave no hole.
+                var documents = i % 5 == 4 ? new[] { new DocumentWrite("deal", "shared", 99, "{}", []) } : [new DocumentWrite("deal", stream, 0, "{}", [])];
+                try
+                {
+                    var result = await host.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0) { Documents = documents, Events = events });
+                    for (var e = 0; e < events.Length; e++)
+                    {
+                        committed[events[e].EventId] = result.FirstPosition + e;
+                    }
+                }
+                catch (ConcurrencyConflictException)
+                {
+                }
+            }
+        })).ToArray();
+
+        await Task.WhenAll(writers);
+        await done.CancelAsync();
+        await reader;
+
+        Assert.Equal(committed.Count, seen.Count);
+        Assert.Equal(seen.Count, seen.Select(r => r.Event.EventId).Distinct().Count());
+        Assert.All(seen, r => Assert.Equal(committed[r.Event.EventId], r.Position));
+        Assert.Equal(Enumerable.Range(1, seen.Count).Select(i => (long)i), seen.Select(r => r.Position));
+        // Events of one commit stay together and in their order.
+        foreach (var commit in seen.GroupBy(r => r.CommitId))
+        {
+            Assert.Equal(commit.Select((_, i) => "E" + i), commit.Select(r => r.Event.EventType));
+        }
+    }
+
+    [Fact]
+    public async Task Hosts_claiming_at_once_never_get_the_same_timer()
+    {
+        var schema = NewSchema();
+        var hosts = Enumerable.Range(0, 4).Select(_ => Open(schema)).ToArray();
+        var tenant = new TenantId("timers");
+        await hosts[0].CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0)
+        {
+            TimersToSet = Enumerable.Range(0, 400).Select(i => new ScheduledTimer("t" + i, tenant, T0 + Duration.FromSeconds(i), "k", "p")).ToArray(),
+        });
+
+        var claims = await Task.WhenAll(hosts.Select(host => Task.Run(async () =>
+        {
+            var mine = new List<string>();
+            while (true)
+            {
+                var batch = await host.ClaimDueTimersAsync(T0 + Duration.FromHours(1), Duration.FromMinutes(5), 7);
+                if (batch.Count == 0)
+                {
+                    return mine;
+                }
+
+                mine.AddRange(batch.Select(c => c.Timer.Id));
+            }
+        })));
+
+        var all = claims.SelectMany(c => c).ToList();
+        Assert.Equal(400, all.Count);
+        Assert.Equal(400, all.Distinct().Count());
+    }
+
+    [Fact]
+    public void Options_are_validated_and_the_message_names_the_option()
+    {
+        Assert.Contains("ConnectionString", Assert.Throws<ArgumentException>(() => new PostgreSqlStoreOptions().Validate()).Message);
+        Assert.Contains("Schema", Assert.Throws<ArgumentException>(() =>
+            new PostgreSqlStoreOptions { ConnectionString = "Host=x", Schema = "crm; DROP TABLE x" }.Validate()).Message);
+        Assert.Contains("ConnectionString", Assert.Throws<ArgumentException>(() =>
+            new PostgreSqlStoreOptions { ConnectionString = "Nonsense Key=1" }.Validate()).Message);
+    }
+
+    [Fact]
+    public void UsePostgreSql_twice_registers_one_store_and_the_plugin_without_a_connection_string_registers_none()
+    {
+        var services = new ServiceCollection();
+        services.AddCrmKernel(crm => crm.UsePostgreSql("Host=a").UsePostgreSql("Host=b"));
+        Assert.Single(services, d => d.ServiceType == typeof(ICrmStore));
+        Assert.Single(services, d => d.ServiceType == typeof(PostgreSqlCrmStore));
+
+        var empty = new ServiceCollection();
+        new PostgreSqlPlugin().Configure(new PluginContext(empty));
+        Assert.Empty(empty);
+        new PostgreSqlPlugin { ConnectionString = "Host=a", Options = o => o.Schema = "other" }.Configure(new PluginContext(empty));
+        Assert.Single(empty, d => d.ServiceType == typeof(ICrmStore));
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+    }
+
+    private sealed class PluginContext(IServiceCollection services) : Crm.Abstractions.Plugins.ICrmPluginContext
+    {
+        public IServiceCollection Services { get; } = services;
+
+        public void AddMethodology(Crm.Abstractions.Plugins.SalesMethodology methodology) => throw new NotSupportedException();
+    }
+}
