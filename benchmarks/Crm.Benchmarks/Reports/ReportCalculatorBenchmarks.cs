@@ -32,8 +32,8 @@ public class ReportCalculatorBenchmarks
         _data = new ReportDataGenerator(Deals, Transitions).Snapshot();
         _usd = _data.Currencies.ToList().IndexOf("USD");
         Check(Same(FunnelLoop(), FunnelKernel()), "funnel: loop vs kernel");
-        Check(Close(CycleLoop(), CycleKernel(), 1e-9), "cycle: loop vs kernel");
-        Check(Close(VelocityLoop(), VelocityKernel()), "velocity: loop vs kernel");
+        Check(Close(CycleLoop(), CycleKernel(), 1e-9), $"cycle: loop {CycleLoop()} vs kernel {CycleKernel()}");
+        Check(Close(VelocityLoop(), VelocityKernel()), $"velocity: loop {VelocityLoop()} vs kernel {VelocityKernel()}");
         Check(AbcLoop() == AbcKernel(), "ABC: loop vs kernel");
     }
 
@@ -231,7 +231,7 @@ public class ReportCalculatorBenchmarks
         var opened = _data.DealOpened;
         int won = 0, lost = 0, open = 0, wonUsd = 0, cycles = 0;
         decimal revenue = 0m;
-        long cycleTicks = 0;
+        Int128 cycleTicks = 0;
         for (var d = 0; d < outcome.Length; d++)
         {
             switch (outcome[d])
@@ -256,7 +256,7 @@ public class ReportCalculatorBenchmarks
             }
         }
 
-        return Velocity(open, won, lost, revenue, wonUsd, cycles == 0 ? 0 : cycleTicks / TicksPerDay / cycles);
+        return Velocity(open, won, lost, revenue, wonUsd, cycles == 0 ? 0 : (double)cycleTicks / cycles / TicksPerDay);
     }
 
     [Benchmark, BenchmarkCategory("Velocity")]
