@@ -406,7 +406,7 @@ public class ReportCalculatorBenchmarks
             text.Append(_data.Stages[stage]).Append(' ').Append(entered[stage]).Append(' ').Append(both[stage]);
             for (var c = 0; c < currencies; c++)
             {
-                text.Append(' ').Append(_data.Currencies[c]).Append('=').Append(amounts[stage * currencies + c].ToString(System.Globalization.CultureInfo.InvariantCulture));
+                text.Append(' ').Append(_data.Currencies[c]).Append('=').Append(amounts[stage * currencies + c].ToString("0.00", System.Globalization.CultureInfo.InvariantCulture));
             }
 
             text.Append('\n');
