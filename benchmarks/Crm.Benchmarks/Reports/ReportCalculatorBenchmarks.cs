@@ -97,8 +97,6 @@ public class ReportCalculatorBenchmarks
         var both = new int[stages];
         var stayDeal = _data.StayDeal;
         var stayStage = _data.StayStage;
-        var include = new bool[_data.DealCount]; // the same per-deal filter array the kernel builds
-        Array.Fill(include, true);
         var next = new int[stages];
         Array.Fill(next, -1);
         for (var p = 0; p + 1 < path.Length; p++)
@@ -133,7 +131,7 @@ public class ReportCalculatorBenchmarks
                 mask = 0;
             }
 
-            if (deal >= 0 && include[deal])
+            if (deal >= 0)
             {
                 mask |= 1 << stayStage[s];
             }
@@ -181,8 +179,17 @@ public class ReportCalculatorBenchmarks
         var outcome = _data.DealOutcome;
         var closed = _data.DealClosed;
         var opened = _data.DealOpened;
-        var days = new double[outcome.Length];
         var n = 0;
+        for (var d = 0; d < outcome.Length; d++)
+        {
+            if (outcome[d] == DealOutcome.Won && closed[d] >= 0)
+            {
+                n++;
+            }
+        }
+
+        var days = new double[n];
+        n = 0;
         for (var d = 0; d < outcome.Length; d++)
         {
             if (outcome[d] == DealOutcome.Won && closed[d] >= 0)
@@ -191,7 +198,7 @@ public class ReportCalculatorBenchmarks
             }
         }
 
-        var span = days.AsSpan(0, n);
+        var span = days.AsSpan();
         span.Sort();
         double sum = 0;
         foreach (var x in span)
