@@ -22,7 +22,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, long> _journalHeads = new(StringComparer.Ordinal);
     private readonly Task _writerLoop;
-    private readonly System.Collections.Concurrent.ConcurrentBag<SqliteConnection> _readers = new();
+    private readonly System.Collections.Concurrent.ConcurrentBag<ReadConnection> _readers = new();
     private int _disposed;
 
     /// <summary>Opens (and if needed creates) the database file and starts the writer.</summary>
@@ -51,15 +51,14 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     public async ValueTask<StoredDocument?> LoadAsync(TenantId tenant, string kind, string id, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT version, json FROM documents WHERE tenant=$t AND kind=$k AND id=$i";
-        command.Parameters.AddWithValue("$t", tenant.Value);
-        command.Parameters.AddWithValue("$k", kind);
-        command.Parameters.AddWithValue("$i", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new StoredDocument(kind, id, reader.GetInt64(0), reader.GetString(1))
-            : null;
+        // The hot read of every command: a statement prepared once per read connection, executed synchronously
+        // (Microsoft.Data.Sqlite's async calls run synchronously anyway).
+        var command = connection.Read.Load;
+        command.Parameters[0].Value = tenant.Value;
+        command.Parameters[1].Value = kind;
+        command.Parameters[2].Value = id;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new StoredDocument(kind, id, reader.GetInt64(0), reader.GetString(1)) : null;
     }
 
     /// <inheritdoc />
@@ -95,12 +94,11 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     public async ValueTask<string?> FindUniqueKeyOwnerAsync(TenantId tenant, string scope, string key, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT owner_id FROM unique_keys WHERE tenant=$t AND scope=$s AND key=$k";
-        command.Parameters.AddWithValue("$t", tenant.Value);
-        command.Parameters.AddWithValue("$s", scope);
-        command.Parameters.AddWithValue("$k", key);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        var command = connection.Read.KeyOwner;
+        command.Parameters[0].Value = tenant.Value;
+        command.Parameters[1].Value = scope;
+        command.Parameters[2].Value = key;
+        return command.ExecuteScalar() as string;
     }
 
     /// <inheritdoc />
@@ -211,7 +209,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         _commands.Dispose();
         while (_readers.TryTake(out var reader))
         {
-            await reader.DisposeAsync().ConfigureAwait(false);
+            reader.Dispose();
         }
 
         SqliteConnection.ClearPool(_writer);
@@ -235,23 +233,59 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private async Task<ReaderLease> OpenReaderAsync(CancellationToken cancellationToken)
+    private async ValueTask<ReaderLease> OpenReaderAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         // Open read connections are kept and reused: opening one per read costs more than the read itself.
-        if (!_readers.TryTake(out var connection))
+        if (!_readers.TryTake(out var read))
         {
-            connection = new SqliteConnection(_readConnectionString);
+            var connection = new SqliteConnection(_readConnectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            read = new ReadConnection(connection);
         }
 
-        return new ReaderLease(this, connection);
+        return new ReaderLease(this, read);
+    }
+
+    /// <summary>A pooled read connection with its prepared point reads (a statement is prepared once, not per read).</summary>
+    private sealed class ReadConnection(SqliteConnection connection) : IDisposable
+    {
+        private SqliteCommand? _load;
+        private SqliteCommand? _keyOwner;
+
+        public SqliteConnection Connection { get; } = connection;
+
+        public SqliteCommand Load => _load ??= Prepare("SELECT version, json FROM documents WHERE tenant=$p0 AND kind=$p1 AND id=$p2", 3);
+
+        public SqliteCommand KeyOwner => _keyOwner ??= Prepare("SELECT owner_id FROM unique_keys WHERE tenant=$p0 AND scope=$p1 AND key=$p2", 3);
+
+        public void Dispose()
+        {
+            _load?.Dispose();
+            _keyOwner?.Dispose();
+            Connection.Dispose();
+        }
+
+        private SqliteCommand Prepare(string sql, int parameters)
+        {
+            var command = Connection.CreateCommand();
+            command.CommandText = sql;
+            for (var i = 0; i < parameters; i++)
+            {
+                command.Parameters.Add(new SqliteParameter("$p" + i, SqliteType.Text));
+            }
+
+            command.Prepare();
+            return command;
+        }
     }
 
     /// <summary>A borrowed read connection, returned to the pool on dispose (closed when the store is disposed).</summary>
-    private sealed class ReaderLease(SqliteCrmStore store, SqliteConnection connection) : IAsyncDisposable
+    private sealed class ReaderLease(SqliteCrmStore store, ReadConnection read) : IAsyncDisposable
     {
-        public SqliteConnection Connection { get; } = connection;
+        public ReadConnection Read { get; } = read;
+
+        public SqliteConnection Connection => Read.Connection;
 
         public SqliteCommand CreateCommand() => Connection.CreateCommand();
 
@@ -261,10 +295,11 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         {
             if (Volatile.Read(ref store._disposed) == 1 || store._readers.Count >= 16)
             {
-                return Connection.DisposeAsync();
+                Read.Dispose();
+                return ValueTask.CompletedTask;
             }
 
-            store._readers.Add(Connection);
+            store._readers.Add(Read);
             return ValueTask.CompletedTask;
         }
     }

@@ -27,6 +27,7 @@ public static class ClientReports
 
         var zone = filter?.Zone ?? DateTimeZone.Utc;
         var days = new List<double>();
+        Int128 ticks = 0;
         for (var c = 0; c < first.Length; c++)
         {
             if (first[c] == long.MaxValue
@@ -35,9 +36,11 @@ public static class ClientReports
                 continue;
             }
 
-            days.Add((first[c] - data.ClientRegistered[c]) / (double)NodaConstants.TicksPerDay);
+            var span = first[c] - data.ClientRegistered[c];
+            ticks += span;
+            days.Add(span / (double)NodaConstants.TicksPerDay);
         }
 
-        return SalesReports.Stats(days);
+        return SalesReports.Stats([.. days], ticks);
     }
 }

@@ -35,13 +35,51 @@ public static class Forecasts
     public static VelocityReport Velocity(ReportData data, string currency, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var outcomes = SalesReports.Outcomes(data, filter);
-        var revenue = SalesReports.WonRevenue(data, filter).ByCurrency.FirstOrDefault(r => r.Revenue.Currency == currency);
-        var cycle = SalesReports.WonCycle(data, filter);
-        var average = revenue.Deals == 0 ? 0m : revenue.Revenue.Amount / revenue.Deals;
-        var days = (decimal)cycle.MeanDays;
-        var perDay = days == 0m ? 0m : outcomes.Open * outcomes.WinRate * average / days;
-        return new VelocityReport(currency, outcomes.Open, outcomes.WinRate, average, days, perDay);
+        // One pass for the three factors: outcomes by opening date, won revenue and cycle by closing date (as the
+        // Outcomes, WonRevenue and WonCycle reports filter them); the cycle's mean needs no sort.
+        var byOpen = SalesReports.Include(data, filter, byClose: false);
+        var byClose = SalesReports.Include(data, filter, byClose: true);
+        var cur = SalesReports.IndexOf(data.Currencies, currency);
+        var outcomes = data.DealOutcome;
+        var closed = data.DealClosed;
+        var opened = data.DealOpened;
+        int won = 0, lost = 0, open = 0, wonInCurrency = 0, cycles = 0;
+        decimal revenue = 0m;
+        Int128 ticks = 0;
+        for (var d = 0; d < outcomes.Length; d++)
+        {
+            var outcome = outcomes[d];
+            if (byOpen is null || byOpen[d])
+            {
+                switch (outcome)
+                {
+                    case DealOutcome.Won: won++; break;
+                    case DealOutcome.Lost: lost++; break;
+                    default: open++; break;
+                }
+            }
+
+            if (outcome == DealOutcome.Won && (byClose is null || byClose[d]))
+            {
+                if (data.DealCurrency[d] == cur)
+                {
+                    wonInCurrency++;
+                    revenue += data.DealAmount[d];
+                }
+
+                if (closed[d] >= 0)
+                {
+                    cycles++;
+                    ticks += closed[d] - opened[d];
+                }
+            }
+        }
+
+        var winRate = won + lost == 0 ? 0m : (decimal)won / (won + lost);
+        var average = wonInCurrency == 0 ? 0m : revenue / wonInCurrency;
+        var days = (decimal)SalesReports.MeanDays(ticks, cycles);
+        var perDay = days == 0m ? 0m : open * winRate * average / days;
+        return new VelocityReport(currency, open, winRate, average, days, perDay);
     }
 
     /// <summary>Won revenue by a dimension in two periods (by close date in the filter's zone), with the growth.</summary>

@@ -291,6 +291,109 @@ public sealed class ReportDataBuilder
         return this;
     }
 
+    /// <summary>Adds a deal with its stage history as the kernel stores it (no per-stay tuple or enumerator).</summary>
+    internal ReportDataBuilder AddDealWithHistory(DealId deal, ClientId client, UserId owner, Money amount, string? source, DealOutcome outcome,
+        Instant openedAt, Instant? closedAt, IReadOnlyList<Deals.StageVisit> history, decimal? winProbability, LocalDate? expectedClose)
+    {
+        var index = DealIds.Count;
+        var before = StayDeal.Count;
+        AddDeal(deal, client, owner, amount, source, outcome, openedAt, closedAt, Array.Empty<(StageId, Instant, Instant?)>(), winProbability, expectedClose);
+        var last = -1;
+        for (var h = 0; h < history.Count; h++)
+        {
+            var visit = history[h];
+            last = _stageIndex.TryGetValue(visit.Stage.Value, out var s) ? s : throw new ArgumentException($"Stage '{visit.Stage}' of deal '{deal}' was not added with AddStages.", nameof(history));
+            StayDeal.Add(index);
+            StayStage.Add((byte)last);
+            StayEntered.Add(visit.EnteredAt.ToUnixTimeTicks());
+            StayLeft.Add(visit.LeftAt?.ToUnixTimeTicks() ?? -1);
+        }
+
+        if (StayDeal.Count == before)
+        {
+            return this;
+        }
+
+        DealStage[index] = last;
+        return this;
+    }
+
+    /// <summary>
+    /// Puts the deals (with their stays) in ordinal order of their ids, the order the calculators' results list them
+    /// in; a no-op when they were added in that order already (the stores return them so).
+    /// </summary>
+    internal void SortDealsById()
+    {
+        var n = DealIds.Count;
+        var sorted = true;
+        for (var i = 1; i < n && sorted; i++)
+        {
+            sorted = string.CompareOrdinal(DealIds[i - 1], DealIds[i]) <= 0;
+        }
+
+        if (sorted)
+        {
+            return;
+        }
+
+        var ids = DealIds.ToArray();
+        var order = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (x, y) => string.CompareOrdinal(ids[x], ids[y]) is var c && c != 0 ? c : x.CompareTo(y));
+        var firstStay = new int[n + 1];
+        for (var s = 0; s < StayDeal.Count; s++)
+        {
+            firstStay[StayDeal[s] + 1]++;
+        }
+
+        for (var d = 0; d < n; d++)
+        {
+            firstStay[d + 1] += firstStay[d];
+        }
+
+        var stages = StayStage.ToArray();
+        var entered = StayEntered.ToArray();
+        var left = StayLeft.ToArray();
+        var t = 0;
+        for (var d = 0; d < n; d++)
+        {
+            var old = order[d];
+            for (var s = firstStay[old]; s < firstStay[old + 1]; s++, t++)
+            {
+                StayDeal[t] = d;
+                StayStage[t] = stages[s];
+                StayEntered[t] = entered[s];
+                StayLeft[t] = left[s];
+            }
+        }
+
+        Permute(DealIds, order);
+        Permute(DealOwner, order);
+        Permute(DealClient, order);
+        Permute(DealCurrency, order);
+        Permute(DealSource, order);
+        Permute(DealAmount, order);
+        Permute(DealOpened, order);
+        Permute(DealClosed, order);
+        Permute(DealOutcome, order);
+        Permute(DealStage, order);
+        Permute(DealProbability, order);
+        Permute(DealExpectedClose, order);
+    }
+
+    private static void Permute<T>(List<T> list, int[] order)
+    {
+        var copy = list.ToArray();
+        for (var i = 0; i < order.Length; i++)
+        {
+            list[i] = copy[order[i]];
+        }
+    }
+
     /// <summary>Adds a plan target.</summary>
     public ReportDataBuilder AddTarget(UserId owner, LocalDate start, LocalDate end, Money target)
     {

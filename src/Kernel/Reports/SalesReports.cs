@@ -39,14 +39,21 @@ public sealed record ReportFilter
         return true;
     }
 
-    /// <summary>Whether deal <paramref name="deal"/> passes every filter but the period.</summary>
-    internal bool IncludesDeal(ReportData data, int deal)
-    {
-        if (!IncludesOwner(data, data.DealOwner[deal]))
-        {
-            return false;
-        }
+    /// <summary>Whether any filter but the period narrows the deals.</summary>
+    internal bool FiltersDeals => FiltersOwners || FiltersClientsOrSources;
 
+    /// <summary>Whether the owner or team filter is set.</summary>
+    internal bool FiltersOwners => Owners is not null || Teams is not null;
+
+    /// <summary>Whether the industry, region or source filter is set.</summary>
+    internal bool FiltersClientsOrSources => Industries is not null || Regions is not null || Sources is not null;
+
+    /// <summary>Whether deal <paramref name="deal"/> passes every filter but the period.</summary>
+    internal bool IncludesDeal(ReportData data, int deal) => IncludesOwner(data, data.DealOwner[deal]) && IncludesClientAndSource(data, deal);
+
+    /// <summary>Whether deal <paramref name="deal"/> passes the industry, region and source filters.</summary>
+    internal bool IncludesClientAndSource(ReportData data, int deal)
+    {
         var client = data.DealClient[deal];
         return In(Industries, data.ClientIndustry[client], data.Industries)
             && In(Regions, data.ClientRegion[client], data.Regions)
@@ -134,14 +141,15 @@ public static class SalesReports
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: false);
         int won = 0, lost = 0, open = 0;
-        for (var d = 0; d < data.DealCount; d++)
+        var outcomes = data.DealOutcome;
+        for (var d = 0; d < outcomes.Length; d++)
         {
-            if (!include[d])
+            if (include is not null && !include[d])
             {
                 continue;
             }
 
-            switch (data.DealOutcome[d])
+            switch (outcomes[d])
             {
                 case DealOutcome.Won: won++; break;
                 case DealOutcome.Lost: lost++; break;
@@ -158,10 +166,12 @@ public static class SalesReports
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: false);
         var stages = data.Stages.Count;
+        var currencies = data.Currencies.Count;
         var entered = new int[stages];
-        var amounts = new Dictionary<(int Stage, int Currency), decimal>();
+        // Per (stage, currency): the sum and how many deals entered (a key with a zero sum still shows).
+        var amounts = new decimal[stages * currencies];
+        var amountDeals = new int[stages * currencies];
         var path = new List<int>();
-        var lost = 0;
         for (var i = 0; i < stages; i++)
         {
             if (data.StageKinds[i] != StageKind.Lost)
@@ -172,50 +182,24 @@ public static class SalesReports
 
         // Conversion p → p+1 counts the deals that entered both (always within [0, 1], even when deals skip a stage).
         var both = new int[path.Count];
-        var seen = new bool[stages];
-        var previousDeal = -1;
-        void Flush()
+        if (stages <= 64)
         {
-            for (var p = 0; p + 1 < path.Count; p++)
-            {
-                if (seen[path[p]] && seen[path[p + 1]])
-                {
-                    both[p]++;
-                }
-            }
-
-            Array.Clear(seen);
+            FunnelByMask(data, include, path, entered, amounts, amountDeals, both);
+        }
+        else
+        {
+            FunnelBySeen(data, include, path, entered, amounts, amountDeals, both);
         }
 
-        for (var s = 0; s < data.StayCount; s++)
+        var lost = 0;
+        for (var i = 0; i < stages; i++)
         {
-            var deal = data.StayDeal[s];
-            if (!include[deal])
+            if (data.StageKinds[i] == StageKind.Lost)
             {
-                continue;
-            }
-
-            if (deal != previousDeal)
-            {
-                Flush();
-                previousDeal = deal;
-            }
-
-            var stage = data.StayStage[s];
-            if (!seen[stage])
-            {
-                seen[stage] = true;
-                entered[stage]++;
-                var key = (stage, data.DealCurrency[deal]);
-                amounts[key] = amounts.GetValueOrDefault(key) + data.DealAmount[deal];
-                if (data.StageKinds[stage] == StageKind.Lost)
-                {
-                    lost++;
-                }
+                lost += entered[i];
             }
         }
 
-        Flush();
         var result = new List<FunnelStage>(path.Count);
         string? bottleneck = null;
         var lowest = decimal.MaxValue;
@@ -230,11 +214,11 @@ public static class SalesReports
             }
 
             var money = new List<Money>();
-            for (var cur = 0; cur < data.Currencies.Count; cur++)
+            for (var cur = 0; cur < currencies; cur++)
             {
-                if (amounts.TryGetValue((i, cur), out var sum))
+                if (amountDeals[i * currencies + cur] > 0)
                 {
-                    money.Add(Money.Of(sum, data.Currencies[cur]));
+                    money.Add(Money.Of(amounts[i * currencies + cur], data.Currencies[cur]));
                 }
             }
 
@@ -244,21 +228,137 @@ public static class SalesReports
         return new FunnelReport(result, lost, bottleneck);
     }
 
+    /// <summary>One pass over the stays with the stages a deal entered as the bits of one word (up to 64 stages).</summary>
+    private static void FunnelByMask(ReportData data, bool[]? include, List<int> path, int[] entered, decimal[] amounts, int[] amountDeals, int[] both)
+    {
+        var currencies = data.Currencies.Count;
+        var pairs = new ulong[Math.Max(0, path.Count - 1)];
+        for (var p = 0; p + 1 < path.Count; p++)
+        {
+            pairs[p] = (1UL << path[p]) | (1UL << path[p + 1]);
+        }
+
+        var stayDeal = data.StayDeal;
+        var stayStage = data.StayStage;
+        var previous = -1;
+        var mask = 0UL;
+        for (var s = 0; s < stayDeal.Length; s++)
+        {
+            var deal = stayDeal[s];
+            if (deal != previous)
+            {
+                if (mask != 0)
+                {
+                    FlushMask(data, previous, mask, currencies, pairs, entered, amounts, amountDeals, both);
+                }
+
+                previous = deal;
+                mask = 0;
+            }
+
+            if (include is null || include[deal])
+            {
+                mask |= 1UL << stayStage[s];
+            }
+        }
+
+        if (mask != 0)
+        {
+            FlushMask(data, previous, mask, currencies, pairs, entered, amounts, amountDeals, both);
+        }
+    }
+
+    private static void FlushMask(ReportData data, int deal, ulong mask, int currencies, ulong[] pairs, int[] entered, decimal[] amounts, int[] amountDeals, int[] both)
+    {
+        var currency = data.DealCurrency[deal];
+        var amount = data.DealAmount[deal];
+        for (var m = mask; m != 0; m &= m - 1)
+        {
+            var stage = System.Numerics.BitOperations.TrailingZeroCount(m);
+            entered[stage]++;
+            amounts[stage * currencies + currency] += amount;
+            amountDeals[stage * currencies + currency]++;
+        }
+
+        for (var p = 0; p < pairs.Length; p++)
+        {
+            if ((mask & pairs[p]) == pairs[p])
+            {
+                both[p]++;
+            }
+        }
+    }
+
+    /// <summary>The same pass for snapshots of more than 64 stages, with a flag per stage.</summary>
+    private static void FunnelBySeen(ReportData data, bool[]? include, List<int> path, int[] entered, decimal[] amounts, int[] amountDeals, int[] both)
+    {
+        var currencies = data.Currencies.Count;
+        var seen = new bool[data.Stages.Count];
+        var previousDeal = -1;
+        for (var s = 0; s <= data.StayCount; s++)
+        {
+            var deal = s < data.StayCount ? data.StayDeal[s] : -1;
+            if (deal != previousDeal)
+            {
+                for (var p = 0; p + 1 < path.Count; p++)
+                {
+                    if (seen[path[p]] && seen[path[p + 1]])
+                    {
+                        both[p]++;
+                    }
+                }
+
+                Array.Clear(seen);
+                previousDeal = deal;
+            }
+
+            if (deal < 0 || include is not null && !include[deal])
+            {
+                continue;
+            }
+
+            var stage = data.StayStage[s];
+            if (!seen[stage])
+            {
+                seen[stage] = true;
+                entered[stage]++;
+                amounts[stage * currencies + data.DealCurrency[deal]] += data.DealAmount[deal];
+                amountDeals[stage * currencies + data.DealCurrency[deal]]++;
+            }
+        }
+    }
+
     /// <summary>Days from opening to winning, over won deals.</summary>
     public static DurationStats WonCycle(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: true);
-        var days = new List<double>();
-        for (var d = 0; d < data.DealCount; d++)
+        var outcomes = data.DealOutcome;
+        var closed = data.DealClosed;
+        var opened = data.DealOpened;
+        var n = 0;
+        for (var d = 0; d < outcomes.Length; d++)
         {
-            if (include[d] && data.DealOutcome[d] == DealOutcome.Won && data.DealClosed[d] >= 0)
+            if ((include is null || include[d]) && outcomes[d] == DealOutcome.Won && closed[d] >= 0)
             {
-                days.Add((data.DealClosed[d] - data.DealOpened[d]) / TicksPerDay);
+                n++;
             }
         }
 
-        return Stats(days);
+        var days = new double[n];
+        Int128 ticks = 0;
+        n = 0;
+        for (var d = 0; d < outcomes.Length; d++)
+        {
+            if ((include is null || include[d]) && outcomes[d] == DealOutcome.Won && closed[d] >= 0)
+            {
+                var span = closed[d] - opened[d];
+                ticks += span;
+                days[n++] = span / TicksPerDay;
+            }
+        }
+
+        return Stats(days, ticks);
     }
 
     /// <summary>Mean days per stage over finished stays; deals in a stage longer than its norm at <paramref name="now"/>.</summary>
@@ -273,7 +373,7 @@ public static class SalesReports
         for (var s = 0; s < data.StayCount; s++)
         {
             var deal = data.StayDeal[s];
-            if (!include[deal])
+            if (include is not null && !include[deal])
             {
                 continue;
             }
@@ -311,7 +411,7 @@ public static class SalesReports
         var counts = new int[data.Currencies.Count];
         for (var d = 0; d < data.DealCount; d++)
         {
-            if (include[d] && data.DealOutcome[d] == DealOutcome.Won)
+            if ((include is null || include[d]) && data.DealOutcome[d] == DealOutcome.Won)
             {
                 sums[data.DealCurrency[d]] += data.DealAmount[d];
                 counts[data.DealCurrency[d]]++;
@@ -344,28 +444,58 @@ public static class SalesReports
         }
 
         var include = Include(data, filter, byClose: true);
-        var cur = data.Currencies.ToList().IndexOf(currency);
+        var cur = IndexOf(data.Currencies, currency);
         var revenue = new decimal[data.Clients.Count];
-        for (var d = 0; d < data.DealCount; d++)
+        var outcomes = data.DealOutcome;
+        var currencies = data.DealCurrency;
+        var clients = data.DealClient;
+        var amounts = data.DealAmount;
+        for (var d = 0; d < outcomes.Length; d++)
         {
-            if (include[d] && data.DealOutcome[d] == DealOutcome.Won && data.DealCurrency[d] == cur)
+            if ((include is null || include[d]) && outcomes[d] == DealOutcome.Won && currencies[d] == cur)
             {
-                revenue[data.DealClient[d]] += data.DealAmount[d];
+                revenue[clients[d]] += amounts[d];
             }
         }
 
-        var ranked = Enumerable.Range(0, revenue.Length).Where(i => revenue[i] > 0m)
-            .OrderByDescending(i => revenue[i]).ThenBy(i => data.Clients[i], StringComparer.Ordinal).ToArray();
-        var total = ranked.Sum(i => revenue[i]);
-        var items = new List<AbcItem>(ranked.Length);
+        var n = 0;
+        for (var i = 0; i < revenue.Length; i++)
+        {
+            if (revenue[i] > 0m)
+            {
+                n++;
+            }
+        }
+
+        var ranked = new int[n];
+        n = 0;
+        decimal total = 0m;
+        for (var i = 0; i < revenue.Length; i++)
+        {
+            if (revenue[i] > 0m)
+            {
+                ranked[n++] = i;
+                total += revenue[i];
+            }
+        }
+
+        // By revenue, highest first, ties by client id: a total order, so the same ranking a stable LINQ sort gave.
+        var ids = data.Clients;
+        Array.Sort(ranked, (x, y) =>
+        {
+            var byRevenue = revenue[y].CompareTo(revenue[x]);
+            return byRevenue != 0 ? byRevenue : string.CompareOrdinal(ids[x], ids[y]);
+        });
+        var items = new AbcItem[ranked.Length];
         decimal before = 0m;
         int countA = 0, countB = 0, countC = 0;
-        foreach (var i in ranked)
+        for (var r = 0; r < ranked.Length; r++)
         {
+            var i = ranked[r];
             var share = total == 0m ? 0m : before / total;
             var cls = share < a ? 'A' : share < a + b ? 'B' : 'C';
             _ = cls switch { 'A' => countA++, 'B' => countB++, _ => countC++ };
-            items.Add(new AbcItem(data.Clients[i], revenue[i], share, cls));
+            items[r] = new AbcItem(ids[i], revenue[i], share, cls);
             before += revenue[i];
         }
 
@@ -391,7 +521,7 @@ public static class SalesReports
         var counts = new int[names.Count + 1];
         for (var d = 0; d < data.DealCount; d++)
         {
-            if (!include[d] || data.DealOutcome[d] != DealOutcome.Won || data.DealCurrency[d] != cur)
+            if (include is not null && !include[d] || data.DealOutcome[d] != DealOutcome.Won || data.DealCurrency[d] != cur)
             {
                 continue;
             }
@@ -475,14 +605,45 @@ public static class SalesReports
         return rows;
     }
 
-    internal static bool[] Include(ReportData data, ReportFilter? filter, bool byClose)
+    internal static int IndexOf(IReadOnlyList<string> names, string name)
     {
-        var include = new bool[data.DealCount];
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Which deals the filter keeps; null when it keeps every deal (no per-deal array, no check in the loops).</summary>
+    internal static bool[]? Include(ReportData data, ReportFilter? filter, bool byClose)
+    {
         var period = filter?.Period;
-        var zone = filter?.Zone ?? DateTimeZone.Utc;
+        if (filter is null || (period is null && !filter.FiltersDeals))
+        {
+            return null;
+        }
+
+        var include = new bool[data.DealCount];
+        var zone = filter.Zone;
+        bool[]? ownerIn = null;
+        if (filter.FiltersOwners)
+        {
+            ownerIn = new bool[data.Owners.Count];
+            for (var o = 0; o < ownerIn.Length; o++)
+            {
+                ownerIn[o] = filter.IncludesOwner(data, o);
+            }
+        }
+
+        var byClient = filter.FiltersClientsOrSources;
+
         for (var d = 0; d < data.DealCount; d++)
         {
-            var ok = filter is null || filter.IncludesDeal(data, d);
+            var ok = (ownerIn is null || ownerIn[data.DealOwner[d]]) && (!byClient || filter.IncludesClientAndSource(data, d));
             if (ok && period is not null)
             {
                 var ticks = byClose ? data.DealClosed[d] : data.DealOpened[d];
@@ -495,17 +656,21 @@ public static class SalesReports
         return include;
     }
 
-    internal static DurationStats Stats(List<double> days)
+    /// <summary>Count, mean (from the exact sum of ticks), median and p90 of durations in days.</summary>
+    internal static DurationStats Stats(double[] days, Int128 ticks)
     {
-        if (days.Count == 0)
+        if (days.Length == 0)
         {
             return new DurationStats(0, 0, 0, 0);
         }
 
-        days.Sort();
-        var n = days.Count;
+        Array.Sort(days);
+        var n = days.Length;
         var median = n % 2 == 1 ? days[n / 2] : (days[n / 2 - 1] + days[n / 2]) / 2;
         var p90 = days[Math.Min(n - 1, (int)Math.Ceiling(0.9 * n) - 1)];
-        return new DurationStats(n, days.Average(), median, p90);
+        return new DurationStats(n, MeanDays(ticks, n), median, p90);
     }
+
+    /// <summary>The mean in days of <paramref name="n"/> durations whose ticks sum to <paramref name="ticks"/>.</summary>
+    internal static double MeanDays(Int128 ticks, int n) => n == 0 ? 0 : (double)ticks / n / TicksPerDay;
 }

@@ -52,20 +52,16 @@ public sealed class SessionReports
             builder.AddClient(client.Id, client.Region, client.City, client.Industry, client.RegisteredAt);
         }
 
-        var deals = new List<Deal>();
+        // Deals go into the columns as they are read (no list of deal objects: the snapshot's memory is its columns);
+        // the store returns them in id order, and the builder sorts them by id only if they were not.
         await foreach (var deal in SessionDeals.QueryVisibleAsync(unit, actor, new DealQuery { Pipeline = pipeline }, cancellationToken).ConfigureAwait(false))
         {
-            deals.Add(deal);
-        }
-
-        deals.Sort((a, b) => string.CompareOrdinal(a.Id.Value, b.Id.Value));
-        foreach (var deal in deals)
-        {
             var outcome = deal.Status switch { DealStatus.Won => DealOutcome.Won, DealStatus.Lost => DealOutcome.Lost, _ => DealOutcome.Open };
-            builder.AddDeal(deal.Id, deal.Client, deal.Owner, deal.Amount, deal.Source, outcome, deal.OpenedAt, deal.ClosedAt,
-                deal.History.Select(h => (h.Stage, h.EnteredAt, h.LeftAt)), deal.WinProbability, deal.ExpectedClose);
+            builder.AddDealWithHistory(deal.Id, deal.Client, deal.Owner, deal.Amount, deal.Source, outcome, deal.OpenedAt, deal.ClosedAt,
+                deal.History, deal.WinProbability, deal.ExpectedClose);
         }
 
+        builder.SortDealsById();
         await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Target.Name, null, cancellationToken).ConfigureAwait(false))
         {
             var target = (Import.Target)Kinds.Target.Read(document);

@@ -48,9 +48,14 @@ internal static class ReportFixtures
     }
 
     /// <summary>A random snapshot: each byte of the script is one deal going some way along the path.</summary>
-    public static ReportData Random(byte[] script)
+    public static ReportData Random(byte[] script, PipelineDefinition? moreStages = null)
     {
         var b = new ReportDataBuilder().AddStages(Pipeline);
+        if (moreStages is not null)
+        {
+            b.AddStages(moreStages);
+        }
+
         for (var i = 0; i < Math.Min(script.Length, 60); i++)
         {
             var op = script[i];
