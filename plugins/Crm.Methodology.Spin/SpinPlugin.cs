@@ -14,6 +14,7 @@ namespace Crm.Methodology.Spin;
 /// services.AddCrmKernel(crm => crm.UseSqlite("Data Source=crm.db").AddPlugin(new SpinPlugin()));
 /// await admin.Methodologies.InstallAsync(SpinPlugin.MethodologyId);
 /// </code></example>
+// DOCS-BEGIN plugin (docs/methodologies.md quotes this region; a test keeps them equal)
 public sealed class SpinPlugin : ICrmPlugin
 {
     /// <summary>The methodology's id, <c>spin</c>.</summary>
@@ -34,10 +35,35 @@ public sealed class SpinPlugin : ICrmPlugin
 
     private static SalesMethodology Create()
     {
+        var assembly = typeof(SpinPlugin).Assembly;
+        return new SalesMethodology(MethodologyId, "SPIN selling",
+            "Question-led discovery for large, considered sales: situation, problem, implication and need-payoff questions, each a goal that advances the deal.",
+            [new PipelineDefinition(Pipeline, "SPIN selling", Stages())])
+        {
+            ProcessTemplates = [MethodologyDocument.FromResource(assembly, "spin-commitment.json")],
+            Rules = [MethodologyDocument.FromResource(assembly, "spin-need-payoff-follow-up.json")],
+            Classifiers =
+            [
+                new ClientClassifierDefinition("spin-pain", ["none", "stated", "quantified", "solved"])
+                {
+                    Description = "How far the buyer's need has developed: no problem yet, an implied need, a need with its cost, solved by the purchase.",
+                },
+            ],
+            ReportPresets =
+            [
+                MethodologyDocument.FromResource(assembly, "spin-conversion-by-owner.json"),
+                MethodologyDocument.FromResource(assembly, "spin-open-by-stage.json"),
+            ],
+        };
+    }
+    // DOCS-END plugin
+
+    private static StageDefinition[] Stages()
+    {
         var won = new StageId("won");
         var lost = new StageId("lost");
-        var stages = new StageDefinition[]
-        {
+        return
+        [
             new(new StageId("situation"), "Situation")
             {
                 Norm = Duration.FromDays(3),
@@ -48,6 +74,7 @@ public sealed class SpinPlugin : ICrmPlugin
                         [new SetClientClassifier("spin-pain", "none"), new MoveToStage(new StageId("problem"))]),
                 ],
             },
+            // DOCS-BEGIN stage
             new(new StageId("problem"), "Problem")
             {
                 Norm = Duration.FromDays(5),
@@ -59,6 +86,7 @@ public sealed class SpinPlugin : ICrmPlugin
                         [new SetClientClassifier("spin-pain", "stated"), new MoveToStage(new StageId("implication"))]),
                 ],
             },
+            // DOCS-END stage
             new(new StageId("implication"), "Implication")
             {
                 Norm = Duration.FromDays(7),
@@ -97,26 +125,6 @@ public sealed class SpinPlugin : ICrmPlugin
             },
             new(won, "Won", StageKind.Won) { WinProbability = 1m },
             new(lost, "Lost", StageKind.Lost) { WinProbability = 0m },
-        };
-        var assembly = typeof(SpinPlugin).Assembly;
-        return new SalesMethodology(MethodologyId, "SPIN selling",
-            "Question-led discovery for large, considered sales: situation, problem, implication and need-payoff questions, each a goal that advances the deal.",
-            [new PipelineDefinition(Pipeline, "SPIN selling", stages)])
-        {
-            ProcessTemplates = [MethodologyDocument.FromResource(assembly, "spin-commitment.json")],
-            Rules = [MethodologyDocument.FromResource(assembly, "spin-need-payoff-follow-up.json")],
-            Classifiers =
-            [
-                new ClientClassifierDefinition("spin-pain", ["none", "stated", "quantified", "solved"])
-                {
-                    Description = "How far the buyer's need has developed: no problem yet, an implied need, a need with its cost, solved by the purchase.",
-                },
-            ],
-            ReportPresets =
-            [
-                MethodologyDocument.FromResource(assembly, "spin-conversion-by-owner.json"),
-                MethodologyDocument.FromResource(assembly, "spin-open-by-stage.json"),
-            ],
-        };
+        ];
     }
 }
