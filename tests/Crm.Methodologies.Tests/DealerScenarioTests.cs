@@ -85,5 +85,27 @@ public sealed class DealerScenarioTests
     }
 
     [Fact]
+    public async Task An_owner_who_books_no_service_is_escalated_to_the_head()
+    {
+        await using var k = await CreateAsync(new DealerPlugin(), DealerPlugin.MethodologyId);
+        var seller = k.Session(Seller);
+        var deal = await k.OpenDealAsync(DealerPlugin.Pipeline, "Per Hansen", 28_000m);
+        await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("contacted"));
+        await seller.Deals.SetFieldAsync(deal.Id, "model", "Volvo EX30");
+        await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("pays-cash"));
+        await seller.Deals.SetFieldAsync(deal.Id, "vin", "YV1XZK7V2R2054321");
+        await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("contract-signed"));
+        await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("handed-over"));
+
+        await k.PassAsync(Duration.FromDays(33));   // Saturday after 24 working days: invited, not yet escalated
+        Assert.Contains(await seller.Tasks.ListAsync(), t => t.Title == "Invite Per Hansen to the first service check");
+        Assert.DoesNotContain(await k.Session(Head).Inbox.ListAsync(), n => n.Subject == "No first service booked: Per Hansen");
+        await k.PassAsync(Duration.FromDays(5));
+
+        Assert.Contains(await k.Session(Head).Inbox.ListAsync(), n => n.Subject == "No first service booked: Per Hansen");
+        Assert.Equal("cash", (await seller.Deals.GetAsync(deal.Id)).Fields["financing"]);
+    }
+
+    [Fact]
     public void Dealer_pipeline_and_process() => MethodologyRendering.Render(DealerPlugin.Methodology).MatchSnapshot();
 }

@@ -32,7 +32,7 @@ public sealed class MethodologyInstallTests
 
     private const string Preset = """{ "name": "Won by owner", "groupBy": [ "Owner" ], "measures": [ "Count", "Sum" ], "currency": "EUR", "wonOnly": true }""";
 
-    private static SalesMethodology Demo(string template = Template, string rule = Rule, string classifierValue = "customer") =>
+    internal static SalesMethodology Demo(string template = Template, string rule = Rule, string classifierValue = "customer") =>
         new("demo", "Demo", "A methodology for tests.",
         [
             new PipelineDefinition(Pipeline, "Demo",
@@ -187,5 +187,73 @@ public sealed class MethodologyInstallTests
 
         Assert.Equal("methodologies[demo].processTemplates[onboarding.json].id", Assert.Single(error.Errors).Field);
         Assert.Equal(Crm.Kernel.Processes.Templates.ProcessTemplates.Delivery, k.Session(Admin).Processes.Templates.Single(t => t.Id == "delivery"));
+    }
+}
+
+public sealed class MethodologyRestartAndUpdateTests
+{
+    private const string RuleV2 = """
+        { "id": "demo-follow-up", "name": "Follow up a new demo deal", "trigger": "DealOpened", "version": 2,
+          "criteria": { "type": "equals", "field": "deal.pipeline", "value": "demo" },
+          "actions": [ { "type": "createTask", "title": "Call {title} today", "due": "PT4H working" } ] }
+        """;
+
+    private sealed class Plugin(SalesMethodology methodology) : ICrmPlugin
+    {
+        public void Configure(ICrmPluginContext context) => context.AddMethodology(methodology);
+    }
+
+    /// <summary>A kernel on a shared store: a second one stands for the same application after a restart.</summary>
+    private static TestKernel On(Crm.Abstractions.Storage.ICrmStore store, SalesMethodology methodology) =>
+        TestKernel.Create(s =>
+        {
+            s.AddCrmKernel(crm => crm.AddPlugin(new Plugin(methodology)));
+            s.AddSingleton(store);
+        });
+
+    [Fact]
+    public async Task After_a_restart_a_running_methodology_process_goes_on()
+    {
+        var store = new Crm.Kernel.Storage.InMemoryCrmStore();
+        var methodology = MethodologyInstallTests.Demo();
+        string process;
+        await using (var before = On(store, methodology))
+        {
+            await before.SetUpOrganizationAsync();
+            await before.Session(Admin).Methodologies.InstallAsync("demo");
+            var client = await before.ClientAsync(Seller1, "Nordlys AS");
+            var deal = await before.Session(Seller1).Deals.OpenAsync(new Crm.Kernel.Deals.NewDeal(client.Id, new PipelineId("demo"), Money.Of(900m, "EUR")));
+            await before.Session(Seller1).Deals.AchieveGoalAsync(deal.Id, new GoalId("agreed"));
+            process = Assert.Single(await before.Session(Seller1).Processes.ListForDealAsync(deal.Id)).Id;
+        }
+
+        await using var after = On(store, methodology);
+        var fired = await after.Session(Seller1).Processes.FireAsync(process, "done");
+
+        Assert.Equal(Crm.Kernel.Processes.ProcessStatus.Completed, fired.Status);
+    }
+
+    [Fact]
+    public async Task An_updated_methodology_records_only_what_changed()
+    {
+        var store = new Crm.Kernel.Storage.InMemoryCrmStore();
+        var v1 = MethodologyInstallTests.Demo();
+        await using (var before = On(store, v1))
+        {
+            await before.SetUpOrganizationAsync();
+            await before.Session(Admin).Methodologies.InstallAsync("demo");
+        }
+
+        var v2 = v1 with { Rules = [new MethodologyDocument("follow-up.json", RuleV2)] };
+        await using var after = On(store, v2);
+        var head = await after.JournalHeadAsync();
+
+        var installed = await after.Session(Admin).Methodologies.InstallAsync("demo");
+
+        var recorded = (await after.Session(Admin).Journal.ReadAsync(head)).Select(e => e.Event.GetType().Name);
+        Assert.Equal(["RuleDefined", "MethodologyInstalled"], recorded);
+        Assert.Equal(["demo-follow-up@2"], installed.Rules);
+        Assert.Equal(2, installed.Installations);
+        Assert.Equal(2, (await after.Session(Admin).Rules.ListAsync()).Single(r => r.Definition.Id == "demo-follow-up").Definition.Version);
     }
 }
