@@ -27,7 +27,11 @@ internal sealed class MethodologyCatalog
                 All.Add(methodology);
             }
 
-            list.Add(methodology);
+            // The same plug-in added twice (the same instance) is one methodology; two different ones are a conflict.
+            if (!list.Any(m => ReferenceEquals(m, methodology)))
+            {
+                list.Add(methodology);
+            }
         }
 
         foreach (var methodology in All)

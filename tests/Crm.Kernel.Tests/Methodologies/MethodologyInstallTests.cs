@@ -177,6 +177,21 @@ public sealed class MethodologyInstallTests
     }
 
     [Fact]
+    public async Task The_same_plugin_added_twice_is_one_methodology_but_two_with_one_id_conflict()
+    {
+        var demo = Demo();
+        await using (var twice = await WithOrganizationAsync(configure: s => s.AddCrmKernel(crm => crm.AddPlugin(new DemoPlugin(demo)).AddPlugin(new DemoPlugin(demo)))))
+        {
+            Assert.Single(await twice.Session(Admin).Methodologies.ListAsync());
+            await twice.Session(Admin).Methodologies.InstallAsync("demo");
+        }
+
+        await using var conflict = await WithOrganizationAsync(configure: s => s.AddCrmKernel(crm => crm.AddPlugin(new DemoPlugin(demo)).AddPlugin(new DemoPlugin(Demo()))));
+        var error = await Assert.ThrowsAsync<MethodologyValidationException>(() => conflict.Session(Admin).Methodologies.InstallAsync("demo"));
+        Assert.Contains("2 plug-ins add a methodology with this id", Assert.Single(error.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_template_id_clashing_with_a_kernel_template_is_refused()
     {
         var clash = Template.Replace("\"demo-onboarding\"", "\"delivery\"", StringComparison.Ordinal);
