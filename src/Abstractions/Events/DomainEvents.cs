@@ -285,3 +285,20 @@ public sealed record WebhookReplayed(string Subscription, Guid EventId) : Domain
 
 /// <summary>A revenue target was set for a user over a plan period (inclusive dates).</summary>
 public sealed record TargetSet(UserId Owner, NodaTime.LocalDate Start, NodaTime.LocalDate End, Money Target) : DomainEvent;
+
+/// <summary>A sales methodology was installed into the tenant (its pipelines and rules are recorded by their own events in the same commit).</summary>
+/// <param name="Methodology">The methodology's id.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Pipelines">The pipelines it defines.</param>
+/// <param name="Rules">Its rules as <c>id@version</c>.</param>
+/// <param name="ProcessTemplates">Its process templates as <c>id@version</c>.</param>
+/// <param name="Classifiers">Its client classifiers with their allowed values.</param>
+/// <param name="ReportPresets">Its report presets as JSON (report designer definitions).</param>
+public sealed record MethodologyInstalled(
+    string Methodology,
+    string Name,
+    IReadOnlyList<PipelineId> Pipelines,
+    IReadOnlyList<string> Rules,
+    IReadOnlyList<string> ProcessTemplates,
+    IReadOnlyList<Crm.Abstractions.Plugins.ClientClassifierDefinition> Classifiers,
+    IReadOnlyList<string> ReportPresets) : DomainEvent;

@@ -25,7 +25,8 @@ public sealed class CrmKernel : IDisposable
     private readonly KernelContext _context;
 
     internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers, IEnumerable<ProcessTemplate> templates,
-        IMailSender? mail = null, IEnumerable<INotificationChannel>? channels = null, ILoggerFactory? logging = null, ITelephonyGateway? telephony = null)
+        IMailSender? mail = null, IEnumerable<INotificationChannel>? channels = null, ILoggerFactory? logging = null, ITelephonyGateway? telephony = null,
+        IEnumerable<Crm.Abstractions.Plugins.SalesMethodology>? methodologies = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
@@ -37,7 +38,7 @@ public sealed class CrmKernel : IDisposable
             throw new OptionsValidationException(nameof(CrmKernelOptions), typeof(CrmKernelOptions), validation.Failures);
         }
 
-        _context = new KernelContext(store, clock, value, reactors, templates);
+        _context = new KernelContext(store, clock, value, reactors, templates, methodologies);
         Scheduler = new CrmScheduler(_context, timerHandlers);
         _context.TelephonyGateway = telephony;
         Telephony = new Crm.Kernel.Telephony.TelephonyIntake(this);

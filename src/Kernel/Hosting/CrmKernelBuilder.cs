@@ -47,7 +47,8 @@ public sealed class CrmKernelBuilder : ICrmKernelBuilder
     /// <summary>
     /// Adds a plug-in referenced as a plain package: runs its <see cref="ICrmPlugin.Configure"/> now, copying its
     /// registrations into <see cref="Services"/> only if it returns; methodologies it adds are resolvable as
-    /// <c>IEnumerable&lt;SalesMethodology&gt;</c>. An exception from the plug-in propagates, with nothing registered.
+    /// <c>IEnumerable&lt;SalesMethodology&gt;</c> and installed per tenant with
+    /// <c>session.Methodologies.InstallAsync(id)</c>. An exception from the plug-in propagates, with nothing registered.
     /// </summary>
     public CrmKernelBuilder AddPlugin(ICrmPlugin plugin)
     {

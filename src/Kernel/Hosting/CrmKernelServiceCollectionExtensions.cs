@@ -46,7 +46,8 @@ public static class CrmKernelServiceCollectionExtensions
                 sp.GetService<Crm.Abstractions.Ports.IMailSender>(),
                 sp.GetServices<Crm.Abstractions.Ports.INotificationChannel>(),
                 sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>(),
-                sp.GetService<Crm.Abstractions.Ports.ITelephonyGateway>()));
+                sp.GetService<Crm.Abstractions.Ports.ITelephonyGateway>(),
+                sp.GetServices<Crm.Abstractions.Plugins.SalesMethodology>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, ProcessReactor>());
             services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetServices<IRuleActionHandler>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, RuleEngine>(sp => sp.GetRequiredService<RuleEngine>()));

@@ -12,7 +12,8 @@ namespace Crm.Kernel.Hosting;
 /// <summary>What every command of one kernel shares: the store, the clock, the options and the reactors.</summary>
 internal sealed class KernelContext
 {
-    public KernelContext(ICrmStore store, IClock clock, CrmKernelOptions options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ProcessTemplate> templates)
+    public KernelContext(ICrmStore store, IClock clock, CrmKernelOptions options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ProcessTemplate> templates,
+        IEnumerable<Crm.Abstractions.Plugins.SalesMethodology>? methodologies = null)
     {
         Rules = reactors.OfType<RuleEngine>().FirstOrDefault() ?? new RuleEngine([], []);
         var calendar = new BusinessCalendar(options.Calendar);
@@ -22,6 +23,7 @@ internal sealed class KernelContext
         }
 
         Processes = new ProcessEngine(new ProcessMachine(clock), calendar, templates);
+        Methodologies = new Crm.Kernel.Methodologies.MethodologyCatalog(methodologies ?? [], Processes);
         Store = store;
         Clock = clock;
         Options = options;
@@ -34,6 +36,8 @@ internal sealed class KernelContext
     public ProcessEngine Processes { get; }
 
     public RuleEngine Rules { get; }
+
+    public Crm.Kernel.Methodologies.MethodologyCatalog Methodologies { get; }
 
     public Crm.Abstractions.Ports.ITelephonyGateway? TelephonyGateway { get; set; }
 

@@ -20,8 +20,25 @@ public sealed class SessionPipelines
         PipelineValidation.Validate(definition);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("define pipelines");
+        await DefineInAsync(unit, definition, Cause.Manual, onlyIfChanged: false, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Pipeline, definition.Id.Value);
+    }
+
+    /// <summary>
+    /// Records a (re)definition of a validated pipeline in <paramref name="unit"/>: a removed stage must be empty and stage
+    /// managers must exist. With <paramref name="onlyIfChanged"/>, an identical stored definition records nothing.
+    /// </summary>
+    /// <returns>True when an event was recorded.</returns>
+    internal static async ValueTask<bool> DefineInAsync(UnitOfWork unit, PipelineDefinition definition, Cause cause, bool onlyIfChanged, CancellationToken cancellationToken)
+    {
         if (await unit.FindAsync(Kinds.Pipeline, definition.Id.Value, cancellationToken).ConfigureAwait(false) is { } existing)
         {
+            if (onlyIfChanged && CrmJson.Serialize(existing.Definition) == CrmJson.Serialize(definition))
+            {
+                return false;
+            }
+
             var kept = definition.Stages.Select(s => s.Id).ToHashSet();
             foreach (var removed in existing.Definition.Stages.Where(s => !kept.Contains(s.Id)))
             {
@@ -43,9 +60,8 @@ public sealed class SessionPipelines
             }
         }
 
-        await unit.RecordAsync(new PipelineDefined(definition), Cause.Manual, cancellationToken).ConfigureAwait(false);
-        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Pipeline, definition.Id.Value);
+        await unit.RecordAsync(new PipelineDefined(definition), cause, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Gets a pipeline's definition.</summary>

@@ -19,7 +19,8 @@ internal sealed class ProcessEngine
     public const string DeadlineKind = "process-deadline";
     public const string ReminderKind = "process-reminder";
     private static readonly ConcurrentDictionary<Type, PropertyInfo?> DealProperties = new();
-    private readonly HashSet<string> _waitedFor = new(StringComparer.Ordinal);
+    // Concurrent: a methodology install registers templates while other units read it.
+    private readonly ConcurrentDictionary<string, bool> _waitedFor = new(StringComparer.Ordinal);
 
     public ProcessEngine(ProcessMachine machine, BusinessCalendar calendar, IEnumerable<ProcessTemplate> templates)
     {
@@ -27,13 +28,20 @@ internal sealed class ProcessEngine
         Calendar = calendar;
         foreach (var template in templates)
         {
-            Machine.Register(template);
-            foreach (var step in template.Steps)
+            Register(template);
+        }
+    }
+
+    /// <summary>Makes a template version startable (a methodology's, on install); an equal one again is harmless.</summary>
+    /// <exception cref="InvalidStateException">Another template with the same id and version is registered.</exception>
+    public void Register(ProcessTemplate template)
+    {
+        Machine.Register(template);
+        foreach (var step in template.Steps)
+        {
+            foreach (var wait in step.OnEntry.OfType<WaitForEventAction>())
             {
-                foreach (var wait in step.OnEntry.OfType<WaitForEventAction>())
-                {
-                    _waitedFor.Add(wait.EventType);
-                }
+                _waitedFor.TryAdd(wait.EventType, true);
             }
         }
     }
@@ -43,7 +51,7 @@ internal sealed class ProcessEngine
     public BusinessCalendar Calendar { get; }
 
     /// <summary>True when some template waits for events of this type (so a committed event needs a look-up).</summary>
-    public bool IsWaitedFor(string eventType) => _waitedFor.Contains(eventType);
+    public bool IsWaitedFor(string eventType) => _waitedFor.ContainsKey(eventType);
 
     public async ValueTask<ProcessInstance> StartAsync(UnitOfWork unit, string templateId, DealId? dealId, IReadOnlyDictionary<string, UserId>? roles,
         IReadOnlyDictionary<string, string>? variables, Cause cause, CancellationToken cancellationToken)

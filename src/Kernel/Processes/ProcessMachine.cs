@@ -56,6 +56,10 @@ public sealed class ProcessMachine
             ? t
             : throw new EntityNotFoundException("process template", $"{templateId} v{version}");
 
+    /// <summary>The registered template version, or null.</summary>
+    internal ProcessTemplate? FindTemplate(string templateId, int version) =>
+        _templates.TryGetValue((templateId, version), out var t) ? t : null;
+
     /// <summary>The newest registered version of a template.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="templateId"/> is null.</exception>
     /// <exception cref="EntityNotFoundException">No version of the template is registered.</exception>

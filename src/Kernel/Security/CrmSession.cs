@@ -51,10 +51,14 @@ public sealed class CrmSession
         Webhooks = new Crm.Kernel.Integration.SessionWebhooks(this);
         Import = new Crm.Kernel.Import.SessionImport(this);
         Reports = new Crm.Kernel.Reports.SessionReports(this);
+        Methodologies = new Crm.Kernel.Methodologies.SessionMethodologies(this);
     }
 
     /// <summary>Import of history from another CRM (administrators).</summary>
     public Crm.Kernel.Import.SessionImport Import { get; }
+
+    /// <summary>Sales methodologies from plug-ins: list and install (administrators), classifiers and report presets.</summary>
+    public Crm.Kernel.Methodologies.SessionMethodologies Methodologies { get; }
 
     /// <summary>Sales reports over what the session may see.</summary>
     public Crm.Kernel.Reports.SessionReports Reports { get; }

@@ -157,5 +157,7 @@ internal static class Kinds
 
     public static readonly AggregateKind<Crm.Kernel.Import.Target> Target = new("target", (s, v) => s with { Version = v }, _ => []);
 
-    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant, Product, Invoice, Call, Order, Webhook, Target];
+    public static readonly AggregateKind<Crm.Kernel.Methodologies.InstalledMethodology> Methodology = new("methodology", (s, v) => s with { Version = v }, _ => []);
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant, Product, Invoice, Call, Order, Webhook, Target, Methodology];
 }

@@ -79,6 +79,7 @@ internal static class Projection
         InvoicePaid x => new("invoice", x.Invoice, Kinds.Invoice),
         InvoiceCancelled x => new("invoice", x.Invoice, Kinds.Invoice),
         OrderReceived x => new("order", x.Order, Kinds.Order),
+        MethodologyInstalled x => new("methodology", x.Methodology, Kinds.Methodology),
         TargetSet x => new("target", Crm.Kernel.Import.SessionImport.TargetKey(x.Owner, x.Start), Kinds.Target),
         WebhookSubscribed x => new("webhook", x.Subscription, Kinds.Webhook),
         WebhookUnsubscribed x => new("webhook", x.Subscription, Kinds.Webhook),
@@ -200,6 +201,12 @@ internal static class Projection
         WebhookUnsubscribed => Existing<WebhookSubscription>(state, e) with { Active = false },
         WebhookDeadLettered x => DeadLetter(Existing<WebhookSubscription>(state, e), x),
         WebhookReplayed x => Replayed(Existing<WebhookSubscription>(state, e), x),
+        MethodologyInstalled x => new Crm.Kernel.Methodologies.InstalledMethodology
+        {
+            Id = x.Methodology, Name = x.Name, Pipelines = x.Pipelines, Rules = x.Rules, ProcessTemplates = x.ProcessTemplates,
+            Classifiers = x.Classifiers, ReportPresets = x.ReportPresets, InstalledAt = ctx.OccurredAt,
+            Installations = state is Crm.Kernel.Methodologies.InstalledMethodology m ? m.Installations + 1 : 1,
+        },
         TargetSet x => new Crm.Kernel.Import.Target { Owner = x.Owner, Start = x.Start, End = x.End, Amount = x.Target },
         OrderReceived x => new Order { Id = x.Order, Deal = x.Deal, Client = x.Client, Invoice = x.Invoice, ReceivedAt = ctx.OccurredAt },
         ProcessCancelled x => Existing<ProcessInstance>(state, e) with { Status = ProcessStatus.Cancelled, CancelReason = x.Reason, Waits = [] },

@@ -134,8 +134,10 @@ public sealed class WebhookTests
 {
     private const string Secret = "a-very-secret-key-of-the-shop";
 
-    private static Task<TestKernel> KernelAsync() => WithOrganizationAsync(configure: s => s.Configure<Crm.Kernel.Hosting.CrmKernelOptions>(o =>
-        o.Webhooks = new WebhookOptions { MaxAttempts = 3, FirstRetryDelay = Duration.FromMilliseconds(5), AttemptTimeout = Duration.FromMilliseconds(300) }));
+    // A generous attempt timeout where the endpoint answers (a loaded CI machine must not turn a 500 or a 200 into a
+    // timeout); a short one only where the endpoint never answers, so any timeout is the right outcome.
+    private static Task<TestKernel> KernelAsync(int attemptTimeoutMs = 10_000) => WithOrganizationAsync(configure: s => s.Configure<Crm.Kernel.Hosting.CrmKernelOptions>(o =>
+        o.Webhooks = new WebhookOptions { MaxAttempts = 3, FirstRetryDelay = Duration.FromMilliseconds(5), AttemptTimeout = Duration.FromMilliseconds(attemptTimeoutMs) }));
 
     [Fact]
     public async Task Stage_changes_are_delivered_signed_in_order_and_only_those_subscribed()
@@ -196,7 +198,7 @@ public sealed class WebhookTests
     public async Task A_slow_endpoint_times_out_and_nothing_is_lost()
     {
         await using var server = new LoopbackWebhookServer(Secret) { Mode = "slow" };
-        await using var k = await KernelAsync();
+        await using var k = await KernelAsync(attemptTimeoutMs: 1_000);
         var deal = await k.DealAsync(Seller1);
         var sub = await k.Session(Admin).Webhooks.SubscribeAsync(server.Url, Secret, ["DealStageChanged"]);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Proposal);
