@@ -30,6 +30,9 @@ var kernel = provider.GetRequiredService<CrmKernel>();
 Console.WriteLine($"Crm.Kernel Quickstart — SQLite file {Path.GetFullPath(options.DatabasePath)}, seed {options.Seed}");
 
 var simulation = new SalesSimulation(kernel, clock, options.Seed);
-await simulation.RunAsync(days: 91, progress: day => Console.Write($"\r  simulating day {day,2}/91 (one quarter)"));
+var showroom = new ShowroomSimulation(kernel, options.Seed);   // a second tenant on a methodology plug-in
+await showroom.SetUpAsync();
+await simulation.RunAsync(days: 91, progress: day => Console.Write($"\r  simulating day {day,2}/91 (one quarter)"), showroom.DayAsync);
 Console.WriteLine();
 await Reports.PrintAsync(kernel, simulation.Tenant, Console.Out);
+await showroom.PrintAsync(Console.Out);

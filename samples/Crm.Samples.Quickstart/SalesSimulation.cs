@@ -87,7 +87,8 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
         new StageDefinition(new StageId("lost"), "Lost", StageKind.Lost) { WinProbability = 0m },
     ]);
 
-    public async Task RunAsync(int days, Action<int> progress)
+    /// <summary>Runs the team for <paramref name="days"/> days; <paramref name="alsoEachDay"/> lets other tenants work the same day (same clock, same timer runs).</summary>
+    public async Task RunAsync(int days, Action<int> progress, Func<int, Task>? alsoEachDay = null)
     {
         await SetUpAsync();
         var open = new List<(DealId Deal, UserId Owner)>();
@@ -256,6 +257,11 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                         await head.Processes.FireAsync(process.Id, trigger);
                     }
                 }
+            }
+
+            if (alsoEachDay is not null)
+            {
+                await alsoEachDay(day);
             }
 
             clock.Reset(dayStart + Duration.FromDays(1));
