@@ -37,6 +37,16 @@ internal static class PostgreSqlMigrations
         """,
         // 2: a stream's events in journal order (a deal's history) without scanning the tenant's journal.
         "CREATE INDEX ix_journal_stream ON journal(tenant, stream_kind, stream_id, position);",
+        // 3: a commit's checks inside its single round trip: a version, key or claim check that did not touch exactly one
+        // row aborts the transaction with SQLSTATE CRM01 and the check's number as the message.
+        """
+        CREATE FUNCTION crm_expect_one(affected bigint, check_number text) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            IF affected <> 1 THEN
+                RAISE EXCEPTION USING ERRCODE = 'CRM01', MESSAGE = check_number;
+            END IF;
+        END $$;
+        """,
     ];
 
     /// <summary>The schema version this build of the store writes.</summary>
