@@ -14,6 +14,7 @@ namespace Crm.Benchmarks.PostgreSql;
 /// on its own deals, so the kernel's commits conflict only on the tenant's journal head (which orders them).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class PostgreSqlDealCommandBenchmarks
 {
     private const int Commands = 200;

@@ -16,6 +16,7 @@ namespace Crm.Benchmarks.PostgreSql;
 /// work, completion by claim token and commit. Each iteration loads the timers afresh with binary COPY.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class PostgreSqlTimerBenchmarks
 {
