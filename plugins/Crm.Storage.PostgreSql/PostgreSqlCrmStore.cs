@@ -13,16 +13,15 @@ namespace Crm.Storage.PostgreSql;
 /// database. A commit is one transaction in one round trip: an <see cref="NpgsqlBatch"/> of <c>BEGIN</c>, the document
 /// writes with their version checks, index and unique-key changes, timer changes, the journal append and <c>COMMIT</c>.
 /// A check that fails (a stale version, a key held by another owner, a lost timer claim) raises inside the
-/// transaction, so the server skips the rest and nothing is written. Timers are
-/// claimed with <c>FOR UPDATE SKIP LOCKED</c> and a lease, so runners on several hosts never take the same timer.
-/// Thread-safe.
+/// transaction, so the server skips the rest and nothing is written. Timers are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c> and a lease, so runners on several hosts never take the same timer. Thread-safe.
 /// </summary>
 /// <remarks>
 /// <para><b>Journal order without gaps.</b> Positions come from a per-tenant counter row (<c>journal_heads</c>) that the
 /// commit increments as its last statement before COMMIT, in the same transaction and round trip. The row lock
 /// serializes the end of concurrent commits of one tenant: the second waits until the first has committed (or rolled
-/// back) before it gets its positions. So positions become visible strictly in order; a reader that has seen position <c>n</c> will never later
-/// find a committed <c>n - 1</c> (the gap a plain sequence leaves when a transaction that drew a lower number commits
+/// back) before it gets its positions. So positions become visible strictly in order; a reader that has seen
+/// position <c>n</c> will never later find a committed <c>n - 1</c> (the gap a plain sequence leaves when a transaction that drew a lower number commits
 /// after one that drew a higher number), and a failed commit leaves no hole. The price is that commits of one tenant
 /// hold that lock from the journal append to COMMIT (server-side only: both are in the same round trip); different
 /// tenants never wait for each other.
