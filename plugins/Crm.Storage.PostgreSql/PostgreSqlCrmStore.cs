@@ -89,9 +89,9 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
             ? Command("""
                 SELECT d.id, d.version, d.json FROM document_index i
                 JOIN documents d ON d.tenant = i.tenant AND d.kind = i.kind AND d.id = i.id
-                WHERE i.tenant=$1 AND i.kind=$2 AND i.name=$3 AND i.value=$4 ORDER BY i.id COLLATE "C"
+                WHERE i.tenant=$1 AND i.kind=$2 AND i.name=$3 AND i.value=$4 ORDER BY i.id
                 """, tenant.Value, kind, entry.Name, entry.Value)
-            : Command("""SELECT id, version, json FROM documents WHERE tenant=$1 AND kind=$2 ORDER BY id COLLATE "C" """, tenant.Value, kind);
+            : Command("SELECT id, version, json FROM documents WHERE tenant=$1 AND kind=$2 ORDER BY id", tenant.Value, kind);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -314,7 +314,7 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
     /// <inheritdoc />
     public async IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var command = Command("""SELECT id, due_at, kind, payload FROM timers WHERE tenant=$1 ORDER BY due_at, id COLLATE "C" """, tenant.Value);
+        await using var command = Command("SELECT id, due_at, kind, payload FROM timers WHERE tenant=$1 ORDER BY due_at, id", tenant.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -75,7 +75,7 @@ public class PostgreSqlReportSnapshotBenchmarks
     [Benchmark(Baseline = true)]
     public async Task<long> Raw_forward_only_reader_over_the_deal_rows()
     {
-        await using var command = _raw.CreateCommand("SELECT id, version, json FROM documents WHERE tenant=$1 AND kind='deal' ORDER BY id COLLATE \"C\"");
+        await using var command = _raw.CreateCommand("SELECT id, version, json FROM documents WHERE tenant=$1 AND kind='deal' ORDER BY id");
         command.Parameters.Add(new NpgsqlParameter { Value = BenchKernel.Tenant.Value });
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess);
         long chars = 0;
