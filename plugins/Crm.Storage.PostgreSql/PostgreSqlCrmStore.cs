@@ -10,19 +10,21 @@ namespace Crm.Storage.PostgreSql;
 
 /// <summary>
 /// The PostgreSQL store: several kernel hosts (each with its own store instance and connection pool) share one
-/// database. A commit is one transaction: document writes with a version check, index and unique-key changes, timer
-/// changes and the journal append, sent in one round trip (an <see cref="NpgsqlBatch"/>) and then committed. Timers are
-/// claimed with <c>FOR UPDATE SKIP LOCKED</c> and a lease, so runners on several hosts never take the same timer.
-/// Thread-safe.
+/// database. A commit is one transaction in one round trip: an <see cref="NpgsqlBatch"/> of <c>BEGIN</c>, the document
+/// writes with their version checks, index and unique-key changes, timer changes, the journal append and <c>COMMIT</c>.
+/// A check that fails (a stale version, a key held by another owner, a lost timer claim) raises inside the
+/// transaction, so the server skips the rest and nothing is written. Timers are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c> and a lease, so runners on several hosts never take the same timer. Thread-safe.
 /// </summary>
 /// <remarks>
 /// <para><b>Journal order without gaps.</b> Positions come from a per-tenant counter row (<c>journal_heads</c>) that the
-/// commit increments as its last statement, in the same transaction. The row lock serializes the end of concurrent
-/// commits of one tenant: the second waits until the first has committed (or rolled back) before it gets its
-/// positions. So positions become visible strictly in order; a reader that has seen position <c>n</c> will never later
-/// find a committed <c>n - 1</c> (the gap a plain sequence leaves when a transaction that drew a lower number commits
+/// commit increments as its last statement before COMMIT, in the same transaction and round trip. The row lock
+/// serializes the end of concurrent commits of one tenant: the second waits until the first has committed (or rolled
+/// back) before it gets its positions. So positions become visible strictly in order; a reader that has seen
+/// position <c>n</c> will never later find a committed <c>n - 1</c> (the gap a plain sequence leaves when a transaction that drew a lower number commits
 /// after one that drew a higher number), and a failed commit leaves no hole. The price is that commits of one tenant
-/// hold that lock from the journal append to COMMIT (one round trip); different tenants never wait for each other.
+/// hold that lock from the journal append to COMMIT (server-side only: both are in the same round trip); different
+/// tenants never wait for each other.
 /// A transaction-id watermark (read only below the oldest in-flight writer) would let commits overlap, but readers
 /// then lag behind long transactions and positions are not contiguous; contiguous positions are part of the port's
 /// contract (the conformance suite checks them), so the counter row wins here.</para>
@@ -33,6 +35,8 @@ namespace Crm.Storage.PostgreSql;
 /// </remarks>
 public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 {
+    /// <summary>The SQLSTATE <c>crm_expect_one</c> raises when a commit's check fails.</summary>
+    private const string CheckFailed = "CRM01";
     private readonly NpgsqlDataSource _dataSource;
     private int _disposed;
 
@@ -45,6 +49,12 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
         options.Validate();
         Schema = options.Schema;
         var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = options.Schema };
+        if (connection.MaxAutoPrepare == 0)
+        {
+            // The store sends a dozen distinct statements over and over: let Npgsql keep them prepared on each connection.
+            connection.MaxAutoPrepare = 32;
+        }
+
         _dataSource = NpgsqlDataSource.Create(connection.ConnectionString);
         AppliedMigrations = PostgreSqlMigrations.MigrateAsync(_dataSource, Schema, CancellationToken.None).GetAwaiter().GetResult();
     }
@@ -79,9 +89,9 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
             ? Command("""
                 SELECT d.id, d.version, d.json FROM document_index i
                 JOIN documents d ON d.tenant = i.tenant AND d.kind = i.kind AND d.id = i.id
-                WHERE i.tenant=$1 AND i.kind=$2 AND i.name=$3 AND i.value=$4 ORDER BY i.id COLLATE "C"
+                WHERE i.tenant=$1 AND i.kind=$2 AND i.name=$3 AND i.value=$4 ORDER BY i.id
                 """, tenant.Value, kind, entry.Name, entry.Value)
-            : Command("""SELECT id, version, json FROM documents WHERE tenant=$1 AND kind=$2 ORDER BY id COLLATE "C" """, tenant.Value, kind);
+            : Command("SELECT id, version, json FROM documents WHERE tenant=$1 AND kind=$2 ORDER BY id", tenant.Value, kind);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -111,17 +121,23 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
 
         var tenant = commit.Tenant.Value;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var checks = new List<(NpgsqlBatchCommand Command, Func<Task<Exception>> Failure)>();
+        await using var batch = new NpgsqlBatch(connection);
+        var checks = new List<Func<Task<Exception>>>();
+        Add(batch, "BEGIN");
 
         // One global lock order (see remarks): documents, keys, timers, then the journal head.
         foreach (var write in commit.Documents.OrderBy(d => d.Kind, StringComparer.Ordinal).ThenBy(d => d.Id, StringComparer.Ordinal))
         {
-            var upsert = write.ExpectedVersion == 0
-                ? Add(batch, "INSERT INTO documents(tenant, kind, id, version, json) VALUES($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING", tenant, write.Kind, write.Id, write.Json)
-                : Add(batch, "UPDATE documents SET version = version + 1, json = $5 WHERE tenant=$1 AND kind=$2 AND id=$3 AND version=$4", tenant, write.Kind, write.Id, write.ExpectedVersion, write.Json);
-            checks.Add((upsert, async () => new ConcurrencyConflictException(write.Kind, write.Id, write.ExpectedVersion, await VersionAsync(commit.Tenant, write.Kind, write.Id).ConfigureAwait(false))));
+            if (write.ExpectedVersion == 0)
+            {
+                AddChecked(batch, checks, "INSERT INTO documents(tenant, kind, id, version, json) VALUES($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING", tenant, write.Kind, write.Id, write.Json);
+            }
+            else
+            {
+                AddChecked(batch, checks, "UPDATE documents SET version = version + 1, json = $5 WHERE tenant=$1 AND kind=$2 AND id=$3 AND version=$4", tenant, write.Kind, write.Id, write.ExpectedVersion, write.Json);
+            }
+
+            checks.Add(async () => new ConcurrencyConflictException(write.Kind, write.Id, write.ExpectedVersion, await VersionAsync(commit.Tenant, write.Kind, write.Id).ConfigureAwait(false)));
             if (write.ExpectedVersion != 0 && write.IndexesChanged)
             {
                 Add(batch, "DELETE FROM document_index WHERE tenant=$1 AND kind=$2 AND id=$3", tenant, write.Kind, write.Id);
@@ -152,18 +168,18 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
             }
 
             // Touches the row (so it is locked) only when the same owner holds it; another owner's key affects 0 rows.
-            var take = Add(batch, """
+            AddChecked(batch, checks, """
                 INSERT INTO unique_keys(tenant, scope, key, owner_id) VALUES($1, $2, $3, $4)
                 ON CONFLICT (tenant, scope, key) DO UPDATE SET owner_id = EXCLUDED.owner_id WHERE unique_keys.owner_id = EXCLUDED.owner_id
                 """, tenant, change.Scope, change.Key, change.OwnerId);
-            checks.Add((take, async () => new DuplicateKeyException(change.Scope, change.Key,
-                await FindUniqueKeyOwnerAsync(commit.Tenant, change.Scope, change.Key, CancellationToken.None).ConfigureAwait(false) ?? "(released meanwhile)")));
+            checks.Add(async () => new DuplicateKeyException(change.Scope, change.Key,
+                await FindUniqueKeyOwnerAsync(commit.Tenant, change.Scope, change.Key, CancellationToken.None).ConfigureAwait(false) ?? "(released meanwhile)"));
         }
 
         foreach (var completion in commit.TimersCompleted.OrderBy(t => t.TimerId, StringComparer.Ordinal))
         {
-            var delete = Add(batch, "DELETE FROM timers WHERE tenant=$1 AND id=$2 AND claim_token=$3", tenant, completion.TimerId, completion.ClaimToken);
-            checks.Add((delete, () => Task.FromResult<Exception>(new ConcurrencyConflictException("timer", completion.TimerId, 1, 0))));
+            AddChecked(batch, checks, "DELETE FROM timers WHERE tenant=$1 AND id=$2 AND claim_token=$3", tenant, completion.TimerId, completion.ClaimToken);
+            checks.Add(() => Task.FromResult<Exception>(new ConcurrencyConflictException("timer", completion.TimerId, 1, 0)));
         }
 
         foreach (var id in commit.TimersToCancel.Order(StringComparer.Ordinal))
@@ -186,42 +202,40 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
             AddJournalAppend(batch, commit);
         }
 
+        Add(batch, "COMMIT");
+
         long head = 0;
         try
         {
-            if (count > 0)
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            // Only the journal append returns a column named head; the checks return an empty (void) value.
+            do
             {
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                // The journal append is the batch's only statement that returns a row: the tenant's new head.
-                do
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    if (reader.FieldCount == 1 && reader.GetName(0) == "head")
                     {
                         head = reader.GetInt64(0);
                     }
                 }
-                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
             }
-            else if (batch.BatchCommands.Count > 0)
-            {
-                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (var (command, failure) in checks)
-            {
-                if (command.RecordsAffected != 1)
-                {
-                    await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
-                    throw await failure().ConfigureAwait(false);
-                }
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (PostgresException e) when (e.SqlState == CheckFailed)
+        {
+            await RollbackAsync(connection).ConfigureAwait(false);
+            throw await checks[int.Parse(e.MessageText, System.Globalization.CultureInfo.InvariantCulture)]().ConfigureAwait(false);
         }
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
         {
+            await RollbackAsync(connection).ConfigureAwait(false);
             var first = commit.Documents.Count > 0 ? commit.Documents[0] : null;
             throw new ConcurrencyConflictException(first?.Kind ?? "commit", first?.Id ?? commit.CommitId.ToString(), first?.ExpectedVersion ?? 0, -1);
+        }
+        catch (PostgresException)
+        {
+            await RollbackAsync(connection).ConfigureAwait(false);
+            throw;
         }
 
         return count == 0 ? default : new CommitResult(head - count + 1, head);
@@ -300,7 +314,7 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
     /// <inheritdoc />
     public async IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var command = Command("""SELECT id, due_at, kind, payload FROM timers WHERE tenant=$1 ORDER BY due_at, id COLLATE "C" """, tenant.Value);
+        await using var command = Command("SELECT id, due_at, kind, payload FROM timers WHERE tenant=$1 ORDER BY due_at, id", tenant.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -358,6 +372,20 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
             SELECT head FROM head
             """, commit.Tenant.Value, (long)n, commit.CommitId, commit.RecordedAt.ToUnixTimeTicks(),
             eventIds, streamKinds, streamIds, types, payloads, occurred, actors, causeKinds, causeRefs, causeTexts);
+    }
+
+    /// <summary>Adds a statement that must touch exactly one row; otherwise <c>crm_expect_one</c> aborts the transaction
+    /// with <see cref="CheckFailed"/> and the check's number, which indexes <paramref name="checks"/>.</summary>
+    private static void AddChecked(NpgsqlBatch batch, List<Func<Task<Exception>>> checks, string sql, params object?[] values) =>
+        Add(batch, $"WITH affected AS ({sql} RETURNING 1) SELECT crm_expect_one(count(*), '{checks.Count}') FROM affected", values);
+
+    private static async Task RollbackAsync(NpgsqlConnection connection)
+    {
+        if (connection.State == ConnectionState.Open)
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+            await rollback.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private async Task<long> VersionAsync(TenantId tenant, string kind, string id)

@@ -15,28 +15,43 @@ internal static class PostgreSqlMigrations
 
     private static readonly string[] Migrations =
     [
-        // 1: documents, indexes, unique keys, the journal with its per-tenant head counter, timers.
+        // 1: documents, indexes, unique keys, the journal with its per-tenant head counter, timers. Key columns use the
+        // "C" collation: ids sort by code point (as on SQLite) and the primary keys serve the ORDER BY, whatever the
+        // database's default collation.
         """
-        CREATE TABLE documents(tenant text NOT NULL, kind text NOT NULL, id text NOT NULL, version bigint NOT NULL, json text NOT NULL,
+        CREATE TABLE documents(tenant text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+            version bigint NOT NULL, json text NOT NULL,
             PRIMARY KEY(tenant, kind, id));
-        CREATE TABLE document_index(tenant text NOT NULL, kind text NOT NULL, name text NOT NULL, value text NOT NULL, id text NOT NULL,
+        CREATE TABLE document_index(tenant text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL, name text COLLATE "C" NOT NULL,
+            value text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
             PRIMARY KEY(tenant, kind, name, value, id));
         CREATE INDEX ix_document_index_id ON document_index(tenant, kind, id);
-        CREATE TABLE unique_keys(tenant text NOT NULL, scope text NOT NULL, key text NOT NULL, owner_id text NOT NULL,
+        CREATE TABLE unique_keys(tenant text COLLATE "C" NOT NULL, scope text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL,
+            owner_id text NOT NULL,
             PRIMARY KEY(tenant, scope, key));
-        CREATE TABLE journal_heads(tenant text PRIMARY KEY, head bigint NOT NULL);
-        CREATE TABLE journal(tenant text NOT NULL, position bigint NOT NULL, commit_id uuid NOT NULL, recorded_at bigint NOT NULL,
-            event_id uuid NOT NULL, stream_kind text NOT NULL, stream_id text NOT NULL, event_type text NOT NULL, payload text NOT NULL,
-            occurred_at bigint NOT NULL, actor text, cause_kind integer NOT NULL, cause_ref text, cause_text text,
+        CREATE TABLE journal_heads(tenant text COLLATE "C" PRIMARY KEY, head bigint NOT NULL);
+        CREATE TABLE journal(tenant text COLLATE "C" NOT NULL, position bigint NOT NULL, commit_id uuid NOT NULL, recorded_at bigint NOT NULL,
+            event_id uuid NOT NULL, stream_kind text COLLATE "C" NOT NULL, stream_id text COLLATE "C" NOT NULL, event_type text NOT NULL,
+            payload text NOT NULL, occurred_at bigint NOT NULL, actor text, cause_kind integer NOT NULL, cause_ref text, cause_text text,
             PRIMARY KEY(tenant, position));
         CREATE UNIQUE INDEX ux_journal_event ON journal(event_id);
-        CREATE TABLE timers(tenant text NOT NULL, id text NOT NULL, due_at bigint NOT NULL, kind text NOT NULL, payload text NOT NULL,
-            claim_token text, lease_until bigint, attempts integer NOT NULL DEFAULT 0,
+        CREATE TABLE timers(tenant text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL, due_at bigint NOT NULL, kind text NOT NULL,
+            payload text NOT NULL, claim_token text, lease_until bigint, attempts integer NOT NULL DEFAULT 0,
             PRIMARY KEY(tenant, id));
         CREATE INDEX ix_timers_due ON timers(due_at, tenant, id);
         """,
         // 2: a stream's events in journal order (a deal's history) without scanning the tenant's journal.
         "CREATE INDEX ix_journal_stream ON journal(tenant, stream_kind, stream_id, position);",
+        // 3: a commit's checks inside its single round trip: a version, key or claim check that did not touch exactly one
+        // row aborts the transaction with SQLSTATE CRM01 and the check's number as the message.
+        """
+        CREATE FUNCTION crm_expect_one(affected bigint, check_number text) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+            IF affected <> 1 THEN
+                RAISE EXCEPTION USING ERRCODE = 'CRM01', MESSAGE = check_number;
+            END IF;
+        END $$;
+        """,
     ];
 
     /// <summary>The schema version this build of the store writes.</summary>

@@ -169,6 +169,42 @@ public sealed class PostgreSqlStoreTests(PostgresDatabase database) : IClassFixt
     }
 
     [Fact]
+    public async Task Ids_come_back_in_ordinal_order_even_when_the_database_collates_linguistically()
+    {
+        // An ICU collation sorts "a" < "B" < "b"; the store's key columns are "C", so the order is the port's (ordinal).
+        var connectionString = await PostgresServer.CreateDatabaseAsync("icu", "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'");
+        try
+        {
+            await using var store = new PostgreSqlCrmStore(new PostgreSqlStoreOptions { ConnectionString = connectionString });
+            var tenant = new TenantId("t");
+            string[] ids = ["b", "B", "a", "_z", "A1"];
+            await store.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0)
+            {
+                Documents = ids.Select(id => new DocumentWrite("deal", id, 0, "{}", [new IndexEntry("owner", "u")])).ToArray(),
+            });
+
+            var all = new List<string>();
+            await foreach (var document in store.QueryAsync(tenant, "deal"))
+            {
+                all.Add(document.Id);
+            }
+
+            var indexed = new List<string>();
+            await foreach (var document in store.QueryAsync(tenant, "deal", new IndexEntry("owner", "u")))
+            {
+                indexed.Add(document.Id);
+            }
+
+            Assert.Equal(ids.Order(StringComparer.Ordinal), all);
+            Assert.Equal(all, indexed);
+        }
+        finally
+        {
+            await PostgresServer.DropDatabaseAsync(connectionString);
+        }
+    }
+
+    [Fact]
     public void Options_are_validated_and_the_message_names_the_option()
     {
         Assert.Contains("ConnectionString", Assert.Throws<ArgumentException>(() => new PostgreSqlStoreOptions().Validate()).Message);

@@ -17,14 +17,14 @@ internal static class PostgresServer
     public static Task<string> ConnectionStringAsync() => Server.Value;
 
     /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync(string prefix)
+    public static async Task<string> CreateDatabaseAsync(string prefix, string options = "")
     {
         var server = await ConnectionStringAsync();
         var name = $"crm_{prefix}_{Guid.NewGuid():N}"[..Math.Min(63, prefix.Length + 37)].ToLowerInvariant();
         await using (var connection = new NpgsqlConnection(server))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" {options}", connection);
             await command.ExecuteNonQueryAsync();
         }
 

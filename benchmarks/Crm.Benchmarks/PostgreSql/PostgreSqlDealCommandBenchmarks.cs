@@ -1,0 +1,86 @@
+using BenchmarkDotNet.Attributes;
+using Crm.Abstractions;
+using Crm.Kernel.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Crm.Benchmarks.PostgreSql;
+
+/// <summary>
+/// Deal commands through the kernel on the PostgreSQL store at 1 and 8 concurrent clients, against raw Npgsql
+/// single-row INSERT transactions (BEGIN; INSERT one ~400-byte row; COMMIT) from as many connections, on the same
+/// server in the same run. The command is <c>Deals.SetFieldAsync</c>: it reads the user, the deal and the rule book and
+/// commits the deal document (version-checked) plus one journal event (with the tenant's head row). Each client works
+/// on its own deals, so the kernel's commits conflict only on the tenant's journal head (which orders them).
+/// </summary>
+[MemoryDiagnoser]
+[MedianColumn]
+public class PostgreSqlDealCommandBenchmarks
+{
+    private const int Commands = 200;
+    private string _database = null!;
+    private ServiceProvider _host = null!;
+    private CrmKernel _kernel = null!;
+    private IReadOnlyList<DealId> _deals = null!;
+    private NpgsqlDataSource _raw = null!;
+    private readonly string _payload = new('x', 400);
+    private int _round;
+
+    [Params(1, 8)]
+    public int Clients { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _database = PostgresBench.CreateDatabase();
+        _host = PostgresBench.Host(_database);
+        _kernel = _host.GetRequiredService<CrmKernel>();
+        _deals = PostgresBench.SeedAsync(_kernel, Commands).GetAwaiter().GetResult();
+        _raw = NpgsqlDataSource.Create(_database);
+        using var create = _raw.CreateCommand("CREATE TABLE raw_rows(id bigserial PRIMARY KEY, tenant text, kind text, payload text)");
+        create.ExecuteNonQuery();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _raw.Dispose();
+        _host.Dispose();
+        PostgresBench.DropDatabase(_database);
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Commands)]
+    public Task Raw_Npgsql_single_row_insert_transactions() => RunClientsAsync(async (first, count) =>
+    {
+        await using var connection = await _raw.OpenConnectionAsync();
+        await using var insert = new NpgsqlCommand("INSERT INTO raw_rows(tenant, kind, payload) VALUES($1, 'deal', $2)", connection);
+        insert.Parameters.Add(new NpgsqlParameter { Value = "bench" });
+        insert.Parameters.Add(new NpgsqlParameter { Value = _payload });
+        await insert.PrepareAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            insert.Transaction = transaction;
+            await insert.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        }
+    });
+
+    [Benchmark(OperationsPerInvoke = Commands)]
+    public Task Kernel_SetField() => RunClientsAsync(async (first, count) =>
+    {
+        var session = _kernel.OpenSession(BenchKernel.Tenant, BenchKernel.Seller);
+        var value = Interlocked.Increment(ref _round).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = first; i < first + count; i++)
+        {
+            await session.Deals.SetFieldAsync(_deals[i], "note", value);
+        }
+    });
+
+    /// <summary>Splits the commands over <see cref="Clients"/> concurrent clients, each on its own slice.</summary>
+    private Task RunClientsAsync(Func<int, int, Task> client)
+    {
+        var per = Commands / Clients;
+        return Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => client(c * per, per))));
+    }
+}
