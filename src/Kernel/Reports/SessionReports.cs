@@ -46,10 +46,20 @@ public sealed class SessionReports
             }
         }
 
+        // A session's snapshot holds the client cards it may see, plus the cards of the deals it may see (a deal handed
+        // to the seller may belong to a colleague's client): never the whole company's card list.
+        var hidden = new Dictionary<string, Clients.Client>(StringComparer.Ordinal);
         await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Client.Name, null, cancellationToken).ConfigureAwait(false))
         {
             var client = (Clients.Client)Kinds.Client.Read(document);
-            builder.AddClient(client.Id, client.Region, client.City, client.Industry, client.RegisteredAt);
+            if (actor.CanSee(client.Owner))
+            {
+                builder.AddClient(client.Id, client.Region, client.City, client.Industry, client.RegisteredAt);
+            }
+            else
+            {
+                hidden[client.Id.Value] = client;
+            }
         }
 
         // Deals go into the columns as they are read (no list of deal objects: the snapshot's memory is its columns);
@@ -59,6 +69,10 @@ public sealed class SessionReports
             var outcome = deal.Status switch { DealStatus.Won => DealOutcome.Won, DealStatus.Lost => DealOutcome.Lost, _ => DealOutcome.Open };
             builder.AddDealWithHistory(deal.Id, deal.Client, deal.Owner, deal.Amount, deal.Source, outcome, deal.OpenedAt, deal.ClosedAt,
                 deal.History, deal.WinProbability, deal.ExpectedClose);
+            if (hidden.Remove(deal.Client.Value, out var card))
+            {
+                builder.AddClient(card.Id, card.Region, card.City, card.Industry, card.RegisteredAt);
+            }
         }
 
         builder.SortDealsById();

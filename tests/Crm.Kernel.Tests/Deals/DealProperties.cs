@@ -62,6 +62,42 @@ public sealed class DealProperties
     [Property(MaxTest = 15)]
     public bool Rejected_commands_never_change_state(byte[] ops) => Run(ops, (_, _) => Task.FromResult(true), checkRejections: true);
 
+    [Property(MaxTest = 15)]
+    public bool Every_report_over_a_sellers_session_equals_the_heads_and_the_admins_filtered_to_that_seller(byte[] ops) => Run(ops, async (k, _) =>
+    {
+        var admin = await k.Session(Admin).Reports.SnapshotAsync();
+        var north = await k.Session(Head1).Reports.SnapshotAsync();
+        foreach (var seller in new[] { Seller1, Seller2, Seller3 })
+        {
+            var own = await k.Session(seller).Reports.SnapshotAsync();
+            var only = new Crm.Kernel.Reports.ReportFilter { Owners = new HashSet<string> { seller.Value } };
+            if (own.Owners.Any(o => o != seller.Value) || !SameReports(own, null, admin, only)
+                || (seller != Seller3 && !SameReports(own, null, north, only)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    });
+
+    private static bool SameReports(Crm.Kernel.Reports.ReportData a, Crm.Kernel.Reports.ReportFilter? fa, Crm.Kernel.Reports.ReportData b, Crm.Kernel.Reports.ReportFilter? fb)
+    {
+        var q = new DateInterval(Start.InUtc().Date, Start.InUtc().Date.PlusDays(120));
+        Crm.Kernel.Reports.KpiDefinition[] kpis = [new("won", Crm.Kernel.Reports.KpiMeasure.WonRevenue, 1m, "USD"), new("conversion", Crm.Kernel.Reports.KpiMeasure.Conversion, 1m)];
+        Crm.Kernel.Reports.KpiPlan[] plans = [.. new[] { Seller1, Seller2, Seller3 }.SelectMany(s => new Crm.Kernel.Reports.KpiPlan[] { new(s, "won", q, 1000m), new(s, "conversion", q, 0.5m) })];
+        return Crm.Kernel.Reports.SalesReports.Outcomes(a, fa) == Crm.Kernel.Reports.SalesReports.Outcomes(b, fb)
+            && Crm.Kernel.Reports.SalesReports.Funnel(a, fa).Stages.Select(s => (s.Stage, s.Deals, s.ConversionToNext))
+                .SequenceEqual(Crm.Kernel.Reports.SalesReports.Funnel(b, fb).Stages.Select(s => (s.Stage, s.Deals, s.ConversionToNext)))
+            && Crm.Kernel.Reports.SalesReports.WonRevenue(a, fa).ByCurrency.SequenceEqual(Crm.Kernel.Reports.SalesReports.WonRevenue(b, fb).ByCurrency)
+            && Crm.Kernel.Reports.SalesReports.WonCycle(a, fa) == Crm.Kernel.Reports.SalesReports.WonCycle(b, fb)
+            && Crm.Kernel.Reports.Forecasts.Velocity(a, "USD", fa) == Crm.Kernel.Reports.Forecasts.Velocity(b, "USD", fb)
+            && Crm.Kernel.Reports.SalesReports.Abc(a, "USD", fa).Clients.SequenceEqual(Crm.Kernel.Reports.SalesReports.Abc(b, "USD", fb).Clients)
+            && Crm.Kernel.Reports.ClientReports.FirstSaleCycle(a, fa) == Crm.Kernel.Reports.ClientReports.FirstSaleCycle(b, fb)
+            && Crm.Kernel.Reports.SalesReports.Breakdown(a, Crm.Kernel.Reports.Dimension.Region, "USD", fa).Rows.SequenceEqual(Crm.Kernel.Reports.SalesReports.Breakdown(b, Crm.Kernel.Reports.Dimension.Region, "USD", fb).Rows)
+            && Crm.Kernel.Reports.KpiMonitor.Run(a, kpis, plans, fa).SelectMany(r => r.Values).SequenceEqual(Crm.Kernel.Reports.KpiMonitor.Run(b, kpis, plans, fb).SelectMany(r => r.Values));
+    }
+
     private static bool Run(byte[] ops, Func<TestKernel, IReadOnlyList<Deal>, Task<bool>> check, bool checkRejections = false) =>
         RunAsync(ops, check, checkRejections).GetAwaiter().GetResult();
 

@@ -8,6 +8,21 @@ namespace Crm.Kernel.Tests.Security;
 public sealed class VisibilityTests
 {
     [Fact]
+    public async Task A_sellers_report_snapshot_holds_only_their_own_client_cards_and_those_of_their_deals()
+    {
+        await using var k = await WithOrganizationAsync();
+        var mine = await k.DealAsync(Seller1);
+        var theirs = await k.DealAsync(Seller2);
+        var handedOver = await k.DealAsync(Seller2);
+        await k.Session(Head1).Deals.AssignAsync(handedOver.Id, Seller1);   // Seller2's client, now Seller1's deal
+
+        var data = await k.Session(Seller1).Reports.SnapshotAsync();
+
+        Assert.Equal(new[] { mine.Client.Value, handedOver.Client.Value }.Order(StringComparer.Ordinal), data.Clients.Order(StringComparer.Ordinal));
+        Assert.Equal(3, (await k.Session(Admin).Reports.SnapshotAsync()).Clients.Count);
+    }
+
+    [Fact]
     public async Task Seller_cannot_see_another_sellers_deal()
     {
         await using var k = await WithOrganizationAsync();
