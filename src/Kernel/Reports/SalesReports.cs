@@ -664,11 +664,100 @@ public static class SalesReports
             return new DurationStats(0, 0, 0, 0);
         }
 
-        Array.Sort(days);
+        // Order statistics by selection, not a full sort: O(n) instead of O(n log n), the same values.
         var n = days.Length;
-        var median = n % 2 == 1 ? days[n / 2] : (days[n / 2 - 1] + days[n / 2]) / 2;
-        var p90 = days[Math.Min(n - 1, (int)Math.Ceiling(0.9 * n) - 1)];
+        var p90Index = Math.Min(n - 1, (int)Math.Ceiling(0.9 * n) - 1);
+        var upper = Select(days, 0, n - 1, n / 2);
+        double median;
+        if (n % 2 == 1)
+        {
+            median = upper;
+        }
+        else
+        {
+            // After selecting n/2, everything before it is ≤ it: the lower middle is the largest of those.
+            var lower = days[0];
+            for (var i = 1; i < n / 2; i++)
+            {
+                lower = Math.Max(lower, days[i]);
+            }
+
+            median = (lower + upper) / 2;
+        }
+
+        var p90 = p90Index == n / 2 ? upper : Select(days, n / 2 + 1, n - 1, p90Index);
         return new DurationStats(n, MeanDays(ticks, n), median, p90);
+    }
+
+    /// <summary>
+    /// Puts the <paramref name="k"/>-th smallest of <c>values[left..right]</c> at index k, smaller-or-equal ones before it
+    /// and greater-or-equal ones after (quickselect, median-of-three pivots; sorts the range if partitions stay unbalanced).
+    /// </summary>
+    private static double Select(double[] values, int left, int right, int k)
+    {
+        var budget = 2 * (64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(right - left + 1)));
+        while (right > left)
+        {
+            if (right - left < 16 || budget-- == 0)
+            {
+                Array.Sort(values, left, right - left + 1);
+                return values[k];
+            }
+
+            var mid = left + (right - left) / 2;
+            if (values[mid] < values[left])
+            {
+                (values[mid], values[left]) = (values[left], values[mid]);
+            }
+
+            if (values[right] < values[left])
+            {
+                (values[right], values[left]) = (values[left], values[right]);
+            }
+
+            if (values[right] < values[mid])
+            {
+                (values[right], values[mid]) = (values[mid], values[right]);
+            }
+
+            var pivot = values[mid];
+            int i = left, j = right;
+            while (i <= j)
+            {
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            // Now values[left..j] ≤ pivot ≤ values[i..right], and values[j+1..i-1] equal the pivot.
+            if (k <= j)
+            {
+                right = j;
+            }
+            else if (k >= i)
+            {
+                left = i;
+            }
+            else
+            {
+                return values[k];
+            }
+        }
+
+        return values[k];
     }
 
     /// <summary>The mean in days of <paramref name="n"/> durations whose ticks sum to <paramref name="ticks"/>.</summary>

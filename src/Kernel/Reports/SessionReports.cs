@@ -76,6 +76,7 @@ public sealed class SessionReports
         }
 
         builder.SortDealsById();
+
         await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Target.Name, null, cancellationToken).ConfigureAwait(false))
         {
             var target = (Import.Target)Kinds.Target.Read(document);

@@ -20,7 +20,7 @@ internal static class CrmJson
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             WriteIndented = false,
         };
-        options.Converters.Add(new PatternConverter<Instant>(InstantPattern.ExtendedIso));
+        options.Converters.Add(new InstantConverter());
         options.Converters.Add(new PatternConverter<LocalDate>(LocalDatePattern.Iso));
         options.Converters.Add(new PatternConverter<Duration>(DurationPattern.Roundtrip));
         options.Converters.Add(new JsonStringEnumConverter());
@@ -50,6 +50,140 @@ internal static class CrmJson
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
             writer.WriteStringValue(pattern.Format(value));
+    }
+
+    /// <summary>
+    /// Instants as <see cref="InstantPattern.ExtendedIso"/> text (<c>2026-01-05T09:00:00.5Z</c>), written and read
+    /// digit by digit for years 0001–9999 (every stored document holds several, so NodaTime's general pattern engine was
+    /// a visible share of a command's JSON); anything else goes through the pattern, with the same text and errors.
+    /// </summary>
+    internal sealed class InstantConverter : JsonConverter<Instant>
+    {
+        public override Instant Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && !reader.ValueIsEscaped && TryParse(reader.ValueSpan, out var instant))
+            {
+                return instant;
+            }
+
+            return InstantPattern.ExtendedIso.Parse(reader.GetString() ?? string.Empty).Value;
+        }
+
+        public override void Write(Utf8JsonWriter writer, Instant value, JsonSerializerOptions options)
+        {
+            Span<byte> buffer = stackalloc byte[32];
+            if (TryFormat(value, buffer, out var written))
+            {
+                writer.WriteStringValue(buffer[..written]);
+            }
+            else
+            {
+                writer.WriteStringValue(InstantPattern.ExtendedIso.Format(value));
+            }
+        }
+
+        /// <summary>Formats as <c>uuuu-MM-ddTHH:mm:ss[.fraction]Z</c>, the fraction without trailing zeros.</summary>
+        internal static bool TryFormat(Instant value, Span<byte> buffer, out int written)
+        {
+            written = 0;
+            var utc = value.InUtc();
+            if (utc.Year is < 1 or > 9999)
+            {
+                return false;
+            }
+
+            Digits(buffer, 0, utc.Year, 4);
+            buffer[4] = (byte)'-';
+            Digits(buffer, 5, utc.Month, 2);
+            buffer[7] = (byte)'-';
+            Digits(buffer, 8, utc.Day, 2);
+            buffer[10] = (byte)'T';
+            Digits(buffer, 11, utc.Hour, 2);
+            buffer[13] = (byte)':';
+            Digits(buffer, 14, utc.Minute, 2);
+            buffer[16] = (byte)':';
+            Digits(buffer, 17, utc.Second, 2);
+            var position = 19;
+            var nanos = utc.NanosecondOfSecond;
+            if (nanos != 0)
+            {
+                buffer[position++] = (byte)'.';
+                var digits = 9;
+                while (nanos % 10 == 0)
+                {
+                    nanos /= 10;
+                    digits--;
+                }
+
+                Digits(buffer, position, nanos, digits);
+                position += digits;
+            }
+
+            buffer[position++] = (byte)'Z';
+            written = position;
+            return true;
+        }
+
+        /// <summary>Parses exactly what <see cref="TryFormat"/> writes (fraction of 1–9 digits); false for anything else.</summary>
+        internal static bool TryParse(ReadOnlySpan<byte> text, out Instant instant)
+        {
+            instant = default;
+            if (text.Length < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[^1] != 'Z'
+                || !Number(text, 0, 4, out var year) || !Number(text, 5, 2, out var month) || !Number(text, 8, 2, out var day)
+                || !Number(text, 11, 2, out var hour) || !Number(text, 14, 2, out var minute) || !Number(text, 17, 2, out var second))
+            {
+                return false;
+            }
+
+            var nanos = 0;
+            if (text.Length > 20)
+            {
+                var digits = text.Length - 21;
+                if (text[19] != '.' || digits is < 1 or > 9 || !Number(text, 20, digits, out nanos))
+                {
+                    return false;
+                }
+
+                for (var i = digits; i < 9; i++)
+                {
+                    nanos *= 10;
+                }
+            }
+
+            if (year < 1 || month is < 1 or > 12 || day < 1 || day > CalendarSystem.Iso.GetDaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            {
+                return false;
+            }
+
+            instant = new LocalDateTime(year, month, day, hour, minute, second).PlusNanoseconds(nanos).InUtc().ToInstant();
+            return true;
+        }
+
+        private static void Digits(Span<byte> buffer, int start, int value, int count)
+        {
+            for (var i = start + count - 1; i >= start; i--)
+            {
+                buffer[i] = (byte)('0' + value % 10);
+                value /= 10;
+            }
+        }
+
+        private static bool Number(ReadOnlySpan<byte> text, int start, int count, out int value)
+        {
+            value = 0;
+            for (var i = start; i < start + count; i++)
+            {
+                var digit = text[i] - '0';
+                if ((uint)digit > 9)
+                {
+                    return false;
+                }
+
+                value = value * 10 + digit;
+            }
+
+            return true;
+        }
     }
 
     private sealed class StringIdConverter<T>(Func<string, T> create, Func<T, string> value) : JsonConverter<T>
