@@ -13,6 +13,10 @@ namespace Crm.Kernel.Plugins;
 /// <remarks>Filled while the kernel is configured (single-threaded); read-only afterwards.</remarks>
 public sealed class PluginLoadReport
 {
+    internal PluginLoadReport()
+    {
+    }
+
     private readonly List<LoadedPlugin> _loaded = [];
     private readonly List<SkippedPlugin> _skipped = [];
 
