@@ -37,7 +37,7 @@ public sealed class PluginFolderTests
         var (provider, report) = TestPluginFolder.Load(TestPluginFolder.Path);
         using (provider)
         {
-            Assert.Equal(["test.good", "test.json12", "test.json13"], report.Loaded.Select(p => p.Id).Order(StringComparer.Ordinal));
+            Assert.Equal(["crm.samples.log-channel", "test.good", "test.json12", "test.json13"], report.Loaded.Select(p => p.Id).Order(StringComparer.Ordinal));
             var reasons = report.Skipped.ToDictionary(s => Path.GetFileName(Path.GetDirectoryName(s.Path)!), s => s.Reason);
             Assert.Equal(
                 new Dictionary<string, PluginSkipReason>

@@ -10,7 +10,7 @@ namespace Crm.Plugins.Tests;
 
 public sealed class ReportLoggingTests
 {
-    private sealed class ListLoggerProvider : ILoggerProvider
+    internal sealed class ListLoggerProvider : ILoggerProvider
     {
         public ConcurrentQueue<(LogLevel Level, string Message)> Entries { get; } = new();
 
