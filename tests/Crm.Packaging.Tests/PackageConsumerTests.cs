@@ -38,7 +38,7 @@ public sealed class PackageConsumerTests
             foreach (var project in packable)
             {
                 var relative = project.Replace('\\', Path.DirectorySeparatorChar);
-                var id = Path.GetFileNameWithoutExtension(relative);
+                var id = PackageIdOf(Path.Combine(root, relative));
                 var package = Path.Combine(feed, $"{id}.{version}.nupkg");
                 Assert.True(File.Exists(package), $"dotnet pack made no {Path.GetFileName(package)}");
                 AssertPackageIsComplete(package, id, project.StartsWith(@"plugins\", StringComparison.Ordinal) && File.Exists(Path.Combine(root, Path.GetDirectoryName(relative)!, "plugin.json")));
@@ -67,6 +67,15 @@ public sealed class PackageConsumerTests
                 // A build server may still hold a file for a moment; the folder is under the temp directory.
             }
         }
+    }
+
+    /// <summary>The project's PackageId, else its AssemblyName, else its file name (what dotnet pack uses).</summary>
+    private static string PackageIdOf(string project)
+    {
+        var properties = XDocument.Load(project).Descendants().Where(e => e.Parent?.Name.LocalName == "PropertyGroup").ToArray();
+        return properties.FirstOrDefault(e => e.Name.LocalName == "PackageId")?.Value
+            ?? properties.FirstOrDefault(e => e.Name.LocalName == "AssemblyName")?.Value
+            ?? Path.GetFileNameWithoutExtension(project);
     }
 
     private static void AssertPackageIsComplete(string package, string id, bool isPlugin)
