@@ -172,6 +172,16 @@ public sealed class PluginFolderTests
     }
 
     [Fact]
+    public void A_relative_folder_is_read_beside_the_application()
+    {
+        var (provider, report) = TestPluginFolder.Load("testplugins");
+        using (provider)
+        {
+            Assert.Contains(report.Loaded, p => p.Id == "test.good" && p.Path.StartsWith(TestPluginFolder.Path, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void A_folder_that_does_not_exist_fails_at_configuration_naming_it()
     {
         var missing = Path.Combine(Path.GetTempPath(), "crm-no-such-plugins-" + Guid.NewGuid().ToString("N"));

@@ -68,10 +68,11 @@ public sealed class CrmKernelBuilder : ICrmKernelBuilder
     /// manifest, incompatible range, no or several entry classes, a throwing <c>Configure</c>, an id already loaded) is
     /// skipped and recorded in the <see cref="PluginLoadReport"/> singleton with its path and the reason; the rest load.
     /// The report is logged when a generic host starts, and can be read with <see cref="LoadReport"/>.
+    /// A relative <paramref name="folder"/> is taken relative to <see cref="AppContext.BaseDirectory"/> (the application's
+    /// folder, where the build publishes plug-ins), not the current directory.
     /// </summary>
     /// <example><code>
-    /// services.AddCrmKernel(crm =&gt; crm.UseSqlite("Data Source=crm.db")
-    ///     .AddPluginsFrom(Path.Combine(AppContext.BaseDirectory, "plugins")));
+    /// services.AddCrmKernel(crm =&gt; crm.UseSqlite("Data Source=crm.db").AddPluginsFrom("plugins"));
     /// </code></example>
     /// <exception cref="ArgumentException"><paramref name="folder"/> is null or empty.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>

@@ -41,7 +41,8 @@ internal static class PluginFolderLoader
 
     public static void LoadAll(string folder, IServiceCollection services, PluginLoadReport report)
     {
-        var root = Path.GetFullPath(folder);
+        // A relative folder means "beside the application", where the build publishes plug-ins, not the current directory.
+        var root = Path.GetFullPath(folder, AppContext.BaseDirectory);
         if (!Directory.Exists(root))
         {
             throw new DirectoryNotFoundException(
