@@ -193,7 +193,7 @@ public sealed class PackageConsumerTests
             var services = new ServiceCollection()
                 .AddCrmKernel(crm => crm
                     .UseSqlite($"Data Source={args[0]}")
-                    .AddMailKit(o => { o.Host = "localhost"; o.From = "crm@example.com"; })
+                    .AddPlugin(new MailKitPlugin { Options = o => { o.Host = "localhost"; o.From = "crm@example.com"; } })
                     .AddPluginsFrom(args[1]))
                 .Services;
             await using var provider = services.BuildServiceProvider();
