@@ -190,6 +190,40 @@ public sealed class PluginFolderTests
     }
 
     [Fact]
+    public void An_entry_assembly_that_is_not_an_assembly_is_reported_as_a_load_failure()
+    {
+        var folder = TestPluginFolder.With();
+        var plugin = Directory.CreateDirectory(Path.Combine(folder, "Crm.Broken")).FullName;
+        File.WriteAllBytes(Path.Combine(plugin, "Crm.Broken.dll"), [0x4D, 0x5A, 0x00, 0x01, 0x02, 0x03]);   // "MZ" and nothing more
+        File.WriteAllText(Path.Combine(plugin, "plugin.json"), """{ "id": "test.broken", "version": "1.0.0", "abstractions": "[0.1.0, 1.0.0)", "provides": ["nothing"] }""");
+
+        var (provider, report) = TestPluginFolder.Load(folder);
+        using (provider)
+        {
+            var skipped = Assert.Single(report.Skipped);
+            Assert.Equal(PluginSkipReason.LoadFailed, skipped.Reason);
+            Assert.Equal("test.broken", skipped.Id);
+            Assert.Contains("BadImageFormatException", skipped.Message);
+        }
+    }
+
+    [Fact]
+    public void A_plugin_missing_its_own_dependency_is_skipped_naming_the_dependency()
+    {
+        var folder = TestPluginFolder.With("Crm.TestPlugin.Json13");
+        File.Delete(Path.Combine(folder, "Crm.TestPlugin.Json13", "Newtonsoft.Json.dll"));
+
+        var (provider, report) = TestPluginFolder.Load(folder);
+        using (provider)
+        {
+            var skipped = Assert.Single(report.Skipped);
+            Assert.Equal(PluginSkipReason.ConfigureFailed, skipped.Reason);
+            Assert.Contains("Newtonsoft.Json", skipped.Message);
+            Assert.Empty(report.Loaded);
+        }
+    }
+
+    [Fact]
     public void A_folder_without_the_entry_assembly_is_reported()
     {
         var folder = TestPluginFolder.With();
