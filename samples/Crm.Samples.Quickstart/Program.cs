@@ -23,11 +23,18 @@ var services = new ServiceCollection();
 services.AddSingleton<IClock>(clock);
 services.AddCrmKernel(crm => crm
     .UseSqlite($"Data Source={options.DatabasePath}")
+    .AddPluginsFrom(Path.Combine(AppContext.BaseDirectory, "plugins"))
     .Configure(o => { o.DefaultPhoneRegion = "NO"; o.DefaultTimeZone = "Europe/Oslo"; }));
 
 await using var provider = services.BuildServiceProvider();
 var kernel = provider.GetRequiredService<CrmKernel>();
 Console.WriteLine($"Crm.Kernel Quickstart — SQLite file {Path.GetFullPath(options.DatabasePath)}, seed {options.Seed}");
+var plugins = provider.GetRequiredService<Crm.Kernel.Plugins.PluginLoadReport>();
+Console.WriteLine($"Plug-ins: {plugins.Loaded.Count} loaded, {plugins.Skipped.Count} skipped");
+foreach (var line in plugins.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries))
+{
+    Console.WriteLine("  " + line);
+}
 
 var simulation = new SalesSimulation(kernel, clock, options.Seed);
 var showroom = new ShowroomSimulation(kernel, options.Seed);   // a second tenant on a methodology plug-in
