@@ -1,6 +1,8 @@
-// The Quickstart: a small sales team works a funnel with goals on an embedded SQLite file, with a fake clock and a
-// fixed seed, then the Kanban board and the journal are printed. Options: --db <path> (default quickstart.db),
-// --seed <n> (default 42), --keep (reuse an existing file instead of starting fresh).
+// The Quickstart: on an embedded SQLite file, with a fake clock and a fixed seed, a B2B sales team works a funnel with
+// goals, processes, rules, calls and invoices for one quarter, while a second tenant (a car showroom) sells through the
+// Dealer methodology loaded from the plug-in folder; then the board, the journal and the reports are printed and an
+// HTML report is written. Options: --db <path> (default quickstart.db), --seed <n> (default 42), --keep (reuse an
+// existing file instead of starting fresh).
 using Crm.Abstractions;
 using Crm.Kernel.Hosting;
 using Crm.Samples.Quickstart;
