@@ -37,6 +37,10 @@ internal sealed class CountingStore(ICrmStore inner) : ICrmStore
     }
 
     public IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, CancellationToken cancellationToken = default) => inner.ListTimersAsync(tenant, cancellationToken);
+
+    public ValueTask<bool> TryClaimConsumerAsync(TenantId tenant, string consumer, string owner, NodaTime.Instant now, NodaTime.Duration lease, CancellationToken cancellationToken = default) => inner.TryClaimConsumerAsync(tenant, consumer, owner, now, lease, cancellationToken);
+
+    public ValueTask ReleaseConsumerAsync(TenantId tenant, string consumer, string owner, CancellationToken cancellationToken = default) => inner.ReleaseConsumerAsync(tenant, consumer, owner, cancellationToken);
 }
 
 /// <summary>A kernel on a SQLite file with one tenant, a seller and a pipeline, for benchmarks.</summary>

@@ -312,6 +312,49 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
     }
 
     /// <inheritdoc />
+    /// <remarks>One statement: a missing lease row is inserted already claimed; an existing one is taken with
+    /// <c>SELECT … FOR UPDATE SKIP LOCKED</c> only when it is free, expired or already ours, and the same statement writes
+    /// the new owner and expiry. A host claiming the row at this moment makes the others skip it rather than wait.</remarks>
+    public async ValueTask<bool> TryClaimConsumerAsync(TenantId tenant, string consumer, string owner, Instant now, Duration lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        if (lease <= Duration.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, "A lease must be positive.");
+        }
+
+        // The CTEs share one snapshot: a row the INSERT creates is invisible to "free", and a row another host inserted
+        // after this statement began is invisible too (that host won it).
+        await using var command = Command("""
+            WITH inserted AS (
+                INSERT INTO consumer_leases(tenant, consumer, owner, lease_until) VALUES($1, $2, $3, $5)
+                ON CONFLICT (tenant, consumer) DO NOTHING
+                RETURNING 1),
+            free AS (
+                SELECT tenant, consumer FROM consumer_leases
+                WHERE tenant = $1 AND consumer = $2 AND (owner IS NULL OR owner = $3 OR lease_until <= $4)
+                FOR UPDATE SKIP LOCKED),
+            updated AS (
+                UPDATE consumer_leases l SET owner = $3, lease_until = $5
+                FROM free WHERE l.tenant = free.tenant AND l.consumer = free.consumer
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM inserted) + (SELECT count(*) FROM updated)
+            """, tenant.Value, consumer, owner, now.ToUnixTimeTicks(), (now + lease).ToUnixTimeTicks());
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long claimed && claimed > 0;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseConsumerAsync(TenantId tenant, string consumer, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        await using var command = Command("UPDATE consumer_leases SET owner = NULL, lease_until = $4 WHERE tenant = $1 AND consumer = $2 AND owner = $3",
+            tenant.Value, consumer, owner, long.MinValue);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var command = Command("SELECT id, due_at, kind, payload FROM timers WHERE tenant=$1 ORDER BY due_at, id", tenant.Value);

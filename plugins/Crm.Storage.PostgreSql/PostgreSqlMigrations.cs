@@ -52,6 +52,12 @@ internal static class PostgreSqlMigrations
             END IF;
         END $$;
         """,
+        // 4: journal consumers' leases: one row per (tenant, consumer), claimed with SELECT … FOR UPDATE SKIP LOCKED so
+        // one host at a time works a consumer's pages. owner is null when released; lease_until in Unix ticks.
+        """
+        CREATE TABLE consumer_leases(tenant text COLLATE "C" NOT NULL, consumer text COLLATE "C" NOT NULL, owner text,
+            lease_until bigint NOT NULL, PRIMARY KEY(tenant, consumer));
+        """,
     ];
 
     /// <summary>The schema version this build of the store writes.</summary>

@@ -14,7 +14,7 @@ namespace Crm.Storage.Sqlite;
 /// </summary>
 public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private readonly SqliteStoreOptions _options;
     private readonly string _readConnectionString;
     private readonly SqliteConnection _writer;
@@ -160,6 +160,33 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         var request = new ClaimRequest(now, lease, maxCount);
         await EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
         return await request.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Goes through the writer like a commit: one upsert that takes the lease row only when it is free, expired
+    /// or already the owner's. Other processes on the same file serialize on SQLite's write lock.</remarks>
+    public async ValueTask<bool> TryClaimConsumerAsync(TenantId tenant, string consumer, string owner, Instant now, Duration lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        if (lease <= Duration.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, "A lease must be positive.");
+        }
+
+        var request = new ConsumerLeaseRequest(tenant, consumer, owner, now, now + lease);
+        await EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
+        return await request.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask ReleaseConsumerAsync(TenantId tenant, string consumer, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        var request = new ConsumerLeaseRequest(tenant, consumer, owner, null, null);
+        await EnqueueAsync(request, cancellationToken).ConfigureAwait(false);
+        await request.Completion.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -341,6 +368,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                     {
                         CommitRequest c => Succeed(c, Apply(c.Commit, heads)),
                         ClaimRequest c => Succeed(c, Claim(c)),
+                        ConsumerLeaseRequest c => Succeed(c, ClaimOrReleaseConsumer(c, transaction)),
                         _ => throw new InvalidOperationException("unknown request"),
                     };
                     _commands.Release.ExecuteNonQuery();
@@ -522,6 +550,30 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         return claimed;
     }
 
+    private bool ClaimOrReleaseConsumer(ConsumerLeaseRequest request, SqliteTransaction transaction)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.Parameters.AddWithValue("$t", request.Tenant.Value);
+        command.Parameters.AddWithValue("$c", request.Consumer);
+        command.Parameters.AddWithValue("$o", request.Owner);
+        if (request.Now is not { } now || request.Until is not { } until)
+        {
+            command.CommandText = "DELETE FROM consumer_leases WHERE tenant=$t AND consumer=$c AND owner=$o";
+            command.ExecuteNonQuery();
+            return true;
+        }
+
+        command.CommandText = """
+            INSERT INTO consumer_leases(tenant, consumer, owner, lease_until) VALUES($t, $c, $o, $u)
+            ON CONFLICT(tenant, consumer) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+            WHERE consumer_leases.owner = excluded.owner OR consumer_leases.lease_until <= $n
+            """;
+        command.Parameters.AddWithValue("$u", until.ToUnixTimeTicks());
+        command.Parameters.AddWithValue("$n", now.ToUnixTimeTicks());
+        return command.ExecuteNonQuery() == 1;
+    }
+
     private static void Migrate(SqliteConnection connection)
     {
         using var check = connection.CreateCommand();
@@ -559,6 +611,21 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             command.ExecuteNonQuery();
             transaction.Commit();
         }
+
+        if (version < 2)
+        {
+            // 2: journal consumers' leases (one host at a time works a consumer's pages).
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                CREATE TABLE consumer_leases(tenant TEXT NOT NULL, consumer TEXT NOT NULL, owner TEXT NOT NULL, lease_until INTEGER NOT NULL,
+                    PRIMARY KEY(tenant, consumer)) WITHOUT ROWID;
+                PRAGMA user_version = 2;
+                """;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -583,6 +650,16 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     private sealed class CommitRequest(StoreCommit commit) : WriteRequest<CommitResult>
     {
         public StoreCommit Commit { get; } = commit;
+    }
+
+    /// <summary>Claims a consumer's lease until <see cref="Until"/>, or releases it when <see cref="Now"/> is null.</summary>
+    private sealed class ConsumerLeaseRequest(TenantId tenant, string consumer, string owner, Instant? now, Instant? until) : WriteRequest<bool>
+    {
+        public TenantId Tenant { get; } = tenant;
+        public string Consumer { get; } = consumer;
+        public string Owner { get; } = owner;
+        public Instant? Now { get; } = now;
+        public Instant? Until { get; } = until;
     }
 
     private sealed class ClaimRequest(Instant now, Duration lease, int maxCount) : WriteRequest<IReadOnlyList<ClaimedTimer>>

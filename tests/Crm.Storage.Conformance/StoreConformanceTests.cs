@@ -318,6 +318,72 @@ public abstract class StoreConformanceTests
     }
 
     [Fact]
+    public async Task A_consumer_has_one_owner_until_its_lease_expires()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = NewTenant();
+        var lease = Duration.FromMinutes(1);
+
+        Assert.True(await store.TryClaimConsumerAsync(tenant, "webhook:w1", "host-a", T0, lease));
+        Assert.False(await store.TryClaimConsumerAsync(tenant, "webhook:w1", "host-b", T0 + Duration.FromSeconds(59), lease));
+        // The owner renews: the lease now runs a minute from the renewal.
+        Assert.True(await store.TryClaimConsumerAsync(tenant, "webhook:w1", "host-a", T0 + Duration.FromSeconds(30), lease));
+        Assert.False(await store.TryClaimConsumerAsync(tenant, "webhook:w1", "host-b", T0 + Duration.FromSeconds(89), lease));
+        // Expired: another owner takes it over, and the old owner has lost it.
+        Assert.True(await store.TryClaimConsumerAsync(tenant, "webhook:w1", "host-b", T0 + Duration.FromSeconds(90), lease));
+        Assert.False(await store.TryClaimConsumerAsync(tenant, "webhook:w1", "host-a", T0 + Duration.FromSeconds(91), lease));
+        // Other consumers and other tenants are independent.
+        Assert.True(await store.TryClaimConsumerAsync(tenant, "notifications", "host-a", T0 + Duration.FromSeconds(91), lease));
+        Assert.True(await store.TryClaimConsumerAsync(NewTenant(), "webhook:w1", "host-a", T0 + Duration.FromSeconds(91), lease));
+    }
+
+    [Fact]
+    public async Task A_released_consumer_is_free_at_once_and_only_its_owner_releases_it()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = NewTenant();
+        var lease = Duration.FromMinutes(1);
+        Assert.True(await store.TryClaimConsumerAsync(tenant, "notifications", "host-a", T0, lease));
+
+        await store.ReleaseConsumerAsync(tenant, "notifications", "host-b");
+        Assert.False(await store.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0 + Duration.FromSeconds(1), lease));
+
+        await store.ReleaseConsumerAsync(tenant, "notifications", "host-a");
+        Assert.True(await store.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0 + Duration.FromSeconds(2), lease));
+        Assert.False(await store.TryClaimConsumerAsync(tenant, "notifications", "host-a", T0 + Duration.FromSeconds(3), lease));
+        // Releasing a consumer never claimed, or already released, does nothing.
+        await store.ReleaseConsumerAsync(tenant, "never-claimed", "host-a");
+        await store.ReleaseConsumerAsync(tenant, "notifications", "host-a");
+        Assert.False(await store.TryClaimConsumerAsync(tenant, "notifications", "host-c", T0 + Duration.FromSeconds(4), lease));
+    }
+
+    [Fact]
+    public async Task Of_many_hosts_claiming_one_consumer_at_once_exactly_one_wins()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = NewTenant();
+        for (var round = 0; round < 5; round++)
+        {
+            // Each round starts after the previous winner's lease expired: again exactly one of eight takes it.
+            var now = T0 + Duration.FromMinutes(2 * round);
+            var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(h => Task.Run(async () =>
+                await store.TryClaimConsumerAsync(tenant, "webhook:w1", "host-" + h, now, Duration.FromMinutes(1)))));
+            Assert.Equal(1, claims.Count(c => c));
+        }
+    }
+
+    [Fact]
+    public async Task A_consumer_claim_needs_a_consumer_an_owner_and_a_positive_lease()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = NewTenant();
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.TryClaimConsumerAsync(tenant, "c", "host-a", T0, Duration.Zero));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.TryClaimConsumerAsync(tenant, "", "host-a", T0, Duration.FromMinutes(1)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.TryClaimConsumerAsync(tenant, "c", "", T0, Duration.FromMinutes(1)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ReleaseConsumerAsync(tenant, "c", ""));
+    }
+
+    [Fact]
     public async Task Data_survives_a_restart_and_positions_continue()
     {
         if (!SupportsReopen)

@@ -52,13 +52,32 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
         }
     }
 
-    private Host StartHost(string schema, int timerBatchSize = 100, Func<ICrmStore, ICrmStore>? wrapStore = null, Messenger? messenger = null)
+    /// <summary>The channel of a host that hangs in its first delivery until it is killed (then every delivery fails).</summary>
+    private sealed class HangingChannel : Crm.Abstractions.Ports.INotificationChannel
+    {
+        private readonly TaskCompletionSource _death = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Name => "messenger";
+
+        public void Die() => _death.TrySetException(new ObjectDisposedException("host", "The host was killed."));
+
+        public Task DeliverAsync(Crm.Abstractions.Ports.Notification notification, CancellationToken cancellationToken = default)
+        {
+            Entered.TrySetResult();
+            return _death.Task;
+        }
+    }
+
+    private Host StartHost(string schema, int timerBatchSize = 100, Func<ICrmStore, ICrmStore>? wrapStore = null,
+        Crm.Abstractions.Ports.INotificationChannel? messenger = null, Duration? consumerLease = null)
     {
         var clock = new FakeClock(Morning);
         var services = new ServiceCollection().AddSingleton<IClock>(clock);
         if (messenger is not null)
         {
-            services.AddSingleton<Crm.Abstractions.Ports.INotificationChannel>(messenger);
+            services.AddSingleton(messenger);
         }
 
         services.AddCrmKernel(crm => crm.UsePostgreSql(database.ConnectionString, o => o.Schema = schema).Configure(o =>
@@ -66,6 +85,7 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
             o.DefaultPhoneRegion = "NO";
             o.TimerLease = Duration.FromMinutes(1);
             o.TimerBatchSize = timerBatchSize;
+            o.ConsumerLease = consumerLease ?? Duration.FromMinutes(1);
         }));
         if (wrapStore is not null)
         {
@@ -107,17 +127,12 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
         }
     }
 
-    /// <summary>Runs notification delivery; losing the cursor to another host is expected and harmless.</summary>
+    /// <summary>Runs the kernel's journal consumers (notifications and webhooks). A host finding a consumer under another
+    /// host's lease skips it; with leases no host loses a race for a cursor, so a conflict here fails the test.</summary>
     private static async Task DeliverAsync(CrmKernel kernel)
     {
-        try
-        {
-            await kernel.Notifications.DeliverAsync(Tenant);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            // Another host advanced the cursor first; it delivers what is past it.
-        }
+        await kernel.Notifications.DeliverAsync(Tenant);
+        await kernel.Webhooks.DeliverAsync(Tenant);
     }
 
     private static async Task<T?> RetryAsync<T>(Func<Task<T>> command) where T : class
@@ -142,10 +157,14 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
     {
         var schema = "s" + Guid.NewGuid().ToString("N")[..16];
         var messenger = new Messenger();
-        var hosts = Enumerable.Range(0, 4).Select(_ => StartHost(schema, messenger: messenger)).ToArray();
+        await using var receiver = new LoopbackReceiver("a-webhook-secret-of-this-day");
+        // The hosts' fake clocks drift apart by hours in this simulation (each host sets its own per step), which real
+        // hosts' clocks never do; a day-long lease keeps a consumer exclusive by release alone here. Expiry is tested below.
+        var hosts = Enumerable.Range(0, 4).Select(_ => StartHost(schema, messenger: messenger, consumerLease: Duration.FromDays(1))).ToArray();
         try
         {
             await SetUpAsync(hosts[0].Kernel, hosts.Length);
+            await hosts[0].Kernel.OpenSession(Tenant, Admin).Webhooks.SubscribeAsync(receiver.Url, "a-webhook-secret-of-this-day", ["DealOpened", "DealStageChanged"]);
             var setupHead = (await ReadAllAsync(hosts[0].Kernel)).Count;
             var acknowledged = new ConcurrentBag<string>();
             var tasks = new ConcurrentBag<(WorkTaskId Id, string Title)>();
@@ -241,9 +260,19 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
             }
 
             Assert.Equal(2 * tasks.Count, notes.Count);
-            // The kernel's own journal consumer, run by all four hosts at once, delivered every notification
-            // (at least once: a host that loses the race for the cursor may have delivered a page again).
-            Assert.Equal(notes.Order(StringComparer.Ordinal), messenger.Delivered.Distinct().Order(StringComparer.Ordinal));
+            // The kernel's own journal consumers, run by all four hosts at once, each claimed by one host at a time:
+            // every notification delivered exactly once...
+            Assert.Equal(notes.Order(StringComparer.Ordinal), messenger.Delivered.Order(StringComparer.Ordinal));
+            // ...and every deal event posted to the loopback receiver exactly once, in journal order (so in order per deal).
+            var posted = receiver.Received.Select(b => (Position: b.GetProperty("position").GetInt64(), Id: Guid.Parse(b.GetProperty("id").GetString()!),
+                Deal: b.GetProperty("stream").GetProperty("id").GetString()!)).ToList();
+            var dealEvents = journal.Skip(setupHead).Where(e => e.Event is DealOpened or DealStageChanged).Select(e => (e.Position, e.EventId, Deal: e.StreamId)).ToList();
+            Assert.Equal(0, receiver.BadSignatures);
+            Assert.Equal(dealEvents, posted);
+            foreach (var deal in posted.GroupBy(p => p.Deal))
+            {
+                Assert.Equal(deal.Select(p => p.Position).Order(), deal.Select(p => p.Position));
+            }
             await foreach (var timer in hosts[2].Kernel.Store.ListTimersAsync(Tenant))
             {
                 Assert.Fail("timer left over: " + timer.Id);
@@ -333,6 +362,74 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
         }
     }
 
+    [Fact]
+    public async Task A_host_killed_while_holding_a_consumer_lease_is_taken_over_after_the_lease_expires()
+    {
+        var schema = "s" + Guid.NewGuid().ToString("N")[..16];
+        var messenger = new Messenger();
+        var hanging = new HangingChannel();
+        var lease = Duration.FromMinutes(1);
+        var doomed = StartHost(schema, messenger: hanging, consumerLease: lease);
+        var survivors = Enumerable.Range(0, 3).Select(_ => StartHost(schema, messenger: messenger, consumerLease: lease)).ToArray();
+        try
+        {
+            await SetUpAsync(survivors[0].Kernel, 1);
+            var seller = survivors[0].Kernel.OpenSession(Tenant, Seller(0));
+            for (var i = 0; i < 10; i++)
+            {
+                await seller.Tasks.CreateAsync(new NewWorkTask($"T{i}", Morning + Duration.FromHours(2)));
+            }
+
+            var now = Morning + Duration.FromHours(3);
+            Assert.Equal(20, (await survivors[0].Kernel.Scheduler.RunDueAsync(now)).Fired); // a reminder and an escalation per task
+            foreach (var host in survivors.Append(doomed))
+            {
+                host.Clock.Reset(now);
+            }
+
+            // The doomed host claims the notification consumer and hangs in its first delivery, holding the lease.
+            var doomedRun = doomed.Kernel.Notifications.DeliverAsync(Tenant);
+            await hanging.Entered.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            foreach (var host in survivors)
+            {
+                host.Clock.Advance(Duration.FromSeconds(30));
+            }
+
+            var whileHeld = await Task.WhenAll(survivors.Select(h => h.Kernel.Notifications.DeliverAsync(Tenant)));
+            Assert.All(whileHeld, run => Assert.Equal(default, run));
+
+            // Killed mid-page: nothing it did reached the database, and its lease was never released.
+            await doomed.DisposeAsync();
+            hanging.Die();
+            await Assert.ThrowsAnyAsync<ObjectDisposedException>(() => doomedRun);
+            var afterDeath = await Task.WhenAll(survivors.Select(h => h.Kernel.Notifications.DeliverAsync(Tenant)));
+            Assert.All(afterDeath, run => Assert.Equal(default, run));
+            Assert.Empty(messenger.Delivered);
+
+            // Once the lease has expired the survivors, all at once, take the consumer over: one of them delivers the
+            // whole page the dead host had started, each notification exactly once.
+            foreach (var host in survivors)
+            {
+                host.Clock.Advance(lease);
+            }
+
+            var takeover = await Task.WhenAll(survivors.Select(h => h.Kernel.Notifications.DeliverAsync(Tenant)));
+            Assert.Equal(20, takeover.Sum(r => r.Delivered));
+            Assert.Equal(1, takeover.Count(r => r.Delivered > 0));
+            Assert.Equal(0, takeover.Sum(r => r.Failed));
+            var notes = (await ReadAllAsync(survivors[1].Kernel)).Select(e => e.Event).OfType<NotificationRequested>().Select(n => n.Subject);
+            Assert.Equal(notes.Order(StringComparer.Ordinal), messenger.Delivered.Order(StringComparer.Ordinal));
+            Assert.DoesNotContain((await ReadAllAsync(survivors[1].Kernel)).Select(e => e.Event), e => e is NotificationDeliveryFailed);
+        }
+        finally
+        {
+            foreach (var host in survivors)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
     /// <summary>
     /// A store wrapper that lets a host claim timers and then hangs its first commit that completes timers (the host
     /// "freezes" between claim and commit); after <see cref="Die"/> that commit and every later call fail: the host is gone.
@@ -371,6 +468,10 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
             public ValueTask<IReadOnlyList<ClaimedTimer>> ClaimDueTimersAsync(Instant now, Duration lease, int maxCount, CancellationToken cancellationToken = default) => inner.ClaimDueTimersAsync(now, lease, maxCount, cancellationToken);
 
             public IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, CancellationToken cancellationToken = default) => inner.ListTimersAsync(tenant, cancellationToken);
+
+            public ValueTask<bool> TryClaimConsumerAsync(TenantId tenant, string consumer, string owner, Instant now, Duration lease, CancellationToken cancellationToken = default) => inner.TryClaimConsumerAsync(tenant, consumer, owner, now, lease, cancellationToken);
+
+            public ValueTask ReleaseConsumerAsync(TenantId tenant, string consumer, string owner, CancellationToken cancellationToken = default) => inner.ReleaseConsumerAsync(tenant, consumer, owner, cancellationToken);
         }
     }
 }

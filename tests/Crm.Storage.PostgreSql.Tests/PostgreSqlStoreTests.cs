@@ -31,6 +31,29 @@ public sealed class PostgreSqlStoreTests(PostgresDatabase database) : IClassFixt
         new(Guid.NewGuid(), "deal", stream, type, "{}", T0, null, new Cause(CauseKind.Manual));
 
     [Fact]
+    public async Task A_schema_of_the_previous_release_gets_the_consumer_lease_table_and_keeps_its_data()
+    {
+        var schema = NewSchema();
+        var tenant = new TenantId("t");
+        var first = Open(schema);
+        await first.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0) { Events = [Event("d1", "DealOpened")] });
+        // Turn the schema back into what the previous release (3 migrations) wrote.
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var downgrade = new NpgsqlCommand($"DROP TABLE \"{schema}\".consumer_leases; DELETE FROM \"{schema}\".schema_migrations WHERE version = 4", connection);
+            await downgrade.ExecuteNonQueryAsync();
+        }
+
+        var upgraded = Open(schema);
+
+        Assert.Equal(1, upgraded.AppliedMigrations);
+        Assert.Equal(new CommitResult(2, 2), await upgraded.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0) { Events = [Event("d1", "DealMoved")] }));
+        Assert.True(await upgraded.TryClaimConsumerAsync(tenant, "notifications", "host-a", T0, Duration.FromMinutes(1)));
+        Assert.False(await first.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0, Duration.FromMinutes(1)));
+    }
+
+    [Fact]
     public async Task Hosts_starting_at_once_migrate_the_schema_exactly_once()
     {
         var schema = NewSchema();

@@ -19,6 +19,44 @@ public sealed class SqliteStoreTests : IDisposable
     };
 
     [Fact]
+    public async Task A_schema_1_file_is_migrated_to_consumer_leases_keeping_its_data()
+    {
+        var tenant = new TenantId("t");
+        await using (var store = Open())
+        {
+            await store.CommitAsync(NewDeal(tenant, "d1"));
+        }
+
+        // Turn the file back into what the previous release wrote: schema 1, without the lease table.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_directory.File("crm.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var downgrade = connection.CreateCommand();
+            downgrade.CommandText = "DROP TABLE consumer_leases; PRAGMA user_version = 1;";
+            await downgrade.ExecuteNonQueryAsync();
+        }
+
+        await using (var migrated = Open())
+        {
+            Assert.NotNull(await migrated.LoadAsync(tenant, "deal", "d1"));
+            Assert.True(await migrated.TryClaimConsumerAsync(tenant, "notifications", "host-a", T0, Duration.FromMinutes(1)));
+            Assert.False(await migrated.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0, Duration.FromMinutes(1)));
+        }
+
+        await using (var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_directory.File("crm.db")};Pooling=False"))
+        {
+            await check.OpenAsync();
+            await using var version = check.CreateCommand();
+            version.CommandText = "PRAGMA user_version;";
+            Assert.Equal(2L, await version.ExecuteScalarAsync());
+        }
+
+        // The lease survived the restart with the file.
+        await using var reopened = Open();
+        Assert.False(await reopened.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0 + Duration.FromSeconds(30), Duration.FromMinutes(1)));
+    }
+
+    [Fact]
     public async Task Group_commit_fails_only_the_conflicting_commit()
     {
         await using var store = Open();

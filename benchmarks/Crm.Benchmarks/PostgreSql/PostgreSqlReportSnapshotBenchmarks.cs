@@ -89,6 +89,46 @@ public class PostgreSqlReportSnapshotBenchmarks
         return chars;
     }
 
+    /// <summary>
+    /// What pushing the snapshot down would cost at best without a projection table: the server parses each deal's JSON
+    /// (the column is text) and sends only the snapshot's columns, instants as Unix seconds, the stage history as arrays.
+    /// An experiment for the README (is it worth building?), not a code path of the kernel.
+    /// </summary>
+    [Benchmark]
+    public async Task<long> Server_side_projection_of_the_snapshot_columns()
+    {
+        await using var command = _raw.CreateCommand("""
+            SELECT id, j->>'client', j->>'owner', (j->'amount'->>'amount')::numeric, j->>'status',
+                extract(epoch FROM (j->>'openedAt')::timestamptz)::bigint,
+                ARRAY(SELECT v->>'stage' FROM jsonb_array_elements(j->'history') v),
+                ARRAY(SELECT extract(epoch FROM (v->>'enteredAt')::timestamptz)::bigint FROM jsonb_array_elements(j->'history') v)
+            FROM (SELECT id, json::jsonb AS j FROM documents WHERE tenant=$1 AND kind='deal') d ORDER BY id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = BenchKernel.Tenant.Value });
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess);
+        long stays = 0;
+        var deals = 0;
+        while (await reader.ReadAsync())
+        {
+            _ = reader.GetString(0);
+            _ = reader.GetString(1);
+            _ = reader.GetString(2);
+            _ = reader.GetDecimal(3);
+            _ = reader.GetString(4);
+            _ = reader.GetInt64(5);
+            stays += reader.GetFieldValue<string[]>(6).Length;
+            _ = reader.GetFieldValue<long[]>(7);
+            deals++;
+        }
+
+        if (deals != Deals || stays != (long)Deals * Stages.Length)
+        {
+            throw new InvalidOperationException($"projection has {deals} deals and {stays} stays");
+        }
+
+        return stays;
+    }
+
     [Benchmark]
     public async Task<int> Kernel_report_snapshot()
     {

@@ -13,6 +13,7 @@ namespace Crm.Abstractions.Storage;
 /// <item><description>The journal of a tenant has one order; a reader following positions never misses a committed event.</description></item>
 /// <item><description>Tenants never see each other's data.</description></item>
 /// <item><description>A timer completed by a commit is fired exactly once: a completion whose claim was lost fails the commit.</description></item>
+/// <item><description>A journal consumer of a tenant has at most one owner under an unexpired lease.</description></item>
 /// </list>
 /// Implementations are thread-safe.
 /// </summary>
@@ -41,4 +42,22 @@ public interface ICrmStore
 
     /// <summary>Lists a tenant's pending timers in due order (for diagnostics and tests).</summary>
     IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims a journal consumer of a tenant (for example <c>webhook:&lt;id&gt;</c> or <c>notifications</c>) for
+    /// <paramref name="owner"/> until <paramref name="now"/> + <paramref name="lease"/>, so that one host at a time
+    /// works its pages. Succeeds when the consumer is free, its lease has expired at <paramref name="now"/>, or
+    /// <paramref name="owner"/> already holds it (then the lease is renewed). Fails, without waiting, while another
+    /// owner holds an unexpired lease or is claiming it at this moment.
+    /// </summary>
+    /// <returns>True when <paramref name="owner"/> holds the consumer until <paramref name="now"/> + <paramref name="lease"/>.</returns>
+    /// <exception cref="ArgumentException">An empty consumer or owner, or a lease that is not positive.</exception>
+    ValueTask<bool> TryClaimConsumerAsync(TenantId tenant, string consumer, string owner, Instant now, Duration lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Releases a consumer claimed by <paramref name="owner"/>, so another host may claim it at once. Does nothing when
+    /// <paramref name="owner"/> no longer holds it (its lease expired and another owner took it).
+    /// </summary>
+    /// <exception cref="ArgumentException">An empty consumer or owner.</exception>
+    ValueTask ReleaseConsumerAsync(TenantId tenant, string consumer, string owner, CancellationToken cancellationToken = default);
 }

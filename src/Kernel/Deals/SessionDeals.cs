@@ -255,36 +255,31 @@ public sealed class SessionDeals
         return new KanbanBoard(pipeline, columns);
     }
 
+    /// <summary>The index scans that cover the deals <paramref name="actor"/> may see for <paramref name="query"/>; empty when none.</summary>
+    internal static IReadOnlyList<IndexEntry?> VisibleScans(SessionActor actor, DealQuery query)
+    {
+        if (query.Owner is { } owner)
+        {
+            return actor.CanSee(owner) ? [new IndexEntry("owner", owner.Value)] : [];
+        }
+
+        if (actor.VisibleOwners is { } owners)
+        {
+            return owners.OrderBy(o => o.Value, StringComparer.Ordinal).Select(o => (IndexEntry?)new IndexEntry("owner", o.Value)).ToArray();
+        }
+
+        if (query.Pipeline is { } pipeline)
+        {
+            return [new IndexEntry("pipeline", pipeline.Value)];
+        }
+
+        return query.Client is { } client ? [new IndexEntry("client", client.Value)] : [null];
+    }
+
     internal static async IAsyncEnumerable<Deal> QueryVisibleAsync(UnitOfWork unit, SessionActor actor, DealQuery query,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        IEnumerable<IndexEntry?> scans;
-        if (query.Owner is { } owner)
-        {
-            if (!actor.CanSee(owner))
-            {
-                yield break;
-            }
-
-            scans = [new IndexEntry("owner", owner.Value)];
-        }
-        else if (actor.VisibleOwners is { } owners)
-        {
-            scans = owners.OrderBy(o => o.Value, StringComparer.Ordinal).Select(o => (IndexEntry?)new IndexEntry("owner", o.Value)).ToArray();
-        }
-        else if (query.Pipeline is { } pipeline)
-        {
-            scans = [new IndexEntry("pipeline", pipeline.Value)];
-        }
-        else if (query.Client is { } client)
-        {
-            scans = [new IndexEntry("client", client.Value)];
-        }
-        else
-        {
-            scans = [null];
-        }
-
+        var scans = VisibleScans(actor, query);
         foreach (var index in scans)
         {
             await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Deal.Name, index, cancellationToken).ConfigureAwait(false))

@@ -28,6 +28,15 @@ public sealed class CrmKernelOptions
     /// <value>Default 1 minute; at least 1 second.</value>
     public Duration TimerLease { get; set; } = Duration.FromMinutes(1);
 
+    /// <summary>
+    /// How long a host holds a journal consumer (a webhook subscription's delivery, notification delivery) once it claimed
+    /// it; the lease is renewed before every page and released when the run ends. Another host skips a consumer under an
+    /// unexpired lease and takes it over after the lease expires (a host that died mid-page). Make it longer than one page
+    /// can take to deliver (with webhook retries: <see cref="Integration.WebhookOptions.MaxAttempts"/> × the attempt timeout).
+    /// </summary>
+    /// <value>Default 2 minutes; at least 1 second.</value>
+    public Duration ConsumerLease { get; set; } = Duration.FromMinutes(2);
+
     /// <summary>How many due timers one claim takes.</summary>
     /// <value>Default 100; from 1 to 10,000.</value>
     public int TimerBatchSize { get; set; } = 100;
@@ -107,6 +116,11 @@ internal sealed class CrmKernelOptionsValidator : IValidateOptions<CrmKernelOpti
         if (options.TimerLease < Duration.FromSeconds(1))
         {
             failures.Add($"CrmKernelOptions.TimerLease must be at least 1 second; got {options.TimerLease}.");
+        }
+
+        if (options.ConsumerLease < Duration.FromSeconds(1))
+        {
+            failures.Add($"CrmKernelOptions.ConsumerLease must be at least 1 second; got {options.ConsumerLease}.");
         }
 
         if (options.TimerBatchSize is < 1 or > 10_000)

@@ -33,6 +33,9 @@ internal sealed class KernelContext
 
     public ICrmStore Store { get; }
 
+    /// <summary>Who this kernel is when it claims journal consumers: unique per kernel instance, readable in the lease row.</summary>
+    public string ConsumerOwner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
     public ProcessEngine Processes { get; }
 
     public RuleEngine Rules { get; }

@@ -7,6 +7,7 @@ using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Hosting;
+using Crm.Kernel.Journal;
 using Crm.Kernel.Notifications;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
@@ -21,7 +22,9 @@ namespace Crm.Kernel.Integration;
 /// deal), each POST signed with HMAC-SHA256 over <c>timestamp + "." + body</c> (headers <c>X-Crm-Timestamp</c>,
 /// <c>X-Crm-Signature: sha256=&lt;hex&gt;</c>, <c>X-Crm-Event-Id</c>). Failures are retried with exponential backoff
 /// (Polly); an event that fails every retry goes to the subscription's dead-letter list and the later events of the same
-/// deal wait behind it, so replaying the dead letters keeps the deal's order.
+/// deal wait behind it, so replaying the dead letters keeps the deal's order. With several hosts, a subscription is
+/// delivered by one host at a time: the host claims it with a lease (<see cref="Hosting.CrmKernelOptions.ConsumerLease"/>),
+/// the others skip it until the lease is released or expires.
 /// </summary>
 public sealed class WebhookDelivery : IDisposable
 {
@@ -103,8 +106,20 @@ public sealed class WebhookDelivery : IDisposable
         var cursorId = "webhook:" + subscription;
         var delivered = 0;
         var deadLettered = 0;
-        while (true)
+        // One host at a time delivers a subscription: the others skip it while this host's lease runs.
+        await using var lease = await ConsumerLease.TryClaimAsync(_context, tenant, cursorId, cancellationToken).ConfigureAwait(false);
+        if (lease is null)
         {
+            return default;
+        }
+
+        for (var pageNumber = 0; ; pageNumber++)
+        {
+            if (pageNumber > 0 && !await lease.RenewAsync(cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
             var unit = _context.Begin(tenant, null);
             var sub = await unit.GetAsync(Kinds.Webhook, subscription, cancellationToken).ConfigureAwait(false);
             if (!sub.Active)
@@ -125,11 +140,18 @@ public sealed class WebhookDelivery : IDisposable
             }
 
             var blocked = sub.DeadLetters.Select(l => l.DealKey).Where(k => k is not null).ToHashSet();
+            var lost = false;
             foreach (var record in page)
             {
                 if (!sub.EventTypes.Contains(record.Event.EventType, StringComparer.Ordinal))
                 {
                     continue;
+                }
+
+                if (!await lease.KeepAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    lost = true;
+                    break;
                 }
 
                 var dealKey = DealKeyOf(record);
@@ -146,6 +168,13 @@ public sealed class WebhookDelivery : IDisposable
                 deadLettered++;
                 blocked.Add(dealKey);
                 await unit.RecordAsync(new WebhookDeadLettered(subscription, record.Event.EventId, record.Position, dealKey, body, error), Cause.System("webhook delivery"), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (lost)
+            {
+                // The lease ran out under a slow page and another host owns the subscription now: it redelivers the
+                // page from the committed cursor (at least once), this host stops.
+                break;
             }
 
             await unit.RecordAsync(new ConsumerAdvanced(cursorId, page[^1].Position), Cause.System("webhook delivery"), cancellationToken).ConfigureAwait(false);

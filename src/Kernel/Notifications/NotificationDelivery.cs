@@ -51,6 +51,8 @@ public readonly record struct DeliveryRun(int Delivered, int Failed);
 /// <see cref="NotificationRequested"/> to the mail port (to the user's e-mail) and to every registered
 /// <see cref="INotificationChannel"/>. A failed delivery is retried with exponential backoff
 /// (<see cref="CrmKernelOptions.DeliveryRetries"/> times) and stays listed in <see cref="FailedAsync"/>: nothing is lost silently.
+/// With several hosts, one host at a time delivers a tenant's notifications: it claims the consumer with a lease
+/// (<see cref="CrmKernelOptions.ConsumerLease"/>); the others skip it until the lease is released or expires.
 /// </summary>
 public sealed class NotificationDelivery
 {
@@ -73,8 +75,21 @@ public sealed class NotificationDelivery
     {
         var delivered = 0;
         var failed = 0;
-        while (true)
+        // One host at a time delivers a tenant's notifications (and retries its failures): the others skip them while
+        // this host's lease runs.
+        await using var lease = await ConsumerLease.TryClaimAsync(_context, tenant, CursorId, cancellationToken).ConfigureAwait(false);
+        if (lease is null)
         {
+            return default;
+        }
+
+        for (var pageNumber = 0; ; pageNumber++)
+        {
+            if (pageNumber > 0 && !await lease.RenewAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new DeliveryRun(delivered, failed);
+            }
+
             var unit = _context.Begin(tenant, null);
             var cursor = await unit.FindAsync(Kinds.Cursor, CursorId, cancellationToken).ConfigureAwait(false);
             var position = cursor?.Position ?? 0;
@@ -97,6 +112,13 @@ public sealed class NotificationDelivery
                     continue;
                 }
 
+                if (!await lease.KeepAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    // The lease ran out under a slow page and another host owns the consumer now: it redelivers the
+                    // page from the committed cursor (at least once); this host stops without committing.
+                    return new DeliveryRun(delivered, failed);
+                }
+
                 var note = (NotificationRequested)_context.EventTypes.Deserialize(record.Event.EventType, record.Event.Payload);
                 foreach (var channel in await ChannelsForAsync(unit, note, cancellationToken).ConfigureAwait(false))
                 {
@@ -114,8 +136,8 @@ public sealed class NotificationDelivery
             }
 
             await unit.RecordAsync(new ConsumerAdvanced(CursorId, page[^1].Position), Cause.System("notification delivery"), cancellationToken).ConfigureAwait(false);
-            // Another host may have advanced the cursor meanwhile: then this commit fails and the deliveries were
-            // doubled at most once per page (at-least-once), never lost.
+            // The cursor stays a versioned record: should a lease lapse under a page and another host advance the cursor
+            // meanwhile, this commit fails and that page went out twice at most (at least once), never lost.
             await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -293,7 +293,7 @@ public sealed class ReportDataBuilder
 
     /// <summary>Adds a deal with its stage history as the kernel stores it (no per-stay tuple or enumerator).</summary>
     internal ReportDataBuilder AddDealWithHistory(DealId deal, ClientId client, UserId owner, Money amount, string? source, DealOutcome outcome,
-        Instant openedAt, Instant? closedAt, IReadOnlyList<Deals.StageVisit> history, decimal? winProbability, LocalDate? expectedClose)
+        Instant openedAt, Instant? closedAt, IReadOnlyList<StoredStay> history, decimal? winProbability, LocalDate? expectedClose)
     {
         var index = DealIds.Count;
         var before = StayDeal.Count;
@@ -446,3 +446,9 @@ public sealed class ReportDataBuilder
         public int Find(string value) => _index.TryGetValue(value, out var index) ? index : -1;
     }
 }
+
+/// <summary>A stay of a stored deal as the snapshot reads it from the deal's JSON (the visit's actor and cause are skipped).</summary>
+/// <param name="Stage">The stage.</param>
+/// <param name="EnteredAt">When the deal entered it.</param>
+/// <param name="LeftAt">When it left; null while it is there.</param>
+internal sealed record StoredStay(StageId Stage, Instant EnteredAt, Instant? LeftAt);

@@ -62,16 +62,28 @@ public sealed class SessionReports
             }
         }
 
-        // Deals go into the columns as they are read (no list of deal objects: the snapshot's memory is its columns);
-        // the store returns them in id order, and the builder sorts them by id only if they were not.
-        await foreach (var deal in SessionDeals.QueryVisibleAsync(unit, actor, new DealQuery { Pipeline = pipeline }, cancellationToken).ConfigureAwait(false))
+        // Deals go into the columns as they are read (no list of deal objects: the snapshot's memory is its columns),
+        // each read into a slim shape with only the snapshot's fields: the rest of the document (custom fields,
+        // classifiers, goals, each visit's actor and cause) is skipped by the JSON reader, not materialised. The store
+        // returns them in id order, and the builder sorts them by id only if they were not.
+        foreach (var index in SessionDeals.VisibleScans(actor, new DealQuery { Pipeline = pipeline }))
         {
-            var outcome = deal.Status switch { DealStatus.Won => DealOutcome.Won, DealStatus.Lost => DealOutcome.Lost, _ => DealOutcome.Open };
-            builder.AddDealWithHistory(deal.Id, deal.Client, deal.Owner, deal.Amount, deal.Source, outcome, deal.OpenedAt, deal.ClosedAt,
-                deal.History, deal.WinProbability, deal.ExpectedClose);
-            if (hidden.Remove(deal.Client.Value, out var card))
+            await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Deal.Name, index, cancellationToken).ConfigureAwait(false))
             {
-                builder.AddClient(card.Id, card.Region, card.City, card.Industry, card.RegisteredAt);
+                var deal = System.Text.Json.JsonSerializer.Deserialize<SnapshotDeal>(document.Json, CrmJson.Options)
+                    ?? throw new InvalidOperationException($"Deal document '{document.Id}' is empty.");
+                if (!actor.CanSee(deal.Owner) || (pipeline is not null && deal.Pipeline != pipeline))
+                {
+                    continue;
+                }
+
+                var outcome = deal.Status switch { DealStatus.Won => DealOutcome.Won, DealStatus.Lost => DealOutcome.Lost, _ => DealOutcome.Open };
+                builder.AddDealWithHistory(deal.Id, deal.Client, deal.Owner, deal.Amount, deal.Source, outcome, deal.OpenedAt, deal.ClosedAt,
+                    deal.History, deal.WinProbability, deal.ExpectedClose);
+                if (hidden.Remove(deal.Client.Value, out var card))
+                {
+                    builder.AddClient(card.Id, card.Region, card.City, card.Industry, card.RegisteredAt);
+                }
             }
         }
 
@@ -96,5 +108,22 @@ public sealed class SessionReports
         }
 
         return builder.Build();
+    }
+
+    /// <summary>The fields of a stored deal the snapshot reads (same JSON names as <see cref="Deal"/>).</summary>
+    private sealed class SnapshotDeal
+    {
+        public DealId Id { get; init; }
+        public ClientId Client { get; init; }
+        public PipelineId Pipeline { get; init; }
+        public UserId Owner { get; init; }
+        public Money Amount { get; init; }
+        public string? Source { get; init; }
+        public decimal? WinProbability { get; init; }
+        public NodaTime.LocalDate? ExpectedClose { get; init; }
+        public DealStatus Status { get; init; }
+        public NodaTime.Instant OpenedAt { get; init; }
+        public NodaTime.Instant? ClosedAt { get; init; }
+        public IReadOnlyList<StoredStay> History { get; init; } = [];
     }
 }

@@ -20,6 +20,7 @@ public sealed class InMemoryCrmStore : ICrmStore
     private readonly Dictionary<(string Tenant, string Scope, string Key), string> _keys = new();
     private readonly Dictionary<string, List<JournalRecord>> _journal = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Tenant, string Id), TimerRow> _timers = new();
+    private readonly Dictionary<(string Tenant, string Consumer), (string Owner, Instant Until)> _consumerLeases = new();
 
     /// <inheritdoc />
     public ValueTask<StoredDocument?> LoadAsync(TenantId tenant, string kind, string id, CancellationToken cancellationToken = default)
@@ -237,6 +238,47 @@ public sealed class InMemoryCrmStore : ICrmStore
         }
 
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryClaimConsumerAsync(TenantId tenant, string consumer, string owner, Instant now, Duration lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        if (lease <= Duration.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lease), lease, "A lease must be positive.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var key = (tenant.Value, consumer);
+            if (_consumerLeases.TryGetValue(key, out var held) && held.Owner != owner && held.Until > now)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _consumerLeases[key] = (owner, now + lease);
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ReleaseConsumerAsync(TenantId tenant, string consumer, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(consumer);
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        lock (_gate)
+        {
+            var key = (tenant.Value, consumer);
+            if (_consumerLeases.TryGetValue(key, out var held) && held.Owner == owner)
+            {
+                _consumerLeases.Remove(key);
+            }
+        }
+
+        return ValueTask.CompletedTask;
     }
 
     private sealed record Doc(StoredDocument Document, HashSet<IndexEntry> Indexes);

@@ -31,11 +31,12 @@ public sealed class RegistrationTests
     public void Bad_options_name_the_option()
     {
         using var provider = new ServiceCollection()
-            .AddCrmKernel(crm => crm.UseInMemoryStore().Configure(o => { o.MaxReactionDepth = 0; o.DefaultPhoneRegion = "XX"; }))
+            .AddCrmKernel(crm => crm.UseInMemoryStore().Configure(o => { o.MaxReactionDepth = 0; o.DefaultPhoneRegion = "XX"; o.ConsumerLease = NodaTime.Duration.FromMilliseconds(10); }))
             .Services.BuildServiceProvider();
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<CrmKernel>());
         Assert.Contains("MaxReactionDepth", error.Message);
         Assert.Contains("DefaultPhoneRegion", error.Message);
+        Assert.Contains("ConsumerLease must be at least 1 second", error.Message);
     }
 
     [Fact]
