@@ -91,12 +91,38 @@ public static class KpiMonitor
             targets[plan.Kpi] = targets.GetValueOrDefault(plan.Kpi) + plan.Target;
         }
 
+        // One pass indexes each planned employee's activities and closed deals, so a group reads only its own rows.
+        var planned = new HashSet<int>();
+        foreach (var (employee, _, _) in groups.Keys)
+        {
+            planned.Add(owners[employee]);
+        }
+
+        var activitiesOf = new Dictionary<int, List<int>>();
+        for (var a = 0; a < data.ActivityCount; a++)
+        {
+            if (planned.Contains(data.ActivityOwner[a]))
+            {
+                RowsOf(activitiesOf, data.ActivityOwner[a]).Add(a);
+            }
+        }
+
+        var dealsOf = new Dictionary<int, List<int>>();
+        for (var d = 0; d < data.DealCount; d++)
+        {
+            if (planned.Contains(data.DealOwner[d]) && data.DealClosed[d] >= 0 && data.DealOutcome[d] != DealOutcome.Open
+                && (filter is null || filter.IncludesDeal(data, d)))
+            {
+                RowsOf(dealsOf, data.DealOwner[d]).Add(d);
+            }
+        }
+
         var rows = new List<KpiRow>(groups.Count);
         foreach (var ((employee, start, end), targets) in groups)
         {
             var owner = owners[employee];
             var period = new DateInterval(start, end);
-            var tally = Tally(data, owner, period, zone, filter);
+            var tally = Tally(data, activitiesOf.GetValueOrDefault(owner) ?? [], dealsOf.GetValueOrDefault(owner) ?? [], period, zone);
             var values = new List<KpiValue>();
             decimal weighted = 0m, weights = 0m;
             foreach (var kpi in kpis)
@@ -129,13 +155,23 @@ public static class KpiMonitor
         return rows;
     }
 
+    private static List<int> RowsOf(Dictionary<int, List<int>> index, int owner)
+    {
+        if (!index.TryGetValue(owner, out var list))
+        {
+            index[owner] = list = [];
+        }
+
+        return list;
+    }
+
     private static (int Calls, int Meetings, int Won, int Lost, Dictionary<string, decimal> Revenue) Tally(
-        ReportData data, int owner, DateInterval period, DateTimeZone zone, ReportFilter? filter)
+        ReportData data, List<int> activities, List<int> deals, DateInterval period, DateTimeZone zone)
     {
         int calls = 0, meetings = 0, won = 0, lost = 0;
-        for (var a = 0; a < data.ActivityCount; a++)
+        foreach (var a in activities)
         {
-            if (data.ActivityOwner[a] == owner && period.Contains(Instant.FromUnixTimeTicks(data.ActivityAt[a]).InZone(zone).Date))
+            if (period.Contains(Instant.FromUnixTimeTicks(data.ActivityAt[a]).InZone(zone).Date))
             {
                 calls += data.ActivityKinds[a] == ActivityKind.Call ? 1 : 0;
                 meetings += data.ActivityKinds[a] == ActivityKind.Meeting ? 1 : 0;
@@ -143,11 +179,9 @@ public static class KpiMonitor
         }
 
         var revenue = new Dictionary<string, decimal>(StringComparer.Ordinal);
-        for (var d = 0; d < data.DealCount; d++)
+        foreach (var d in deals)
         {
-            if (data.DealOwner[d] != owner || data.DealClosed[d] < 0 || data.DealOutcome[d] == DealOutcome.Open
-                || (filter is not null && !filter.IncludesDeal(data, d))
-                || !period.Contains(Instant.FromUnixTimeTicks(data.DealClosed[d]).InZone(zone).Date))
+            if (!period.Contains(Instant.FromUnixTimeTicks(data.DealClosed[d]).InZone(zone).Date))
             {
                 continue;
             }

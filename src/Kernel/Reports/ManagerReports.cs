@@ -68,7 +68,8 @@ public static class ManagerReports
         return new CycleBreakdown(byOwner, byMonth);
     }
 
-    private static IReadOnlyList<string> Owners(ReportData data, ReportFilter? filter)
+    /// <summary>The owners of the snapshot's deals that pass the filter, in ordinal order.</summary>
+    internal static IReadOnlyList<string> Owners(ReportData data, ReportFilter? filter)
     {
         var seen = new bool[data.Owners.Count];
         for (var d = 0; d < data.DealCount; d++)

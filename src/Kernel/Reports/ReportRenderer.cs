@@ -152,7 +152,6 @@ public static class ReportRenderer
     public static string ToHtml(string title, IReadOnlyList<ReportTable> tables, FunnelReport? funnel = null, AbcReport? abc = null, IReadOnlyList<ReportChart>? charts = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        static string E(string s) => WebUtility.HtmlEncode(s);
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>").Append(E(title)).Append("</title><style>")
             .Append("body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right;white-space:nowrap}td:first-child,th:first-child{text-align:left}")
@@ -230,10 +229,11 @@ public static class ReportRenderer
         return html.Append("</body></html>").ToString();
     }
 
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
     private static void AppendChart(StringBuilder html, ReportChart chart)
     {
         ArgumentNullException.ThrowIfNull(chart);
-        static string E(string s) => WebUtility.HtmlEncode(s);
         html.Append("<h2>").Append(E(chart.Title)).Append("</h2>");
         if (chart.Points.Count == 0)
         {

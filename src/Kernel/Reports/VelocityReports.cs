@@ -17,9 +17,9 @@ public static class VelocityReports
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(currency);
         var result = new SortedDictionary<string, VelocityReport>(StringComparer.Ordinal);
-        foreach (var funnel in ManagerReports.Funnels(data, filter))
+        foreach (var owner in ManagerReports.Owners(data, filter))
         {
-            result[funnel.Owner] = Forecasts.Velocity(data, currency, (filter ?? new ReportFilter()) with { Owners = new HashSet<string> { funnel.Owner } });
+            result[owner] = Forecasts.Velocity(data, currency, (filter ?? new ReportFilter()) with { Owners = new HashSet<string> { owner } });
         }
 
         return result;
