@@ -89,12 +89,14 @@ internal static class Reports
         var abc = Crm.Kernel.Reports.SalesReports.Abc(data, "NOK");
         var cycle = Crm.Kernel.Reports.SalesReports.WonCycle(data);
         var culture = CultureInfo.InvariantCulture;
+        var byIndustry = Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Industry, "NOK");
+        var byOwner = Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Owner, "NOK");
         var tables = new[]
         {
             Crm.Kernel.Reports.ReportRenderer.Table(funnel, culture),
             Crm.Kernel.Reports.ReportRenderer.Table(abc, culture),
-            Crm.Kernel.Reports.ReportRenderer.Table(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Industry, "NOK"), culture),
-            Crm.Kernel.Reports.ReportRenderer.Table(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Owner, "NOK"), culture),
+            Crm.Kernel.Reports.ReportRenderer.Table(byIndustry, culture),
+            Crm.Kernel.Reports.ReportRenderer.Table(byOwner, culture),
         };
         foreach (var table in tables)
         {
@@ -139,8 +141,8 @@ internal static class Reports
         var monthly = Crm.Kernel.Reports.ReportDesigner.Run(data, new Crm.Kernel.Reports.ReportDefinition("Won per month", [Crm.Kernel.Reports.Dimension.Month], [Crm.Kernel.Reports.Measure.Sum], "NOK") { WonOnly = true });
         var charts = new[]
         {
-            Crm.Kernel.Reports.ReportChart.Of(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Owner, "NOK")),
-            Crm.Kernel.Reports.ReportChart.Of(Crm.Kernel.Reports.SalesReports.Breakdown(data, Crm.Kernel.Reports.Dimension.Industry, "NOK")),
+            Crm.Kernel.Reports.ReportChart.Of(byOwner),
+            Crm.Kernel.Reports.ReportChart.Of(byIndustry),
             new Crm.Kernel.Reports.ReportChart("Won NOK revenue per month the deal opened", Crm.Kernel.Reports.ChartKind.Line, monthly.Select(r => (r.Keys[0], r.Values[0])).ToArray()),
         };
         await File.WriteAllTextAsync(html, Crm.Kernel.Reports.ReportRenderer.ToHtml("Quickstart sales report", tables, funnel, abc, charts));
