@@ -125,9 +125,32 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
         var checks = new List<Func<Task<Exception>>>();
         Add(batch, "BEGIN");
 
-        // One global lock order (see remarks): documents, keys, timers, then the journal head.
-        foreach (var write in commit.Documents.OrderBy(d => d.Kind, StringComparer.Ordinal).ThenBy(d => d.Id, StringComparer.Ordinal))
+        // One global lock order (see remarks): documents (written ones and read checks, by kind and id), keys, timers,
+        // then the journal head.
+        var documents = commit.Documents.Select(d => (d.Kind, d.Id, Write: (DocumentWrite?)d, Check: (DocumentVersionCheck?)null))
+            .Concat(commit.ReadChecks.Select(c => (c.Kind, c.Id, Write: (DocumentWrite?)null, Check: (DocumentVersionCheck?)c)))
+            .OrderBy(d => d.Kind, StringComparer.Ordinal).ThenBy(d => d.Id, StringComparer.Ordinal);
+        foreach (var (_, _, written, read) in documents)
         {
+            if (read is { } check)
+            {
+                // Share-locks the row until COMMIT, so it cannot change between the check and the commit.
+                if (check.Version == 0)
+                {
+                    // Nothing to lock: read committed sees any creation committed before this statement, and one
+                    // committed after it is ordered after this commit, which did not see it.
+                    AddCheckedSelect(batch, checks, "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM documents WHERE tenant=$1 AND kind=$2 AND id=$3)", tenant, check.Kind, check.Id);
+                }
+                else
+                {
+                    AddCheckedSelect(batch, checks, "SELECT 1 FROM documents WHERE tenant=$1 AND kind=$2 AND id=$3 AND version=$4 FOR SHARE", tenant, check.Kind, check.Id, check.Version);
+                }
+
+                checks.Add(async () => new ConcurrencyConflictException(check.Kind, check.Id, check.Version, await VersionAsync(commit.Tenant, check.Kind, check.Id).ConfigureAwait(false)));
+                continue;
+            }
+
+            var write = written!;
             if (write.ExpectedVersion == 0)
             {
                 AddChecked(batch, checks, "INSERT INTO documents(tenant, kind, id, version, json) VALUES($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING", tenant, write.Kind, write.Id, write.Json);
@@ -421,6 +444,10 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
     /// with <see cref="CheckFailed"/> and the check's number, which indexes <paramref name="checks"/>.</summary>
     private static void AddChecked(NpgsqlBatch batch, List<Func<Task<Exception>>> checks, string sql, params object?[] values) =>
         Add(batch, $"WITH affected AS ({sql} RETURNING 1) SELECT crm_expect_one(count(*), '{checks.Count}') FROM affected", values);
+
+    /// <summary>Like <see cref="AddChecked"/> for a query that must return exactly one row.</summary>
+    private static void AddCheckedSelect(NpgsqlBatch batch, List<Func<Task<Exception>>> checks, string sql, params object?[] values) =>
+        Add(batch, $"WITH found AS ({sql}) SELECT crm_expect_one(count(*), '{checks.Count}') FROM found", values);
 
     private static async Task RollbackAsync(NpgsqlConnection connection)
     {

@@ -353,6 +353,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     private void WriteBatch(List<WriteRequest> batch)
     {
         var heads = new Dictionary<string, long>(_journalHeads, StringComparer.Ordinal);
+        var checkedVersions = new Dictionary<(string, string, string), long>();
         var outcomes = new Action?[batch.Count];
         try
         {
@@ -366,7 +367,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 {
                     outcomes[i] = batch[i] switch
                     {
-                        CommitRequest c => Succeed(c, Apply(c.Commit, heads)),
+                        CommitRequest c => Succeed(c, Apply(c.Commit, heads, checkedVersions)),
                         ClaimRequest c => Succeed(c, Claim(c)),
                         ConsumerLeaseRequest c => Succeed(c, ClaimOrReleaseConsumer(c, transaction)),
                         _ => throw new InvalidOperationException("unknown request"),
@@ -378,6 +379,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                     _commands.RollbackToSavepoint.ExecuteNonQuery();
                     _commands.Release.ExecuteNonQuery();
                     heads = savedHeads;
+                    checkedVersions.Clear(); // the rolled-back writes may have moved remembered versions
                     var request = batch[i];
                     outcomes[i] = () => request.Fail(e);
                 }
@@ -410,10 +412,28 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
     private static Action Succeed<T>(WriteRequest<T> request, T result) => () => request.Completion.TrySetResult(result);
 
-    private CommitResult Apply(StoreCommit commit, Dictionary<string, long> heads)
+    private CommitResult Apply(StoreCommit commit, Dictionary<string, long> heads, Dictionary<(string, string, string), long> checkedVersions)
     {
         var c = _commands;
         var tenant = commit.Tenant.Value;
+        foreach (var check in commit.ReadChecks)
+        {
+            // Commits of one batch often depend on the same documents (the session's user, the rule book): each is read
+            // once per batch; the batch's own writes keep the remembered versions current.
+            var key = (tenant, check.Kind, check.Id);
+            if (!checkedVersions.TryGetValue(key, out var actual))
+            {
+                c.DocumentVersion.Set(tenant, check.Kind, check.Id);
+                actual = c.DocumentVersion.ExecuteScalar() is long v ? v : 0;
+                checkedVersions[key] = actual;
+            }
+
+            if (actual != check.Version)
+            {
+                throw new ConcurrencyConflictException(check.Kind, check.Id, check.Version, actual);
+            }
+        }
+
         foreach (var write in commit.Documents)
         {
             int changed;
@@ -434,6 +454,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 var actual = c.DocumentVersion.ExecuteScalar() is long v ? v : 0;
                 throw new ConcurrencyConflictException(write.Kind, write.Id, write.ExpectedVersion, actual);
             }
+
+            checkedVersions[(tenant, write.Kind, write.Id)] = write.ExpectedVersion + 1;
 
             if (write.ExpectedVersion != 0)
             {

@@ -132,6 +132,81 @@ public abstract class StoreConformanceTests
     }
 
     [Fact]
+    public async Task A_read_check_passes_while_the_document_is_unchanged_and_fails_the_whole_commit_once_it_changed()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = NewTenant();
+        await store.CommitAsync(Commit(tenant, Doc("user", 0)));
+
+        var passing = Commit(tenant, Doc("d1", 0, "{}", new IndexEntry("owner", "u1"))) with { ReadChecks = [new DocumentVersionCheck("deal", "user", 1)] };
+        Assert.Equal(new CommitResult(2, 2), await store.CommitAsync(passing));
+
+        await store.CommitAsync(Commit(tenant, Doc("user", 1, "{\"role\":\"head\"}")));
+        var stale = new StoreCommit(tenant, Guid.NewGuid(), T0)
+        {
+            Documents = [Doc("d2", 0, "{}", new IndexEntry("owner", "u1")), Doc("d1", 1, "{\"v\":2}")],
+            Events = [Event("deal", "d2")],
+            UniqueKeys = [new UniqueKeyChange("phone", "+4722334455", "c1")],
+            TimersToSet = [new ScheduledTimer("x", tenant, T0, "k", "p")],
+            ReadChecks = [new DocumentVersionCheck("deal", "user", 1)],
+        };
+
+        var error = await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.CommitAsync(stale));
+
+        Assert.Equal(("user", 1L, 2L), (error.Id, error.ExpectedVersion, error.ActualVersion));
+        Assert.Null(await store.LoadAsync(tenant, "deal", "d2"));
+        Assert.Equal(("{}", 1L), ((await store.LoadAsync(tenant, "deal", "d1"))!.Json, (await store.LoadAsync(tenant, "deal", "d1"))!.Version));
+        Assert.Null(await store.FindUniqueKeyOwnerAsync(tenant, "phone", "+4722334455"));
+        Assert.Empty(await ToListAsync(store.ListTimersAsync(tenant)));
+        Assert.Equal(3, (await ToListAsync(store.ReadJournalAsync(tenant, 0, 100))).Count);
+        var missing = Commit(tenant, Doc("d3", 0)) with { ReadChecks = [new DocumentVersionCheck("deal", "nobody", 1)] };
+        Assert.Equal(0, (await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.CommitAsync(missing))).ActualVersion);
+
+        // Version 0: the commit read that a document does not exist, and it must still not.
+        Assert.Equal(new CommitResult(4, 4), await store.CommitAsync(Commit(tenant, Doc("d4", 0)) with { ReadChecks = [new DocumentVersionCheck("deal", "nobody", 0)] }));
+        var created = Commit(tenant, Doc("d5", 0)) with { ReadChecks = [new DocumentVersionCheck("deal", "user", 0)] };
+        Assert.Equal(2, (await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.CommitAsync(created))).ActualVersion);
+        Assert.Null(await store.LoadAsync(tenant, "deal", "d5"));
+    }
+
+    [Fact]
+    public async Task Concurrent_commits_reading_one_document_all_pass_until_one_writes_it()
+    {
+        var store = await CreateStoreAsync();
+        var tenant = NewTenant();
+        await store.CommitAsync(Commit(tenant, Doc("rules", 0)));
+
+        // Many commits at once that read the same document (a store may group them): all commit.
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            store.CommitAsync(Commit(tenant, Doc("d" + i, 0)) with { ReadChecks = [new DocumentVersionCheck("deal", "rules", 1)] }).AsTask()));
+
+        // Then a writer of that document and readers of its old version at once: the writer wins, each reader that
+        // commits after it fails, and none that fails wrote anything.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 21).Select(async i =>
+        {
+            var commit = i == 10
+                ? Commit(tenant, Doc("rules", 1, "{\"v\":2}"))
+                : Commit(tenant, Doc("e" + i, 0)) with { ReadChecks = [new DocumentVersionCheck("deal", "rules", 1)] };
+            try
+            {
+                return (i, (await store.CommitAsync(commit)).LastPosition);
+            }
+            catch (ConcurrencyConflictException)
+            {
+                return (i, -1L);
+            }
+        }));
+
+        var writer = outcomes.Single(o => o.i == 10).Item2;
+        Assert.True(writer > 0);
+        foreach (var (i, position) in outcomes.Where(o => o.i != 10))
+        {
+            Assert.True(position == -1 ? await store.LoadAsync(tenant, "deal", "e" + i) is null : position < writer,
+                $"commit {i} at {position}: a read check of version 1 passed after the write at {writer}, or a failed one left its document");
+        }
+    }
+
+    [Fact]
     public async Task Journal_positions_are_contiguous_in_commit_order_and_readable_from_a_position()
     {
         var store = await CreateStoreAsync();

@@ -28,8 +28,11 @@ public interface ICrmStore
     /// <summary>The owner id of a unique key, or null when the key is free.</summary>
     ValueTask<string?> FindUniqueKeyOwnerAsync(TenantId tenant, string scope, string key, CancellationToken cancellationToken = default);
 
-    /// <summary>Commits a unit of work atomically.</summary>
-    /// <exception cref="ConcurrencyConflictException">A document version or a timer claim was stale; nothing was written.</exception>
+    /// <summary>
+    /// Commits a unit of work atomically: every write, and every <see cref="StoreCommit.ReadChecks"/> entry verified
+    /// against the stored version at commit time (so that the document cannot change between the check and the commit).
+    /// </summary>
+    /// <exception cref="ConcurrencyConflictException">A document version (written or read-checked) or a timer claim was stale; nothing was written.</exception>
     /// <exception cref="DuplicateKeyException">A unique key belongs to another owner; nothing was written.</exception>
     ValueTask<CommitResult> CommitAsync(StoreCommit commit, CancellationToken cancellationToken = default);
 

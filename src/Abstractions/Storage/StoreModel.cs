@@ -33,6 +33,17 @@ public sealed record DocumentWrite(string Kind, string Id, long ExpectedVersion,
     public bool IndexesChanged { get; init; } = true;
 }
 
+/// <summary>
+/// A document the commit read but does not write, with the version it read: the commit fails with
+/// <see cref="ConcurrencyConflictException"/> (and writes nothing) unless the stored version is still
+/// <see cref="Version"/> when it commits. Lets a writer use states it read earlier (a cache) without a stale read
+/// deciding a commit.
+/// </summary>
+/// <param name="Kind">The aggregate kind.</param>
+/// <param name="Id">The aggregate id.</param>
+/// <param name="Version">The version the writer read; 0 when it found no such document (it must still not exist).</param>
+public readonly record struct DocumentVersionCheck(string Kind, string Id, long Version);
+
 /// <summary>Takes (or releases) a tenant-wide unique key for an owner, e.g. a client's normalized phone.</summary>
 /// <param name="Scope">The key's scope, e.g. <c>client-phone</c>.</param>
 /// <param name="Key">The key.</param>
@@ -105,6 +116,8 @@ public sealed record StoreCommit(TenantId Tenant, Guid CommitId, Instant Recorde
     public IReadOnlyList<string> TimersToCancel { get; init; } = [];
     /// <summary>Claimed timers this commit completes.</summary>
     public IReadOnlyList<TimerCompletion> TimersCompleted { get; init; } = [];
+    /// <summary>Documents read but not written whose version must be unchanged at commit (see <see cref="DocumentVersionCheck"/>).</summary>
+    public IReadOnlyList<DocumentVersionCheck> ReadChecks { get; init; } = [];
 }
 
 /// <summary>The outcome of a commit.</summary>

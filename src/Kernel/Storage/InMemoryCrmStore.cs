@@ -81,6 +81,15 @@ public sealed class InMemoryCrmStore : ICrmStore
                 }
             }
 
+            foreach (var check in commit.ReadChecks)
+            {
+                var actual = _documents.TryGetValue((tenant, check.Kind, check.Id), out var existing) ? existing.Document.Version : 0;
+                if (actual != check.Version)
+                {
+                    throw new ConcurrencyConflictException(check.Kind, check.Id, check.Version, actual);
+                }
+            }
+
             var keys = new Dictionary<(string, string, string), string?>();
             foreach (var change in commit.UniqueKeys)
             {
