@@ -301,22 +301,22 @@ public sealed class SessionDeals
         ChangeAsync(id, expectedVersion, action, async (unit, _, _, ct) =>
             (Deal)(await unit.RecordAsync(change, Cause.Manual, ct).ConfigureAwait(false))!, cancellationToken);
 
-    private async Task<Deal> ChangeAsync(DealId id, long? expectedVersion, string action,
-        Func<UnitOfWork, SessionActor, Deal, CancellationToken, ValueTask<Deal>> change, CancellationToken cancellationToken)
-    {
-        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
-        var deal = await unit.FindAsync(Kinds.Deal, id.Value, cancellationToken).ConfigureAwait(false)
-            ?? throw new EntityNotFoundException("deal", id.Value);
-        actor.RequireCanActFor(deal.Owner, action, $"deal '{id}'");
-        if (expectedVersion is { } expected && expected != deal.Version)
+    private Task<Deal> ChangeAsync(DealId id, long? expectedVersion, string action,
+        Func<UnitOfWork, SessionActor, Deal, CancellationToken, ValueTask<Deal>> change, CancellationToken cancellationToken) =>
+        _session.CommandAsync(async (unit, actor, ct) =>
         {
-            throw new ConcurrencyConflictException("deal", id.Value, expected, deal.Version);
-        }
+            var deal = await unit.FindAsync(Kinds.Deal, id.Value, ct).ConfigureAwait(false)
+                ?? throw new EntityNotFoundException("deal", id.Value);
+            actor.RequireCanActFor(deal.Owner, action, $"deal '{id}'");
+            if (expectedVersion is { } expected && expected != deal.Version)
+            {
+                throw new ConcurrencyConflictException("deal", id.Value, expected, deal.Version);
+            }
 
-        await change(unit, actor, deal, cancellationToken).ConfigureAwait(false);
-        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Deal, id.Value);
-    }
+            await change(unit, actor, deal, ct).ConfigureAwait(false);
+            await unit.CommitAsync(ct).ConfigureAwait(false);
+            return unit.Result(Kinds.Deal, id.Value);
+        }, cancellationToken);
 
     private static void CheckText(List<ValidationError> errors, string field, string? value, int max)
     {

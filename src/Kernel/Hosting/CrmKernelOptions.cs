@@ -24,6 +24,14 @@ public sealed class CrmKernelOptions
     /// <value>Default 50; from 1 to 1000.</value>
     public int KanbanPageSize { get; set; } = 50;
 
+    /// <summary>
+    /// How many aggregate states (users, deals, the rule book…) the kernel keeps parsed between commands. Commands take
+    /// them without a store read and the commit checks their versions, so a state another host changed only makes that
+    /// command run once more on fresh reads; queries always read the store. 0 turns the cache off.
+    /// </summary>
+    /// <value>Default 10,000; from 0 to 10,000,000.</value>
+    public int AggregateCacheSize { get; set; } = 10_000;
+
     /// <summary>How long a scheduler run holds a claimed timer before another run may take it over.</summary>
     /// <value>Default 1 minute; at least 1 second.</value>
     public Duration TimerLease { get; set; } = Duration.FromMinutes(1);
@@ -100,6 +108,11 @@ internal sealed class CrmKernelOptionsValidator : IValidateOptions<CrmKernelOpti
         if (options.KanbanPageSize is < 1 or > 1000)
         {
             failures.Add($"CrmKernelOptions.KanbanPageSize must be from 1 to 1000; got {options.KanbanPageSize}.");
+        }
+
+        if (options.AggregateCacheSize is < 0 or > 10_000_000)
+        {
+            failures.Add($"CrmKernelOptions.AggregateCacheSize must be from 0 (off) to 10000000; got {options.AggregateCacheSize}.");
         }
 
         if (string.IsNullOrEmpty(options.DefaultPhoneRegion)

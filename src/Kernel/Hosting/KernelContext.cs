@@ -29,7 +29,11 @@ internal sealed class KernelContext
         Options = options;
         Reactors = reactors.ToArray();
         Contacts = new ContactNormalizer(options.DefaultPhoneRegion);
+        Cache = new AggregateCache(options.AggregateCacheSize);
     }
+
+    /// <summary>Parsed aggregate states shared by this kernel's units (see <see cref="AggregateCache"/>).</summary>
+    public AggregateCache Cache { get; }
 
     public ICrmStore Store { get; }
 
@@ -58,6 +62,9 @@ internal sealed class KernelContext
     public event Action<TenantId, CommitResult>? Committed;
 
     public UnitOfWork Begin(TenantId tenant, UserId? actor) => new(this, tenant, actor, Clock.GetCurrentInstant());
+
+    /// <summary>A command's unit that takes cached states without reading the store; its commit checks their versions.</summary>
+    public UnitOfWork BeginCommand(TenantId tenant, UserId? actor) => new(this, tenant, actor, Clock.GetCurrentInstant(), cachedReads: Cache.Enabled);
 
     /// <summary>A unit whose "now" is given (the scheduler fires timers at the run's instant).</summary>
     public UnitOfWork Begin(TenantId tenant, UserId? actor, Instant now) => new(this, tenant, actor, now);

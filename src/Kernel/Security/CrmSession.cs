@@ -113,11 +113,32 @@ public sealed class CrmSession
 
     internal KernelContext Context => _context;
 
-    internal async ValueTask<(UnitOfWork Unit, SessionActor Actor)> BeginAsync(CancellationToken cancellationToken)
+    internal async ValueTask<(UnitOfWork Unit, SessionActor Actor)> BeginAsync(CancellationToken cancellationToken, bool cachedReads = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var unit = _context.Begin(Tenant, User);
+        var unit = cachedReads ? _context.BeginCommand(Tenant, User) : _context.Begin(Tenant, User);
         var actor = await SessionActor.ResolveAsync(unit, User, cancellationToken).ConfigureAwait(false);
         return (unit, actor);
+    }
+
+    /// <summary>
+    /// Runs a command (it commits its unit itself) on cached states where the kernel has them. When it fails — a
+    /// conflict at commit because a cached state was stale, or any other kernel error that a stale state could have
+    /// caused — it runs once more on fresh reads, and that run's outcome stands.
+    /// </summary>
+    internal async Task<T> CommandAsync<T>(Func<UnitOfWork, SessionActor, CancellationToken, ValueTask<T>> command, CancellationToken cancellationToken)
+    {
+        var (unit, actor) = await BeginAsync(cancellationToken, cachedReads: true).ConfigureAwait(false);
+        try
+        {
+            return await command(unit, actor, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CrmException) when (unit.ReadFromCache)
+        {
+            unit.ForgetCachedStates();
+        }
+
+        (unit, actor) = await BeginAsync(cancellationToken).ConfigureAwait(false);
+        return await command(unit, actor, cancellationToken).ConfigureAwait(false);
     }
 }

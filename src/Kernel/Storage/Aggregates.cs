@@ -27,6 +27,8 @@ internal abstract class AggregateKind
     public abstract string Write(object state);
 
     public abstract IReadOnlyList<IndexEntry> Indexes(object state);
+
+    public abstract object WithVersion(object state, long version);
 }
 
 internal sealed class AggregateKind<T>(string name, Func<T, long, T> withVersion, Func<T, IReadOnlyList<IndexEntry>> indexes)
@@ -36,6 +38,8 @@ internal sealed class AggregateKind<T>(string name, Func<T, long, T> withVersion
     public override object Read(StoredDocument document) => withVersion(CrmJson.Deserialize<T>(document.Json), document.Version);
 
     public T WithVersion(T state, long version) => withVersion(state, version);
+
+    public override object WithVersion(object state, long version) => withVersion((T)state, version);
 
     public override string Write(object state) => CrmJson.Serialize((T)state);
 

@@ -22,16 +22,21 @@ internal sealed class UnitOfWork
     private readonly List<TimerCompletion> _timersCompleted = new();
     private readonly Queue<WorkItem> _queue = new();
     private readonly List<string> _chain = new();
+    private readonly bool _cachedReads;
     private int _depth;
     private bool _committed;
 
-    public UnitOfWork(KernelContext context, TenantId tenant, UserId? actor, Instant now)
+    public UnitOfWork(KernelContext context, TenantId tenant, UserId? actor, Instant now, bool cachedReads = false)
     {
         _context = context;
         Tenant = tenant;
         Actor = actor;
         Now = now;
+        _cachedReads = cachedReads;
     }
+
+    /// <summary>True when some state this unit works on came from the cache without a store read (it may be stale).</summary>
+    public bool ReadFromCache { get; private set; }
 
     public TenantId Tenant { get; }
 
@@ -53,10 +58,53 @@ internal sealed class UnitOfWork
             return (T?)tracked.State;
         }
 
+        tracked = await LoadAsync(kind, id, cancellationToken).ConfigureAwait(false);
+        _tracked[key] = tracked;
+        return (T?)tracked.State;
+    }
+
+    private async ValueTask<Tracked> LoadAsync(AggregateKind kind, string id, CancellationToken cancellationToken)
+    {
+        var cache = _context.Cache;
+        if (_cachedReads && cache.TryGet(Tenant.Value, kind.Name, id, out var cached))
+        {
+            ReadFromCache = true;
+            return new Tracked(kind, cached.State, cached.Version, cached.Indexes) { FromCache = true };
+        }
+
         var document = await _context.Store.LoadAsync(Tenant, kind.Name, id, cancellationToken).ConfigureAwait(false);
-        var state = document is null ? null : kind.Read(document);
-        _tracked[key] = new Tracked(kind, state, document?.Version ?? 0);
-        return (T?)state;
+        if (document is null)
+        {
+            cache.Put(Tenant.Value, kind.Name, id, AggregateCache.Entry.Missing);
+            return new Tracked(kind, null, 0, null);
+        }
+
+        // The same stored JSON as a cached state: reuse the parsed state instead of deserializing it again.
+        if (cache.TryGet(Tenant.Value, kind.Name, id, out var same) && same.Version == document.Version
+            && (ReferenceEquals(same.Json, document.Json) || string.Equals(same.Json, document.Json, StringComparison.Ordinal)))
+        {
+            return new Tracked(kind, same.State, same.Version, same.Indexes);
+        }
+
+        var state = kind.Read(document);
+        var indexes = kind.Indexes(state);
+        cache.Put(Tenant.Value, kind.Name, id, new AggregateCache.Entry(document.Version, document.Json, state, indexes));
+        return new Tracked(kind, state, document.Version, indexes);
+    }
+
+    /// <summary>
+    /// A time-ordered id (UUID version 7 on the kernel's clock): the journal's unique index on event ids then grows at
+    /// its end instead of touching a random page per event.
+    /// </summary>
+    private Guid NewOrderedId() => Guid.CreateVersion7(Now.ToDateTimeOffset());
+
+    /// <summary>Drops the cached states this unit used, so the next command reads them from the store.</summary>
+    public void ForgetCachedStates()
+    {
+        foreach (var key in _tracked.Keys)
+        {
+            _context.Cache.Remove(Tenant.Value, key.Kind, key.Id);
+        }
     }
 
     public async ValueTask<T> GetAsync<T>(AggregateKind<T> kind, string id, CancellationToken cancellationToken)
@@ -80,8 +128,7 @@ internal sealed class UnitOfWork
             var key = (kind.Name, stream.Id);
             if (!_tracked.TryGetValue(key, out var tracked))
             {
-                var document = await _context.Store.LoadAsync(Tenant, kind.Name, stream.Id, cancellationToken).ConfigureAwait(false);
-                tracked = new Tracked(kind, document is null ? null : kind.Read(document), document?.Version ?? 0);
+                tracked = await LoadAsync(kind, stream.Id, cancellationToken).ConfigureAwait(false);
                 _tracked[key] = tracked;
             }
 
@@ -91,7 +138,7 @@ internal sealed class UnitOfWork
         }
 
         _events.Add(new JournalAppend(
-            Guid.NewGuid(),
+            NewOrderedId(),
             stream.StreamKind,
             stream.Id,
             EventTypeRegistry.NameOf(domainEvent.GetType()),
@@ -151,6 +198,7 @@ internal sealed class UnitOfWork
         _committed = true;
 
         var documents = new List<DocumentWrite>();
+        List<DocumentVersionCheck>? readChecks = null;
         foreach (var tracked in _tracked)
         {
             if (tracked.Value is { Dirty: true, State: { } state } t)
@@ -161,6 +209,10 @@ internal sealed class UnitOfWork
                     IndexesChanged = t.LoadedIndexes is not { } loaded || !loaded.SequenceEqual(indexes),
                 });
             }
+            else if (tracked.Value is { FromCache: true } read)
+            {
+                (readChecks ??= new()).Add(new DocumentVersionCheck(read.Kind.Name, tracked.Key.Id, read.Version));
+            }
         }
 
         if (documents.Count == 0 && _events.Count == 0 && _keys.Count == 0 && _timersToSet.Count == 0
@@ -169,7 +221,7 @@ internal sealed class UnitOfWork
             return default;
         }
 
-        var commit = new StoreCommit(Tenant, Guid.NewGuid(), Now)
+        var commit = new StoreCommit(Tenant, NewOrderedId(), Now)
         {
             Documents = documents,
             Events = _events,
@@ -177,8 +229,28 @@ internal sealed class UnitOfWork
             TimersToSet = _timersToSet,
             TimersToCancel = _timersToCancel,
             TimersCompleted = _timersCompleted,
+            ReadChecks = (IReadOnlyList<DocumentVersionCheck>?)readChecks ?? [],
         };
-        var result = await _context.Store.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+        CommitResult result;
+        try
+        {
+            result = await _context.Store.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Whatever this unit read may be out of date: the next command reads it from the store.
+            ForgetCachedStates();
+            throw;
+        }
+
+        foreach (var write in documents)
+        {
+            var tracked = _tracked[(write.Kind, write.Id)];
+            var version = write.ExpectedVersion + 1;
+            _context.Cache.Put(Tenant.Value, write.Kind, write.Id,
+                new AggregateCache.Entry(version, write.Json, tracked.Kind.WithVersion(tracked.State!, version), write.Indexes));
+        }
+
         _context.AfterCommit(Tenant, result);
         return result;
     }
@@ -208,10 +280,13 @@ internal sealed class UnitOfWork
         }
     }
 
-    private sealed class Tracked(AggregateKind kind, object? state, long version)
+    private sealed class Tracked(AggregateKind kind, object? state, long version, IReadOnlyList<IndexEntry>? loadedIndexes)
     {
         /// <summary>The index entries of the state as loaded (null for a new aggregate): unchanged ones are not rewritten.</summary>
-        public IReadOnlyList<IndexEntry>? LoadedIndexes { get; } = state is null ? null : kind.Indexes(state);
+        public IReadOnlyList<IndexEntry>? LoadedIndexes { get; } = loadedIndexes;
+
+        /// <summary>Taken from the cache without a store read: checked by version at commit.</summary>
+        public bool FromCache { get; init; }
 
         public AggregateKind Kind { get; } = kind;
         public object? State { get; set; } = state;
