@@ -16,6 +16,9 @@ internal sealed class CountingStore(ICrmStore inner) : ICrmStore
     public int Commits;
     public int Claims;
 
+    /// <summary>Rows the commits wrote: documents, index entries rewritten, journal events, unique keys, timers.</summary>
+    public long Rows;
+
     public ValueTask<StoredDocument?> LoadAsync(TenantId tenant, string kind, string id, CancellationToken cancellationToken = default) => inner.LoadAsync(tenant, kind, id, cancellationToken);
 
     public IAsyncEnumerable<StoredDocument> QueryAsync(TenantId tenant, string kind, IndexEntry? index = null, CancellationToken cancellationToken = default) => inner.QueryAsync(tenant, kind, index, cancellationToken);
@@ -25,6 +28,16 @@ internal sealed class CountingStore(ICrmStore inner) : ICrmStore
     public ValueTask<CommitResult> CommitAsync(StoreCommit commit, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref Commits);
+        var rows = commit.Documents.Count + commit.Events.Count + commit.UniqueKeys.Count + commit.TimersToSet.Count + commit.TimersToCancel.Count + commit.TimersCompleted.Count;
+        foreach (var document in commit.Documents)
+        {
+            if (document.ExpectedVersion == 0 || document.IndexesChanged)
+            {
+                rows += document.Indexes.Count;
+            }
+        }
+
+        Interlocked.Add(ref Rows, rows);
         return inner.CommitAsync(commit, cancellationToken);
     }
 
@@ -50,9 +63,9 @@ internal sealed class BenchKernel : IAsyncDisposable
     public static readonly UserId Seller = new("seller");
     public static readonly PipelineId Pipeline = new("sales");
     private readonly ServiceProvider _provider;
-    private readonly SqliteCrmStore _sqlite;
+    private readonly SqliteCrmStore? _sqlite;
 
-    private BenchKernel(ServiceProvider provider, CountingStore store, SqliteCrmStore sqlite)
+    private BenchKernel(ServiceProvider provider, CountingStore store, SqliteCrmStore? sqlite)
     {
         _provider = provider;
         _sqlite = sqlite;
@@ -73,6 +86,16 @@ internal sealed class BenchKernel : IAsyncDisposable
         services.AddCrmKernel(crm => crm.Configure(o => options?.Invoke(o)));
         services.AddSingleton<ICrmStore>(counting);
         return new BenchKernel(services.BuildServiceProvider(), counting, sqlite);
+    }
+
+    /// <summary>The same kernel on the in-memory store: the kernel's own cost without SQLite.</summary>
+    public static BenchKernel OpenInMemory()
+    {
+        var counting = new CountingStore(new Crm.Kernel.Storage.InMemoryCrmStore());
+        var services = new ServiceCollection();
+        services.AddCrmKernel(_ => { });
+        services.AddSingleton<ICrmStore>(counting);
+        return new BenchKernel(services.BuildServiceProvider(), counting, null);
     }
 
     public async Task<IReadOnlyList<DealId>> SeedAsync(int deals)
@@ -99,6 +122,9 @@ internal sealed class BenchKernel : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _provider.DisposeAsync();
-        await _sqlite.DisposeAsync();
+        if (_sqlite is not null)
+        {
+            await _sqlite.DisposeAsync();
+        }
     }
 }

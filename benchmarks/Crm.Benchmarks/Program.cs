@@ -6,6 +6,18 @@ if (args is ["--interleaved", ..])
     return;
 }
 
+if (args is ["--loop", ..])
+{
+    Crm.Benchmarks.Storage.DealCommandLoop.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000, args is [_, _, "memory", ..]);
+    return;
+}
+
+if (args is ["--pg-loop", ..])
+{
+    await Crm.Benchmarks.PostgreSql.PostgreSqlDealCommandLoop.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5000);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 /// <summary>Entry point: pick suites with <c>--filter</c>; <c>--interleaved [rounds]</c> for the paired deal-command run.</summary>
