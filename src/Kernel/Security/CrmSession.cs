@@ -133,7 +133,7 @@ public sealed class CrmSession
         {
             return await command(unit, actor, cancellationToken).ConfigureAwait(false);
         }
-        catch (CrmException) when (unit.ReadFromCache)
+        catch (CrmException) when (unit.ReadFromCache && !unit.Stored)
         {
             unit.ForgetCachedStates();
         }

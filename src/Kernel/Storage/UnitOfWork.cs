@@ -38,6 +38,9 @@ internal sealed class UnitOfWork
     /// <summary>True when some state this unit works on came from the cache without a store read (it may be stale).</summary>
     public bool ReadFromCache { get; private set; }
 
+    /// <summary>True once the store accepted this unit's commit: from then on the command must not run again.</summary>
+    public bool Stored { get; private set; }
+
     public TenantId Tenant { get; }
 
     public UserId? Actor { get; }
@@ -235,6 +238,7 @@ internal sealed class UnitOfWork
         try
         {
             result = await _context.Store.CommitAsync(commit, cancellationToken).ConfigureAwait(false);
+            Stored = true;
         }
         catch (ConcurrencyConflictException)
         {

@@ -104,6 +104,23 @@ public sealed class AggregateCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_deactivated_on_another_host_is_refused_though_nothing_else_of_theirs_changed()
+    {
+        // An administrator owns nothing, so deactivating one changes only their user record: only the commit's check
+        // of that cached record can catch it.
+        var deputy = new UserId("deputy");
+        await _a.Session(TestKernel.Admin).Organization.RegisterUserAsync(new Crm.Kernel.Organization.NewUser(deputy, "Deputy Admin", Crm.Abstractions.CrmRole.Admin));
+        var deal = await _a.DealAsync(TestKernel.Seller1);
+        var onA = _a.Session(deputy).Deals;
+        await onA.SetFieldAsync(deal.Id, "note", "by the deputy"); // host A caches the active deputy
+
+        await _b.Session(TestKernel.Admin).Organization.DeactivateUserAsync(deputy, TestKernel.Admin);
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() => onA.SetFieldAsync(deal.Id, "note", "after leaving"));
+        Assert.Equal("by the deputy", (await _b.Session(TestKernel.Admin).Deals.GetAsync(deal.Id)).Fields["note"]);
+    }
+
+    [Fact]
     public async Task A_deal_handed_over_on_another_host_is_refused_to_its_former_owner()
     {
         var deal = await _a.DealAsync(TestKernel.Seller1);
@@ -129,6 +146,22 @@ public sealed class AggregateCacheTests : IAsyncLifetime
 
         // An expected version that really is stale still fails, on fresh reads too.
         await Assert.ThrowsAsync<ConcurrencyConflictException>(() => onA.SetFieldAsync(deal.Id, "note", "stale", expectedVersion: onB.Version));
+    }
+
+    [Fact]
+    public async Task A_rule_defined_on_another_host_applies_to_the_next_command_on_this_one()
+    {
+        var deal = await _a.DealAsync(TestKernel.Seller1);
+        var onA = _a.Session(TestKernel.Seller1).Deals;
+        await onA.SetFieldAsync(deal.Id, "note", "before the rule"); // host A caches "no rule book yet"
+
+        await _b.Session(TestKernel.Admin).Rules.DefineAsync(Crm.Kernel.Rules.RuleDefinition.Create("stamp", "Stamp notes", "DealFieldSet")
+            .When(new Crm.Kernel.Rules.FieldEquals("event.name", "note"))
+            .Then(new Crm.Kernel.Rules.SetDealFieldRuleAction("stamped", "yes"))
+            .Build());
+        var after = await onA.SetFieldAsync(deal.Id, "note", "after the rule");
+
+        Assert.Equal("yes", after.Fields.GetValueOrDefault("stamped"));
     }
 
     [Fact]
