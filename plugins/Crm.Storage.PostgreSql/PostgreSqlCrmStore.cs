@@ -11,7 +11,8 @@ namespace Crm.Storage.PostgreSql;
 /// <summary>
 /// The PostgreSQL store: several kernel hosts (each with its own store instance and connection pool) share one
 /// database. A commit is one transaction in one round trip: an <see cref="NpgsqlBatch"/> of <c>BEGIN</c>, the document
-/// writes with their version checks, index and unique-key changes, timer changes, the journal append and <c>COMMIT</c>.
+/// writes with their version checks, index and unique-key changes, timer changes, the journal append, the version checks
+/// of documents read but not written (<see cref="StoreCommit.ReadChecks"/>, lock-free, last) and <c>COMMIT</c>.
 /// A check that fails (a stale version, a key held by another owner, a lost timer claim) raises inside the
 /// transaction, so the server skips the rest and nothing is written. Timers are claimed with
 /// <c>FOR UPDATE SKIP LOCKED</c> and a lease, so runners on several hosts never take the same timer. Thread-safe.
@@ -48,7 +49,10 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Schema = options.Schema;
-        var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = options.Schema };
+        // The store's pooled connections are its own and never change session state (settings are SET LOCAL, locks are
+        // transaction-scoped, an open transaction is rolled back on return anyway), so skip the reset statements Npgsql
+        // otherwise sends with every pooled connection's next command.
+        var connection = new NpgsqlConnectionStringBuilder(options.ConnectionString) { SearchPath = options.Schema, NoResetOnClose = true };
         if (connection.MaxAutoPrepare == 0)
         {
             // The store sends a dozen distinct statements over and over: let Npgsql keep them prepared on each connection.
@@ -125,32 +129,10 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
         var checks = new List<Func<Task<Exception>>>();
         Add(batch, "BEGIN");
 
-        // One global lock order (see remarks): documents (written ones and read checks, by kind and id), keys, timers,
-        // then the journal head.
-        var documents = commit.Documents.Select(d => (d.Kind, d.Id, Write: (DocumentWrite?)d, Check: (DocumentVersionCheck?)null))
-            .Concat(commit.ReadChecks.Select(c => (c.Kind, c.Id, Write: (DocumentWrite?)null, Check: (DocumentVersionCheck?)c)))
-            .OrderBy(d => d.Kind, StringComparer.Ordinal).ThenBy(d => d.Id, StringComparer.Ordinal);
-        foreach (var (_, _, written, read) in documents)
+        // One global lock order (see remarks): written documents (by kind and id), keys, timers, then the journal head.
+        // Read checks take no lock: they run last (see AddReadChecks).
+        foreach (var write in commit.Documents.OrderBy(d => d.Kind, StringComparer.Ordinal).ThenBy(d => d.Id, StringComparer.Ordinal))
         {
-            if (read is { } check)
-            {
-                // Share-locks the row until COMMIT, so it cannot change between the check and the commit.
-                if (check.Version == 0)
-                {
-                    // Nothing to lock: read committed sees any creation committed before this statement, and one
-                    // committed after it is ordered after this commit, which did not see it.
-                    AddCheckedSelect(batch, checks, "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM documents WHERE tenant=$1 AND kind=$2 AND id=$3)", tenant, check.Kind, check.Id);
-                }
-                else
-                {
-                    AddCheckedSelect(batch, checks, "SELECT 1 FROM documents WHERE tenant=$1 AND kind=$2 AND id=$3 AND version=$4 FOR SHARE", tenant, check.Kind, check.Id, check.Version);
-                }
-
-                checks.Add(async () => new ConcurrencyConflictException(check.Kind, check.Id, check.Version, await VersionAsync(commit.Tenant, check.Kind, check.Id).ConfigureAwait(false)));
-                continue;
-            }
-
-            var write = written!;
             if (write.ExpectedVersion == 0)
             {
                 AddChecked(batch, checks, "INSERT INTO documents(tenant, kind, id, version, json) VALUES($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING", tenant, write.Kind, write.Id, write.Json);
@@ -223,6 +205,11 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
         if (count > 0)
         {
             AddJournalAppend(batch, commit);
+        }
+
+        if (commit.ReadChecks.Count > 0)
+        {
+            AddReadChecks(batch, checks, commit);
         }
 
         Add(batch, "COMMIT");
@@ -409,6 +396,23 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
     {
         var events = commit.Events;
         var n = events.Count;
+        if (n == 1)
+        {
+            // The common case: scalar parameters, no arrays to encode and unnest.
+            var e = events[0];
+            Add(batch, """
+                WITH head AS (
+                    INSERT INTO journal_heads(tenant, head) VALUES($1, 1) ON CONFLICT (tenant) DO UPDATE SET head = journal_heads.head + 1
+                    RETURNING head),
+                appended AS (
+                    INSERT INTO journal(tenant, position, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text)
+                    SELECT $1, head.head, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM head)
+                SELECT head FROM head
+                """, commit.Tenant.Value, commit.CommitId, commit.RecordedAt.ToUnixTimeTicks(),
+                e.EventId, e.StreamKind, e.StreamId, e.EventType, e.Payload, e.OccurredAt.ToUnixTimeTicks(), e.Actor, (int)e.Cause.Kind, e.Cause.Reference, e.Cause.Description);
+            return;
+        }
+
         var eventIds = new Guid[n];
         var streamKinds = new string[n];
         var streamIds = new string[n];
@@ -438,6 +442,54 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
             SELECT head FROM head
             """, commit.Tenant.Value, (long)n, commit.CommitId, commit.RecordedAt.ToUnixTimeTicks(),
             eventIds, streamKinds, streamIds, types, payloads, occurred, actors, causeKinds, causeRefs, causeTexts);
+    }
+
+    /// <summary>
+    /// Checks every read-checked document's version in one statement, after the commit's writes and journal append: by
+    /// then the commit holds the tenant's journal head, so every commit ordered before it in the journal has committed and
+    /// is visible to these statements, and any commit that changes a checked document after them is ordered after it in the
+    /// journal. No row is locked (a share lock writes the row and, with several readers, a multixact).
+    /// </summary>
+    private void AddReadChecks(NpgsqlBatch batch, List<Func<Task<Exception>>> checks, StoreCommit commit)
+    {
+        // One statement for all of them: a primary-key lookup per check; crm_expect_one raises with the number of the
+        // first stale one. Its text depends only on how many checks there are and the first check's number, so it is
+        // prepared once per shape. E.g. for two:
+        // SELECT crm_expect_one((c0 AND c1)::int, CASE WHEN NOT c0 THEN '4' ELSE '5' END)
+        // FROM (SELECT coalesce((SELECT version FROM documents WHERE tenant=$1 AND kind=$2 AND id=$3), 0) = $4 AS c0, …) c
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var n = commit.ReadChecks.Count;
+        var values = new object?[1 + 3 * n];
+        values[0] = commit.Tenant.Value;
+        var all = new System.Text.StringBuilder();
+        var which = new System.Text.StringBuilder("CASE");
+        var lookups = new System.Text.StringBuilder();
+        for (var i = 0; i < n; i++)
+        {
+            var check = commit.ReadChecks[i];
+            var p = 2 + 3 * i;
+            all.Append(i == 0 ? "" : " AND ").Append(invariant, $"c{i}");
+            if (i < n - 1)
+            {
+                which.Append(invariant, $" WHEN NOT c{i} THEN '{checks.Count}'");
+            }
+            else
+            {
+                which.Append(invariant, $" ELSE '{checks.Count}' END");
+            }
+
+            lookups.Append(i == 0 ? "" : ", ").Append(invariant,
+                $"coalesce((SELECT version FROM documents WHERE tenant=$1 AND kind=${p} AND id=${p + 1}), 0) = ${p + 2} AS c{i}");
+            (values[p - 1], values[p], values[p + 1]) = (check.Kind, check.Id, check.Version);
+            checks.Add(async () => new ConcurrencyConflictException(check.Kind, check.Id, check.Version, await VersionAsync(commit.Tenant, check.Kind, check.Id).ConfigureAwait(false)));
+        }
+
+        if (n == 1)
+        {
+            which.Clear().Append(invariant, $"'{checks.Count - 1}'");
+        }
+
+        Add(batch, $"SELECT crm_expect_one(({all})::int, {which}) FROM (SELECT {lookups} OFFSET 0) c", values);
     }
 
     /// <summary>Adds a statement that must touch exactly one row; otherwise <c>crm_expect_one</c> aborts the transaction

@@ -169,6 +169,28 @@ public abstract class StoreConformanceTests
         Assert.Null(await store.LoadAsync(tenant, "deal", "d5"));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_commit_with_several_read_checks_fails_on_the_stale_one_and_names_it(int stale)
+    {
+        var store = await CreateStoreAsync();
+        var tenant = NewTenant();
+        await store.CommitAsync(Commit(tenant, Doc("user", 0), Doc("rules", 0)));
+        await store.CommitAsync(Commit(tenant, Doc("rules", 1, "{\"v\":2}")));
+        DocumentVersionCheck[] current = [new("deal", "user", 1), new("deal", "rules", 2), new("deal", "nobody", 0)];
+        DocumentVersionCheck[] stales = [new("deal", "user", 2), new("deal", "rules", 1), new("deal", "nobody", 3)];
+        var checks = current.ToArray();
+        checks[stale] = stales[stale];
+
+        Assert.Equal(new CommitResult(4, 4), await store.CommitAsync(Commit(tenant, Doc("d1", 0)) with { ReadChecks = current }));
+        var error = await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.CommitAsync(Commit(tenant, Doc("d2", 0)) with { ReadChecks = checks }));
+
+        Assert.Equal((checks[stale].Id, checks[stale].Version), (error.Id, error.ExpectedVersion));
+        Assert.Null(await store.LoadAsync(tenant, "deal", "d2"));
+    }
+
     [Fact]
     public async Task Concurrent_commits_reading_one_document_all_pass_until_one_writes_it()
     {

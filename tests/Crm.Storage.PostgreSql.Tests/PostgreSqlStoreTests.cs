@@ -41,13 +41,13 @@ public sealed class PostgreSqlStoreTests(PostgresDatabase database) : IClassFixt
         await using (var connection = new NpgsqlConnection(database.ConnectionString))
         {
             await connection.OpenAsync();
-            await using var downgrade = new NpgsqlCommand($"DROP TABLE \"{schema}\".consumer_leases; DELETE FROM \"{schema}\".schema_migrations WHERE version = 4", connection);
+            await using var downgrade = new NpgsqlCommand($"DROP TABLE \"{schema}\".consumer_leases; DELETE FROM \"{schema}\".schema_migrations WHERE version >= 4", connection);
             await downgrade.ExecuteNonQueryAsync();
         }
 
         var upgraded = Open(schema);
 
-        Assert.Equal(1, upgraded.AppliedMigrations);
+        Assert.Equal(PostgreSqlCrmStore.SchemaVersion - 3, upgraded.AppliedMigrations);
         Assert.Equal(new CommitResult(2, 2), await upgraded.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0) { Events = [Event("d1", "DealMoved")] }));
         Assert.True(await upgraded.TryClaimConsumerAsync(tenant, "notifications", "host-a", T0, Duration.FromMinutes(1)));
         Assert.False(await first.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0, Duration.FromMinutes(1)));
@@ -157,6 +157,62 @@ public sealed class PostgreSqlStoreTests(PostgresDatabase database) : IClassFixt
         foreach (var commit in seen.GroupBy(r => r.CommitId))
         {
             Assert.Equal(commit.Select((_, i) => "E" + i), commit.Select(r => r.Event.EventType));
+        }
+    }
+
+    [Fact]
+    public async Task A_read_check_that_passes_is_ordered_before_any_commit_that_changed_the_document()
+    {
+        // Host A keeps rewriting a user document; host B keeps committing with a read check of the user's version it saw
+        // last. Whenever B's check passes while A's change to that version races with it, B's event must come first in
+        // the journal: a check may never pass against a version that a commit ordered before it had already replaced.
+        var schema = NewSchema();
+        var tenant = new TenantId("t");
+        var (a, b) = (Open(schema), Open(schema));
+        await a.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0) { Documents = [new DocumentWrite("user", "u", 0, "{}", [])] });
+        var writes = new ConcurrentDictionary<long, long>(); // journal position of A's write -> the version it replaced
+        var passed = new ConcurrentBag<(long Position, long Checked)>();
+        var failed = 0;
+        var writer = Task.Run(async () =>
+        {
+            for (var version = 1L; version <= 150; version++)
+            {
+                var result = await a.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0)
+                {
+                    Documents = [new DocumentWrite("user", "u", version, "{\"v\":" + version + "}", [])],
+                    Events = [Event("u", "UserChanged")],
+                });
+                writes[result.FirstPosition] = version;
+            }
+        });
+        var checker = Task.Run(async () =>
+        {
+            while (!writer.IsCompleted)
+            {
+                var seen = (await b.LoadAsync(tenant, "user", "u"))!.Version;
+                try
+                {
+                    var result = await b.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0)
+                    {
+                        Events = [Event("d", "DealChanged")],
+                        ReadChecks = [new DocumentVersionCheck("user", "u", seen)],
+                    });
+                    passed.Add((result.FirstPosition, seen));
+                }
+                catch (ConcurrencyConflictException)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+            }
+        });
+        await Task.WhenAll(writer, checker);
+
+        Assert.NotEmpty(passed);
+        foreach (var (position, seen) in passed)
+        {
+            // The write that replaced the checked version must be after the check in journal order.
+            var replacing = writes.Where(w => w.Value == seen).Select(w => w.Key).ToList();
+            Assert.All(replacing, p => Assert.True(p > position, $"check of version {seen} at position {position} passed, but the write replacing it is at {p}"));
         }
     }
 

@@ -30,7 +30,8 @@ public interface ICrmStore
 
     /// <summary>
     /// Commits a unit of work atomically: every write, and every <see cref="StoreCommit.ReadChecks"/> entry verified
-    /// against the stored version at commit time (so that the document cannot change between the check and the commit).
+    /// against the stored version as part of the commit, so that it fails when a commit ordered before it (in journal
+    /// order) had changed a checked document; a commit that changes one after the check is ordered after it.
     /// </summary>
     /// <exception cref="ConcurrencyConflictException">A document version (written or read-checked) or a timer claim was stale; nothing was written.</exception>
     /// <exception cref="DuplicateKeyException">A unique key belongs to another owner; nothing was written.</exception>
