@@ -14,7 +14,9 @@ if (args is ["--loop", ..])
 
 if (args is ["--pg-loop", ..])
 {
-    await Crm.Benchmarks.PostgreSql.PostgreSqlDealCommandLoop.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5000);
+    await Crm.Benchmarks.PostgreSql.PostgreSqlDealCommandLoop.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 40,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1);
     return;
 }
 

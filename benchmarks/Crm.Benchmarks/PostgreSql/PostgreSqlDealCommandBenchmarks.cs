@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Crm.Abstractions;
+using Crm.Abstractions.Storage;
 using Crm.Kernel.Hosting;
+using Crm.Storage.PostgreSql;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -8,10 +10,12 @@ namespace Crm.Benchmarks.PostgreSql;
 
 /// <summary>
 /// Deal commands through the kernel on the PostgreSQL store at 1 and 8 concurrent clients, against raw Npgsql
-/// single-row INSERT transactions (BEGIN; INSERT one ~400-byte row; COMMIT) from as many connections, on the same
-/// server in the same run. The command is <c>Deals.SetFieldAsync</c>: it reads the user, the deal and the rule book and
-/// commits the deal document (version-checked) plus one journal event (with the tenant's head row). Each client works
-/// on its own deals, so the kernel's commits conflict only on the tenant's journal head (which orders them).
+/// transactions of single-row INSERTs of ~400-byte rows, as many rows per transaction as a kernel command writes
+/// (counted from its commits at set-up: <see cref="RowsPerCommand"/>, 2 for this command), from as many connections,
+/// on the same server in the same run. The command is <c>Deals.SetFieldAsync</c>: the user, the deal and the rule book
+/// come from the kernel's cache, and it commits the deal document (version-checked) plus one journal event (with the
+/// tenant's head row) and the version checks of what it read. Each client works on its own deals, so the kernel's
+/// commits conflict only on the tenant's journal head (which orders them).
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -26,6 +30,9 @@ public class PostgreSqlDealCommandBenchmarks
     private readonly string _payload = new('x', 400);
     private int _round;
 
+    /// <summary>Rows one kernel command writes (documents, index entries, journal events, keys, timers).</summary>
+    public int RowsPerCommand { get; private set; }
+
     [Params(1, 8)]
     public int Clients { get; set; }
 
@@ -33,9 +40,16 @@ public class PostgreSqlDealCommandBenchmarks
     public void Setup()
     {
         _database = PostgresBench.CreateDatabase();
-        _host = PostgresBench.Host(_database);
+        var counting = new CountingStore(new PostgreSqlCrmStore(new PostgreSqlStoreOptions { ConnectionString = _database }));
+        var services = new ServiceCollection();
+        services.AddCrmKernel(_ => { });
+        services.AddSingleton<ICrmStore>(counting);
+        _host = services.BuildServiceProvider();
         _kernel = _host.GetRequiredService<CrmKernel>();
         _deals = PostgresBench.SeedAsync(_kernel, Commands).GetAwaiter().GetResult();
+        var (commits, rows) = (counting.Commits, counting.Rows);
+        Kernel_SetField().GetAwaiter().GetResult();
+        RowsPerCommand = (int)((counting.Rows - rows) / (counting.Commits - commits));
         _raw = NpgsqlDataSource.Create(_database);
         using var create = _raw.CreateCommand("CREATE TABLE raw_rows(id bigserial PRIMARY KEY, tenant text, kind text, payload text)");
         create.ExecuteNonQuery();
@@ -50,7 +64,7 @@ public class PostgreSqlDealCommandBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Commands)]
-    public Task Raw_Npgsql_single_row_insert_transactions() => RunClientsAsync(async (first, count) =>
+    public Task Raw_Npgsql_single_row_insert_transactions() => RunClientsAsync(async (_, count) =>
     {
         await using var connection = await _raw.OpenConnectionAsync();
         await using var insert = new NpgsqlCommand("INSERT INTO raw_rows(tenant, kind, payload) VALUES($1, 'deal', $2)", connection);
@@ -61,7 +75,11 @@ public class PostgreSqlDealCommandBenchmarks
         {
             await using var transaction = await connection.BeginTransactionAsync();
             insert.Transaction = transaction;
-            await insert.ExecuteNonQueryAsync();
+            for (var r = 0; r < RowsPerCommand; r++)
+            {
+                await insert.ExecuteNonQueryAsync();
+            }
+
             await transaction.CommitAsync();
         }
     });

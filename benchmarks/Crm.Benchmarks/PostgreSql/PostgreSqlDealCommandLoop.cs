@@ -1,46 +1,153 @@
 using System.Diagnostics;
-using Crm.Abstractions;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using NodaTime;
+using Npgsql;
 
 namespace Crm.Benchmarks.PostgreSql;
 
 /// <summary>
-/// A loop for profilers and quick checks (<c>-- --pg-loop [commands]</c> with <c>CRM_TEST_POSTGRES</c> set): one client's
-/// <c>Deals.SetFieldAsync</c> on PostgreSQL, printing the time per command and how much of it the store's commit took.
+/// A paired run for quick checks and profilers (<c>-- --pg-loop [rounds] [clients]</c> with <c>CRM_TEST_POSTGRES</c>
+/// set): round after round, 200 <c>Deals.SetFieldAsync</c> commands through the kernel and then 200 raw Npgsql
+/// transactions writing the same number of rows (counted from the kernel's commits at set-up, one single-row INSERT per
+/// row), both from the same number of concurrent clients on the same server, so both see the same load. Two more lanes
+/// split the cost: the store alone (commits of the same shape built by hand) and the raw rows sent as one batch per
+/// transaction, as the store sends its commits. Prints the medians per command and the median of the per-round ratios.
 /// </summary>
 internal static class PostgreSqlDealCommandLoop
 {
-    public static async Task RunAsync(int commands)
+    private const int Commands = 200;
+
+    public static async Task RunAsync(int rounds, int clients)
     {
         var database = PostgresBench.CreateDatabase();
         try
         {
-            var timed = new TimedStore(new Crm.Storage.PostgreSql.PostgreSqlCrmStore(new Crm.Storage.PostgreSql.PostgreSqlStoreOptions { ConnectionString = database }));
+            var counting = new CountingStore(new Crm.Storage.PostgreSql.PostgreSqlCrmStore(new Crm.Storage.PostgreSql.PostgreSqlStoreOptions { ConnectionString = database }));
             var services = new ServiceCollection();
             services.AddCrmKernel(_ => { });
-            services.AddSingleton<ICrmStore>(timed);
+            services.AddSingleton<ICrmStore>(counting);
             await using var provider = services.BuildServiceProvider();
             var kernel = provider.GetRequiredService<CrmKernel>();
-            var deals = await PostgresBench.SeedAsync(kernel, 200);
-            var session = kernel.OpenSession(BenchKernel.Tenant, BenchKernel.Seller);
-            for (var i = 0; i < 2000; i++)
+            var deals = await PostgresBench.SeedAsync(kernel, Commands);
+            var payload = new string('x', 400);
+            await using var raw = NpgsqlDataSource.Create(database);
+            await using (var create = raw.CreateCommand("CREATE TABLE raw_rows(id bigserial PRIMARY KEY, tenant text, kind text, payload text)"))
             {
-                await session.Deals.SetFieldAsync(deals[i % deals.Count], "note", "warm " + i);
+                await create.ExecuteNonQueryAsync();
             }
 
-            timed.Reset();
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < commands; i++)
+            var round = 0;
+            Task Kernel() => Clients(clients, async (first, count) =>
             {
-                await session.Deals.SetFieldAsync(deals[i % deals.Count], "note", "n " + i);
+                var session = kernel.OpenSession(BenchKernel.Tenant, BenchKernel.Seller);
+                var value = Interlocked.Increment(ref round).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                for (var i = first; i < first + count; i++)
+                {
+                    await session.Deals.SetFieldAsync(deals[i], "note", value);
+                }
+            });
+
+            var (commits, rows) = (counting.Commits, counting.Rows);
+            await Kernel();
+            var rowsPerCommand = (int)((counting.Rows - rows) / (counting.Commits - commits));
+
+            Task Raw() => Clients(clients, async (_, count) =>
+            {
+                await using var connection = await raw.OpenConnectionAsync();
+                await using var insert = new NpgsqlCommand("INSERT INTO raw_rows(tenant, kind, payload) VALUES($1, 'deal', $2)", connection);
+                insert.Parameters.Add(new NpgsqlParameter { Value = "bench" });
+                insert.Parameters.Add(new NpgsqlParameter { Value = payload });
+                await insert.PrepareAsync();
+                for (var i = 0; i < count; i++)
+                {
+                    await using var transaction = await connection.BeginTransactionAsync();
+                    insert.Transaction = transaction;
+                    for (var r = 0; r < rowsPerCommand; r++)
+                    {
+                        await insert.ExecuteNonQueryAsync();
+                    }
+
+                    await transaction.CommitAsync();
+                }
+            });
+
+            // The store alone: the same commit shape (one document rewritten at its version, one event, two read checks)
+            // built by hand, to split the kernel's own cost from the store's.
+            var store = new Crm.Storage.PostgreSql.PostgreSqlCrmStore(new Crm.Storage.PostgreSql.PostgreSqlStoreOptions { ConnectionString = database, Schema = "store_lane" });
+            var tenant = new Crm.Abstractions.TenantId("lane");
+            var json = new string('j', 600);
+            var versions = new long[Commands];
+            await store.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), NodaTime.SystemClock.Instance.GetCurrentInstant())
+            {
+                Documents = [new DocumentWrite("user", "u", 0, json, [])],
+            });
+            Task Store() => Clients(clients, async (first, count) =>
+            {
+                for (var i = first; i < first + count; i++)
+                {
+                    var now = NodaTime.SystemClock.Instance.GetCurrentInstant();
+                    await store.CommitAsync(new StoreCommit(tenant, Guid.CreateVersion7(), now)
+                    {
+                        Documents = [new DocumentWrite("deal", "d" + i, versions[i], json, []) { IndexesChanged = false }],
+                        Events = [new JournalAppend(Guid.CreateVersion7(), "deal", "d" + i, "DealFieldSet", new string('p', 200), now, "seller", Crm.Abstractions.Cause.Manual)],
+                        ReadChecks = [new DocumentVersionCheck("rulebook", "r", 0), new DocumentVersionCheck("user", "u", 1)],
+                    });
+                    versions[i]++;
+                }
+            });
+
+            // The raw rows again, but as the store sends a commit: one batch (BEGIN, the inserts, COMMIT) in one round
+            // trip on a pooled connection opened per transaction, with the store's connection settings.
+            await using var batched = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database) { NoResetOnClose = true, MaxAutoPrepare = 32 }.ConnectionString);
+            Task RawBatch() => Clients(clients, async (_, count) =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await using var connection = await batched.OpenConnectionAsync();
+                    await using var batch = new NpgsqlBatch(connection);
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+                    for (var r = 0; r < rowsPerCommand; r++)
+                    {
+                        var c = new NpgsqlBatchCommand("INSERT INTO raw_rows(tenant, kind, payload) VALUES($1, 'deal', $2)");
+                        c.Parameters.Add(new NpgsqlParameter { Value = "bench" });
+                        c.Parameters.Add(new NpgsqlParameter { Value = payload });
+                        batch.BatchCommands.Add(c);
+                    }
+
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+                    await using var reader = await batch.ExecuteReaderAsync();
+                    while (await reader.NextResultAsync())
+                    {
+                    }
+                }
+            });
+
+            Console.WriteLine($"rows per command, kernel and raw alike: {rowsPerCommand}; {clients} client(s); {rounds} rounds of {Commands} commands");
+            var warmUp = Math.Max(1, rounds / 4);
+            var kernelTimes = new List<double>();
+            var rawTimes = new List<double>();
+            var ratios = new List<double>();
+            var storeTimes = new List<double>();
+            var rawBatchTimes = new List<double>();
+            for (var r = 0; r < warmUp + rounds; r++)
+            {
+                var k = await TimeAsync(Kernel);
+                var w = await TimeAsync(Raw);
+                var st = await TimeAsync(Store);
+                var rb = await TimeAsync(RawBatch);
+                if (r >= warmUp) rawBatchTimes.Add(rb);
+                if (r >= warmUp)
+                {
+                    storeTimes.Add(st);
+                    kernelTimes.Add(k);
+                    rawTimes.Add(w);
+                    ratios.Add(w / k);
+                }
             }
 
-            var per = clock.Elapsed.TotalMicroseconds / commands;
             Console.WriteLine(FormattableString.Invariant(
-                $"{commands} commands: {per:F1} µs per command; store commit {timed.CommitMicroseconds / commands:F1} µs, loads {timed.Loads / (double)commands:F2} ({timed.LoadMicroseconds / commands:F1} µs) per command"));
+                $"raw {Median(rawTimes):F1} µs, kernel {Median(kernelTimes):F1} µs, the store alone {Median(storeTimes):F1} µs, raw batch {Median(rawBatchTimes):F1} µs per command; kernel rows/s ÷ raw rows/s median {Median(ratios):F2} (quartiles {Quantile(ratios, 0.25):F2}–{Quantile(ratios, 0.75):F2})"));
         }
         finally
         {
@@ -48,48 +155,24 @@ internal static class PostgreSqlDealCommandLoop
         }
     }
 
-    private sealed class TimedStore(ICrmStore inner) : ICrmStore
+    private static async Task<double> TimeAsync(Func<Task> run)
     {
-        private long _commitTicks;
-        private long _loadTicks;
+        var clock = Stopwatch.StartNew();
+        await run();
+        return clock.Elapsed.TotalMicroseconds / Commands;
+    }
 
-        public int Loads { get; private set; }
+    private static Task Clients(int clients, Func<int, int, Task> client)
+    {
+        var per = Commands / clients;
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => client(c * per, per))));
+    }
 
-        public double CommitMicroseconds => _commitTicks * 1e6 / Stopwatch.Frequency;
+    private static double Median(List<double> values) => Quantile(values, 0.5);
 
-        public double LoadMicroseconds => _loadTicks * 1e6 / Stopwatch.Frequency;
-
-        public void Reset() => (_commitTicks, _loadTicks, Loads) = (0, 0, 0);
-
-        public async ValueTask<StoredDocument?> LoadAsync(TenantId tenant, string kind, string id, CancellationToken cancellationToken = default)
-        {
-            var start = Stopwatch.GetTimestamp();
-            var document = await inner.LoadAsync(tenant, kind, id, cancellationToken);
-            _loadTicks += Stopwatch.GetTimestamp() - start;
-            Loads++;
-            return document;
-        }
-
-        public IAsyncEnumerable<StoredDocument> QueryAsync(TenantId tenant, string kind, IndexEntry? index = null, CancellationToken cancellationToken = default) => inner.QueryAsync(tenant, kind, index, cancellationToken);
-
-        public ValueTask<string?> FindUniqueKeyOwnerAsync(TenantId tenant, string scope, string key, CancellationToken cancellationToken = default) => inner.FindUniqueKeyOwnerAsync(tenant, scope, key, cancellationToken);
-
-        public async ValueTask<CommitResult> CommitAsync(StoreCommit commit, CancellationToken cancellationToken = default)
-        {
-            var start = Stopwatch.GetTimestamp();
-            var result = await inner.CommitAsync(commit, cancellationToken);
-            _commitTicks += Stopwatch.GetTimestamp() - start;
-            return result;
-        }
-
-        public IAsyncEnumerable<JournalRecord> ReadJournalAsync(TenantId tenant, long afterPosition, int maxCount, CancellationToken cancellationToken = default) => inner.ReadJournalAsync(tenant, afterPosition, maxCount, cancellationToken);
-
-        public ValueTask<IReadOnlyList<ClaimedTimer>> ClaimDueTimersAsync(Instant now, Duration lease, int maxCount, CancellationToken cancellationToken = default) => inner.ClaimDueTimersAsync(now, lease, maxCount, cancellationToken);
-
-        public IAsyncEnumerable<ScheduledTimer> ListTimersAsync(TenantId tenant, CancellationToken cancellationToken = default) => inner.ListTimersAsync(tenant, cancellationToken);
-
-        public ValueTask<bool> TryClaimConsumerAsync(TenantId tenant, string consumer, string owner, Instant now, Duration lease, CancellationToken cancellationToken = default) => inner.TryClaimConsumerAsync(tenant, consumer, owner, now, lease, cancellationToken);
-
-        public ValueTask ReleaseConsumerAsync(TenantId tenant, string consumer, string owner, CancellationToken cancellationToken = default) => inner.ReleaseConsumerAsync(tenant, consumer, owner, cancellationToken);
+    private static double Quantile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[(int)Math.Round(q * (sorted.Count - 1))];
     }
 }
