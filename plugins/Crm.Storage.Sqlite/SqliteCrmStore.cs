@@ -19,6 +19,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     private readonly string _readConnectionString;
     private readonly SqliteConnection _writer;
     private readonly WriterCommands _commands;
+
+    /// <summary>Writer thread only: whether the request being applied has executed a statement that changed rows.</summary>
+    private bool _wrote;
     private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Dictionary<string, long> _journalHeads = new(StringComparer.Ordinal);
     private readonly Task _writerLoop;
@@ -349,8 +352,22 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Writes a batch in one transaction; each request in its own savepoint so it fails alone.</summary>
+    /// <summary>
+    /// Writes a batch in one transaction, each request failing alone. First without savepoints: a commit that fails
+    /// before it wrote anything (a stale read check or version, a duplicate key found before any write: the usual
+    /// failures) is simply left out. Only when a request fails after it has written rows does the transaction roll back
+    /// and the whole batch run again with a savepoint per request.
+    /// </summary>
     private void WriteBatch(List<WriteRequest> batch)
+    {
+        if (!TryWriteBatch(batch, savepoints: false))
+        {
+            TryWriteBatch(batch, savepoints: true);
+        }
+    }
+
+    /// <summary>False when, without savepoints, a request failed after writing: nothing was committed or completed.</summary>
+    private bool TryWriteBatch(List<WriteRequest> batch, bool savepoints)
     {
         var heads = new Dictionary<string, long>(_journalHeads, StringComparer.Ordinal);
         var checkedVersions = new Dictionary<(string, string, string), long>();
@@ -361,8 +378,13 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             _commands.Enlist(transaction);
             for (var i = 0; i < batch.Count; i++)
             {
-                var savedHeads = new Dictionary<string, long>(heads, StringComparer.Ordinal);
-                _commands.Savepoint.ExecuteNonQuery();
+                var savedHeads = savepoints ? new Dictionary<string, long>(heads, StringComparer.Ordinal) : heads;
+                if (savepoints)
+                {
+                    _commands.Savepoint.ExecuteNonQuery();
+                }
+
+                _wrote = false;
                 try
                 {
                     outcomes[i] = batch[i] switch
@@ -372,14 +394,29 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                         ConsumerLeaseRequest c => Succeed(c, ClaimOrReleaseConsumer(c, transaction)),
                         _ => throw new InvalidOperationException("unknown request"),
                     };
-                    _commands.Release.ExecuteNonQuery();
+                    if (savepoints)
+                    {
+                        _commands.Release.ExecuteNonQuery();
+                    }
                 }
                 catch (Exception e) when (e is CrmException or ArgumentException or SqliteException)
                 {
-                    _commands.RollbackToSavepoint.ExecuteNonQuery();
-                    _commands.Release.ExecuteNonQuery();
-                    heads = savedHeads;
-                    checkedVersions.Clear(); // the rolled-back writes may have moved remembered versions
+                    if (savepoints)
+                    {
+                        _commands.RollbackToSavepoint.ExecuteNonQuery();
+                        _commands.Release.ExecuteNonQuery();
+                        heads = savedHeads;
+                        checkedVersions.Clear(); // the rolled-back writes may have moved remembered versions
+                    }
+                    else if (_wrote || batch[i] is not CommitRequest)
+                    {
+                        // Its rows cannot be taken back alone: start over with savepoints.
+                        transaction.Rollback();
+                        return false;
+                    }
+
+                    // (Without savepoints and nothing written: a failed statement changed nothing, and Apply updates the
+                    // journal heads only once it succeeded; the remembered versions are versions read, still true.)
                     var request = batch[i];
                     outcomes[i] = () => request.Fail(e);
                 }
@@ -396,7 +433,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 request.Fail(e);
             }
 
-            return;
+            return true;
         }
 
         foreach (var (tenant, head) in heads)
@@ -408,6 +445,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         {
             outcome?.Invoke();
         }
+
+        return true;
     }
 
     private static Action Succeed<T>(WriteRequest<T> request, T result) => () => request.Completion.TrySetResult(result);
@@ -455,6 +494,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 throw new ConcurrencyConflictException(write.Kind, write.Id, write.ExpectedVersion, actual);
             }
 
+            _wrote = true;
             checkedVersions[(tenant, write.Kind, write.Id)] = write.ExpectedVersion + 1;
 
             if (write.ExpectedVersion != 0)
@@ -466,12 +506,14 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
                 c.DeleteIndex.Set(tenant, write.Kind, write.Id);
                 c.DeleteIndex.ExecuteNonQuery();
+                _wrote = true;
             }
 
             foreach (var entry in write.Indexes)
             {
                 c.InsertIndex.Set(tenant, write.Kind, entry.Name, entry.Value, write.Id);
                 c.InsertIndex.ExecuteNonQuery();
+                _wrote = true;
             }
         }
 
@@ -485,12 +527,14 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 {
                     c.DeleteKey.Set(tenant, change.Scope, change.Key);
                     c.DeleteKey.ExecuteNonQuery();
+                    _wrote = true;
                 }
             }
             else if (holder is null)
             {
                 c.InsertKey.Set(tenant, change.Scope, change.Key, change.OwnerId);
                 c.InsertKey.ExecuteNonQuery();
+                _wrote = true;
             }
             else if (holder != change.OwnerId)
             {
@@ -505,18 +549,22 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             {
                 throw new ConcurrencyConflictException("timer", completion.TimerId, 1, 0);
             }
+
+            _wrote = true;
         }
 
         foreach (var id in commit.TimersToCancel)
         {
             c.DeleteTimer.Set(tenant, id);
             c.DeleteTimer.ExecuteNonQuery();
+            _wrote = true;
         }
 
         foreach (var timer in commit.TimersToSet)
         {
             c.UpsertTimer.Set(tenant, timer.Id, timer.DueAt.ToUnixTimeTicks(), timer.Kind, timer.Payload);
             c.UpsertTimer.ExecuteNonQuery();
+            _wrote = true;
         }
 
         if (commit.Events.Count == 0)
@@ -539,6 +587,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             c.InsertJournal.Set(tenant, head, commitId, recordedAt, e.EventId.ToString(), e.StreamKind, e.StreamId, e.EventType, e.Payload,
                 e.OccurredAt.ToUnixTimeTicks(), e.Actor, (int)e.Cause.Kind, e.Cause.Reference, e.Cause.Description);
             c.InsertJournal.ExecuteNonQuery();
+            _wrote = true;
         }
 
         heads[tenant] = head;

@@ -89,6 +89,57 @@ public sealed class SqliteStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Group_commit_leaves_out_a_commit_that_failed_after_writing_and_keeps_the_rest()
+    {
+        await using var store = Open();
+        var tenant = new TenantId("t");
+        await store.CommitAsync(NewDeal(tenant, "taken"));
+        await store.CommitAsync(new StoreCommit(tenant, Guid.NewGuid(), T0) { UniqueKeys = [new UniqueKeyChange("phone", "+4722334455", "c0")] });
+
+        // Among 200 commits at once: one fails on its first write (nothing written), one after writing a new document
+        // (a stale second document), one after writing its document (a key another owner holds), one on a read check.
+        StoreCommit Build(int i) => i switch
+        {
+            20 => NewDeal(tenant, "taken"),
+            40 => NewDeal(tenant, "d40") with { Documents = [.. NewDeal(tenant, "d40").Documents, new DocumentWrite("deal", "taken", 7, "{}", [])] },
+            60 => NewDeal(tenant, "d60") with { UniqueKeys = [new UniqueKeyChange("phone", "+4722334455", "c60")] },
+            80 => NewDeal(tenant, "d80") with { ReadChecks = [new DocumentVersionCheck("deal", "taken", 5)] },
+            _ => NewDeal(tenant, "d" + i),
+        };
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            try
+            {
+                await store.CommitAsync(Build(i));
+                return (i, Error: (Type?)null);
+            }
+            catch (CrmException e)
+            {
+                return (i, Error: e.GetType());
+            }
+        }));
+
+        Assert.Equal(
+            [(20, typeof(ConcurrencyConflictException)), (40, typeof(ConcurrencyConflictException)), (60, typeof(DuplicateKeyException)), (80, typeof(ConcurrencyConflictException))],
+            outcomes.Where(o => o.Error is not null).Select(o => (o.i, o.Error!)).ToArray());
+        foreach (var i in new[] { 40, 60, 80 })
+        {
+            Assert.Null(await store.LoadAsync(tenant, "deal", "d" + i));
+        }
+
+        Assert.Equal("c0", await store.FindUniqueKeyOwnerAsync(tenant, "phone", "+4722334455"));
+        Assert.Equal(1, (await store.LoadAsync(tenant, "deal", "taken"))!.Version);
+        var journal = new List<JournalRecord>();
+        await foreach (var r in store.ReadJournalAsync(tenant, 0, 1000))
+        {
+            journal.Add(r);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 197).Select(i => (long)i), journal.Select(r => r.Position));
+        Assert.Equal(196, journal.Skip(1).Select(r => r.Event.StreamId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Backup_while_writing_gives_a_consistent_copy_that_opens()
     {
         var tenant = new TenantId("t");
