@@ -64,25 +64,8 @@ public class PostgreSqlDealCommandBenchmarks
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Commands)]
-    public Task Raw_Npgsql_single_row_insert_transactions() => RunClientsAsync(async (_, count) =>
-    {
-        await using var connection = await _raw.OpenConnectionAsync();
-        await using var insert = new NpgsqlCommand("INSERT INTO raw_rows(tenant, kind, payload) VALUES($1, 'deal', $2)", connection);
-        insert.Parameters.Add(new NpgsqlParameter { Value = "bench" });
-        insert.Parameters.Add(new NpgsqlParameter { Value = _payload });
-        await insert.PrepareAsync();
-        for (var i = 0; i < count; i++)
-        {
-            await using var transaction = await connection.BeginTransactionAsync();
-            insert.Transaction = transaction;
-            for (var r = 0; r < RowsPerCommand; r++)
-            {
-                await insert.ExecuteNonQueryAsync();
-            }
-
-            await transaction.CommitAsync();
-        }
-    });
+    public Task Raw_Npgsql_single_row_insert_transactions() =>
+        RunClientsAsync((_, count) => PostgresBench.RawTransactionsAsync(_raw, _payload, RowsPerCommand, count));
 
     [Benchmark(OperationsPerInvoke = Commands)]
     public Task Kernel_SetField() => RunClientsAsync(async (first, count) =>

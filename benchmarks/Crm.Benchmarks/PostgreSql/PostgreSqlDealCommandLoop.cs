@@ -52,25 +52,7 @@ internal static class PostgreSqlDealCommandLoop
             await Kernel();
             var rowsPerCommand = (int)((counting.Rows - rows) / (counting.Commits - commits));
 
-            Task Raw() => Clients(clients, async (_, count) =>
-            {
-                await using var connection = await raw.OpenConnectionAsync();
-                await using var insert = new NpgsqlCommand("INSERT INTO raw_rows(tenant, kind, payload) VALUES($1, 'deal', $2)", connection);
-                insert.Parameters.Add(new NpgsqlParameter { Value = "bench" });
-                insert.Parameters.Add(new NpgsqlParameter { Value = payload });
-                await insert.PrepareAsync();
-                for (var i = 0; i < count; i++)
-                {
-                    await using var transaction = await connection.BeginTransactionAsync();
-                    insert.Transaction = transaction;
-                    for (var r = 0; r < rowsPerCommand; r++)
-                    {
-                        await insert.ExecuteNonQueryAsync();
-                    }
-
-                    await transaction.CommitAsync();
-                }
-            });
+            Task Raw() => Clients(clients, (_, count) => PostgresBench.RawTransactionsAsync(raw, payload, rowsPerCommand, count));
 
             // The store alone: the same commit shape (one document rewritten at its version, one event, two read checks)
             // built by hand, to split the kernel's own cost from the store's.

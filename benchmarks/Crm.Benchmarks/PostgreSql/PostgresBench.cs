@@ -41,6 +41,30 @@ internal static class PostgresBench
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// The raw baseline of the deal-command benchmarks on one connection: <paramref name="transactions"/> transactions,
+    /// each of <paramref name="rowsPerTransaction"/> single-row INSERTs (prepared) into <c>raw_rows</c>.
+    /// </summary>
+    public static async Task RawTransactionsAsync(NpgsqlDataSource raw, string payload, int rowsPerTransaction, int transactions)
+    {
+        await using var connection = await raw.OpenConnectionAsync();
+        await using var insert = new NpgsqlCommand("INSERT INTO raw_rows(tenant, kind, payload) VALUES($1, 'deal', $2)", connection);
+        insert.Parameters.Add(new NpgsqlParameter { Value = "bench" });
+        insert.Parameters.Add(new NpgsqlParameter { Value = payload });
+        await insert.PrepareAsync();
+        for (var i = 0; i < transactions; i++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            insert.Transaction = transaction;
+            for (var r = 0; r < rowsPerTransaction; r++)
+            {
+                await insert.ExecuteNonQueryAsync();
+            }
+
+            await transaction.CommitAsync();
+        }
+    }
+
     /// <summary>A kernel host on the database (its own provider, store and pool).</summary>
     public static ServiceProvider Host(string connectionString, Action<CrmKernelOptions>? options = null) =>
         new ServiceCollection()
