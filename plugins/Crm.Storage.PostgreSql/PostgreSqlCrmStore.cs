@@ -497,10 +497,6 @@ public sealed class PostgreSqlCrmStore : ICrmStore, IAsyncDisposable, IDisposabl
     private static void AddChecked(NpgsqlBatch batch, List<Func<Task<Exception>>> checks, string sql, params object?[] values) =>
         Add(batch, $"WITH affected AS ({sql} RETURNING 1) SELECT crm_expect_one(count(*), '{checks.Count}') FROM affected", values);
 
-    /// <summary>Like <see cref="AddChecked"/> for a query that must return exactly one row.</summary>
-    private static void AddCheckedSelect(NpgsqlBatch batch, List<Func<Task<Exception>>> checks, string sql, params object?[] values) =>
-        Add(batch, $"WITH found AS ({sql}) SELECT crm_expect_one(count(*), '{checks.Count}') FROM found", values);
-
     private static async Task RollbackAsync(NpgsqlConnection connection)
     {
         if (connection.State == ConnectionState.Open)

@@ -506,14 +506,12 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
                 c.DeleteIndex.Set(tenant, write.Kind, write.Id);
                 c.DeleteIndex.ExecuteNonQuery();
-                _wrote = true;
             }
 
             foreach (var entry in write.Indexes)
             {
                 c.InsertIndex.Set(tenant, write.Kind, entry.Name, entry.Value, write.Id);
                 c.InsertIndex.ExecuteNonQuery();
-                _wrote = true;
             }
         }
 
