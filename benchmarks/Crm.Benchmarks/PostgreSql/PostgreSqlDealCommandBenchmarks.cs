@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Crm.Abstractions;
-using Crm.Abstractions.Storage;
 using Crm.Kernel.Hosting;
-using Crm.Storage.PostgreSql;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -40,11 +38,7 @@ public class PostgreSqlDealCommandBenchmarks
     public void Setup()
     {
         _database = PostgresBench.CreateDatabase();
-        var counting = new CountingStore(new PostgreSqlCrmStore(new PostgreSqlStoreOptions { ConnectionString = _database }));
-        var services = new ServiceCollection();
-        services.AddCrmKernel(_ => { });
-        services.AddSingleton<ICrmStore>(counting);
-        _host = services.BuildServiceProvider();
+        _host = PostgresBench.CountingHost(_database, out var counting);
         _kernel = _host.GetRequiredService<CrmKernel>();
         _deals = PostgresBench.SeedAsync(_kernel, Commands).GetAwaiter().GetResult();
         var (commits, rows) = (counting.Commits, counting.Rows);
@@ -78,10 +72,5 @@ public class PostgreSqlDealCommandBenchmarks
         }
     });
 
-    /// <summary>Splits the commands over <see cref="Clients"/> concurrent clients, each on its own slice.</summary>
-    private Task RunClientsAsync(Func<int, int, Task> client)
-    {
-        var per = Commands / Clients;
-        return Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => client(c * per, per))));
-    }
+    private Task RunClientsAsync(Func<int, int, Task> client) => PostgresBench.RunClientsAsync(Clients, Commands, client);
 }

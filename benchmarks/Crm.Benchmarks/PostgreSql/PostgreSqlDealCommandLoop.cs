@@ -23,11 +23,7 @@ internal static class PostgreSqlDealCommandLoop
         var database = PostgresBench.CreateDatabase();
         try
         {
-            var counting = new CountingStore(new Crm.Storage.PostgreSql.PostgreSqlCrmStore(new Crm.Storage.PostgreSql.PostgreSqlStoreOptions { ConnectionString = database }));
-            var services = new ServiceCollection();
-            services.AddCrmKernel(_ => { });
-            services.AddSingleton<ICrmStore>(counting);
-            await using var provider = services.BuildServiceProvider();
+            await using var provider = PostgresBench.CountingHost(database, out var counting);
             var kernel = provider.GetRequiredService<CrmKernel>();
             var deals = await PostgresBench.SeedAsync(kernel, Commands);
             var payload = new string('x', 400);
@@ -38,7 +34,7 @@ internal static class PostgreSqlDealCommandLoop
             }
 
             var round = 0;
-            Task Kernel() => Clients(clients, async (first, count) =>
+            Task Kernel() => PostgresBench.RunClientsAsync(clients, Commands, async (first, count) =>
             {
                 var session = kernel.OpenSession(BenchKernel.Tenant, BenchKernel.Seller);
                 var value = Interlocked.Increment(ref round).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -52,11 +48,11 @@ internal static class PostgreSqlDealCommandLoop
             await Kernel();
             var rowsPerCommand = (int)((counting.Rows - rows) / (counting.Commits - commits));
 
-            Task Raw() => Clients(clients, (_, count) => PostgresBench.RawTransactionsAsync(raw, payload, rowsPerCommand, count));
+            Task Raw() => PostgresBench.RunClientsAsync(clients, Commands, (_, count) => PostgresBench.RawTransactionsAsync(raw, payload, rowsPerCommand, count));
 
             // The store alone: the same commit shape (one document rewritten at its version, one event, two read checks)
             // built by hand, to split the kernel's own cost from the store's.
-            var store = new Crm.Storage.PostgreSql.PostgreSqlCrmStore(new Crm.Storage.PostgreSql.PostgreSqlStoreOptions { ConnectionString = database, Schema = "store_lane" });
+            await using var store = new Crm.Storage.PostgreSql.PostgreSqlCrmStore(new Crm.Storage.PostgreSql.PostgreSqlStoreOptions { ConnectionString = database, Schema = "store_lane" });
             var tenant = new Crm.Abstractions.TenantId("lane");
             var json = new string('j', 600);
             var versions = new long[Commands];
@@ -64,7 +60,7 @@ internal static class PostgreSqlDealCommandLoop
             {
                 Documents = [new DocumentWrite("user", "u", 0, json, [])],
             });
-            Task Store() => Clients(clients, async (first, count) =>
+            Task Store() => PostgresBench.RunClientsAsync(clients, Commands, async (first, count) =>
             {
                 for (var i = first; i < first + count; i++)
                 {
@@ -82,7 +78,7 @@ internal static class PostgreSqlDealCommandLoop
             // The raw rows again, but as the store sends a commit: one batch (BEGIN, the inserts, COMMIT) in one round
             // trip on a pooled connection opened per transaction, with the store's connection settings.
             await using var batched = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(database) { NoResetOnClose = true, MaxAutoPrepare = 32 }.ConnectionString);
-            Task RawBatch() => Clients(clients, async (_, count) =>
+            Task RawBatch() => PostgresBench.RunClientsAsync(clients, Commands, async (_, count) =>
             {
                 for (var i = 0; i < count; i++)
                 {
@@ -118,9 +114,9 @@ internal static class PostgreSqlDealCommandLoop
                 var w = await TimeAsync(Raw);
                 var st = await TimeAsync(Store);
                 var rb = await TimeAsync(RawBatch);
-                if (r >= warmUp) rawBatchTimes.Add(rb);
                 if (r >= warmUp)
                 {
+                    rawBatchTimes.Add(rb);
                     storeTimes.Add(st);
                     kernelTimes.Add(k);
                     rawTimes.Add(w);
@@ -144,11 +140,6 @@ internal static class PostgreSqlDealCommandLoop
         return clock.Elapsed.TotalMicroseconds / Commands;
     }
 
-    private static Task Clients(int clients, Func<int, int, Task> client)
-    {
-        var per = Commands / clients;
-        return Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => client(c * per, per))));
-    }
 
     private static double Median(List<double> values) => Quantile(values, 0.5);
 

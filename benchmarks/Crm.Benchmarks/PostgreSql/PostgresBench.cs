@@ -41,6 +41,24 @@ internal static class PostgresBench
         command.ExecuteNonQuery();
     }
 
+    /// <summary>A kernel host on the database whose store counts the rows its commits write.</summary>
+    public static ServiceProvider CountingHost(string connectionString, out CountingStore store)
+    {
+        store = new CountingStore(new PostgreSqlCrmStore(new PostgreSqlStoreOptions { ConnectionString = connectionString }));
+        var services = new ServiceCollection();
+        services.AddCrmKernel(_ => { });
+        services.AddSingleton<Crm.Abstractions.Storage.ICrmStore>(store);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Runs <paramref name="commands"/> split over <paramref name="clients"/> concurrent clients, each on its own
+    /// slice (first index, count).</summary>
+    public static Task RunClientsAsync(int clients, int commands, Func<int, int, Task> client)
+    {
+        var per = commands / clients;
+        return Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => client(c * per, per))));
+    }
+
     /// <summary>
     /// The raw baseline of the deal-command benchmarks on one connection: <paramref name="transactions"/> transactions,
     /// each of <paramref name="rowsPerTransaction"/> single-row INSERTs (prepared) into <c>raw_rows</c>.
