@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.Channels;
 using Crm.Abstractions;
 using Crm.Abstractions.Storage;
 using Microsoft.Data.Sqlite;
@@ -8,13 +7,21 @@ using NodaTime;
 namespace Crm.Storage.Sqlite;
 
 /// <summary>
-/// The embedded default store: one SQLite file in WAL mode. All writes go through one writer connection that
-/// folds queued commits into one transaction (group commit), each commit inside its own savepoint so a conflicting
-/// commit fails alone. Reads use their own pooled connections and never wait for the writer. Thread-safe.
+/// The embedded default store: one SQLite file in WAL mode. All writes go through one writer connection on its own
+/// thread that folds queued commits into one transaction (group commit), in which a conflicting commit fails alone.
+/// Reads use their own pooled connections and never wait for the writer. Thread-safe.
 /// </summary>
 public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
+
+    /// <summary>
+    /// A journal row's key is the tenant's number in the high bits and the position in the tenant's journal in the low
+    /// <see cref="PositionBits"/> bits: one rowid b-tree, appended at the end of the tenant's range, with no second index
+    /// to keep for reading a tenant's journal in order.
+    /// </summary>
+    private const int PositionBits = 40;
+    private const long MaxPosition = (1L << PositionBits) - 1;
     private readonly SqliteStoreOptions _options;
     private readonly string _readConnectionString;
     private readonly SqliteConnection _writer;
@@ -22,9 +29,17 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
     /// <summary>Writer thread only: whether the request being applied has executed a statement that changed rows.</summary>
     private bool _wrote;
-    private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Dictionary<string, long> _journalHeads = new(StringComparer.Ordinal);
-    private readonly Task _writerLoop;
+    private readonly WriteQueue _queue = new();
+    /// <summary>Writer thread only, as committed: each tenant's number (the high bits of its journal keys) and journal head.</summary>
+    private readonly Dictionary<string, JournalHead> _journalHeads = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Writer thread only, as committed: document versions the writer has read or written, so a read check of one of them
+    /// needs no lookup. Valid while no other connection writes the file (<c>PRAGMA data_version</c>, checked per batch).
+    /// </summary>
+    private readonly Dictionary<(string, string, string), long> _knownVersions = new();
+    private long _dataVersion = -1;
+    private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentBag<ReadConnection> _readers = new();
     private int _disposed;
 
@@ -44,7 +59,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         Execute(_writer, "PRAGMA busy_timeout=10000;");
         Migrate(_writer);
         _commands = new WriterCommands(_writer);
-        _writerLoop = Task.Run(WriteLoopAsync);
+        // A thread of its own, not a pool thread: the writer blocks in SQLite (the fsync of every commit) and wakes
+        // directly when a request arrives instead of waiting for a pool thread to pick up its continuation.
+        new Thread(WriteLoop) { IsBackground = true, Name = "Crm.Storage.Sqlite writer" }.Start();
     }
 
     /// <summary>The database file.</summary>
@@ -126,20 +143,29 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterPosition);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
+        if (afterPosition >= MaxPosition)
+        {
+            yield break;
+        }
+
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT position, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text
-            FROM journal WHERE tenant=$t AND position > $p ORDER BY position LIMIT $n
+            SELECT j.id, j.commit_id, j.recorded_at, j.event_id, j.stream_kind, j.stream_id, j.event_type, j.payload, j.occurred_at, j.actor, j.cause_kind, j.cause_ref, j.cause_text
+            FROM tenants t JOIN journal j ON j.id > ((t.no << 40) | $p) AND j.id <= ((t.no << 40) | $max)
+            WHERE t.name = $t ORDER BY j.id LIMIT $n
             """;
         command.Parameters.AddWithValue("$t", tenant.Value);
         command.Parameters.AddWithValue("$p", afterPosition);
+        command.Parameters.AddWithValue("$max", MaxPosition);
         command.Parameters.AddWithValue("$n", maxCount);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var id = new byte[16];
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            reader.GetBytes(3, 0, id, 0, 16);
             var appended = new JournalAppend(
-                Guid.Parse(reader.GetString(3)),
+                new Guid(id, bigEndian: true),
                 reader.GetString(4),
                 reader.GetString(5),
                 reader.GetString(6),
@@ -147,7 +173,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 Instant.FromUnixTimeTicks(reader.GetInt64(8)),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
                 new Cause((CauseKind)reader.GetInt32(10), reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12)));
-            yield return new JournalRecord(reader.GetInt64(0), tenant, Guid.Parse(reader.GetString(1)), Instant.FromUnixTimeTicks(reader.GetInt64(2)), appended);
+            reader.GetBytes(1, 0, id, 0, 16);
+            yield return new JournalRecord(reader.GetInt64(0) & MaxPosition, tenant, new Guid(id, bigEndian: true), Instant.FromUnixTimeTicks(reader.GetInt64(2)), appended);
         }
     }
 
@@ -234,8 +261,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             return;
         }
 
-        _queue.Writer.TryComplete();
-        await _writerLoop.ConfigureAwait(false);
+        _queue.Complete();
+        await _writerDone.Task.ConfigureAwait(false);
         _commands.Dispose();
         while (_readers.TryTake(out var reader))
         {
@@ -255,7 +282,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_queue.Writer.TryWrite(request))
+        if (!_queue.TryWrite(request))
         {
             throw new ObjectDisposedException(nameof(SqliteCrmStore));
         }
@@ -334,22 +361,30 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
     {
         var batch = new List<WriteRequest>(_options.MaxGroupCommitSize);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (_queue.WaitAndTake(batch, _options.MaxGroupCommitSize))
         {
-            batch.Clear();
-            while (batch.Count < _options.MaxGroupCommitSize && _queue.Reader.TryRead(out var request))
-            {
-                batch.Add(request);
-            }
-
-            if (batch.Count > 0)
+            try
             {
                 WriteBatch(batch);
             }
+            catch (Exception e)
+            {
+                // Not expected (WriteBatch reports its failures to the requests), but the writer must live on.
+                _journalHeads.Clear();
+                _knownVersions.Clear();
+                foreach (var request in batch)
+                {
+                    request.Fail(e);
+                }
+            }
+
+            batch.Clear();
         }
+
+        _writerDone.TrySetResult();
     }
 
     /// <summary>
@@ -369,16 +404,27 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     /// <summary>False when, without savepoints, a request failed after writing: nothing was committed or completed.</summary>
     private bool TryWriteBatch(List<WriteRequest> batch, bool savepoints)
     {
-        var heads = new Dictionary<string, long>(_journalHeads, StringComparer.Ordinal);
+        var heads = new Dictionary<string, JournalHead>(_journalHeads, StringComparer.Ordinal);
         var checkedVersions = new Dictionary<(string, string, string), long>();
-        var outcomes = new Action?[batch.Count];
+        var known = _knownVersions;
+        var outcomes = new Action?[Math.Max(batch.Count, _options.MaxGroupCommitSize)];
+        var open = false;
         try
         {
-            using var transaction = _writer.BeginTransaction(deferred: false);
-            _commands.Enlist(transaction);
-            for (var i = 0; i < batch.Count; i++)
+            // BEGIN and COMMIT as statements prepared once (a SqliteTransaction prepares them again for every batch).
+            _commands.Begin.ExecuteNonQuery();
+            open = true;
+            var dataVersion = _commands.DataVersion.ExecuteScalar() is long v ? v : -1;
+            if (dataVersion != _dataVersion || _knownVersions.Count > MaxKnownVersions)
             {
-                var savedHeads = savepoints ? new Dictionary<string, long>(heads, StringComparer.Ordinal) : heads;
+                // Another connection (another process, another store on the file) committed: what we knew may be stale.
+                _knownVersions.Clear();
+                _dataVersion = dataVersion;
+            }
+
+            for (var i = 0; i < batch.Count || (!savepoints && Gather(batch)); i++)
+            {
+                var savedHeads = savepoints ? new Dictionary<string, JournalHead>(heads, StringComparer.Ordinal) : heads;
                 if (savepoints)
                 {
                     _commands.Savepoint.ExecuteNonQuery();
@@ -389,9 +435,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 {
                     outcomes[i] = batch[i] switch
                     {
-                        CommitRequest c => Succeed(c, Apply(c.Commit, heads, checkedVersions)),
+                        CommitRequest c => Succeed(c, Apply(c.Commit, heads, checkedVersions, known)),
                         ClaimRequest c => Succeed(c, Claim(c)),
-                        ConsumerLeaseRequest c => Succeed(c, ClaimOrReleaseConsumer(c, transaction)),
+                        ConsumerLeaseRequest c => Succeed(c, ClaimOrReleaseConsumer(c)),
                         _ => throw new InvalidOperationException("unknown request"),
                     };
                     if (savepoints)
@@ -407,11 +453,13 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                         _commands.Release.ExecuteNonQuery();
                         heads = savedHeads;
                         checkedVersions.Clear(); // the rolled-back writes may have moved remembered versions
+                        known = EmptyVersions; // and the batch's earlier writes moved some of those known before it
                     }
                     else if (_wrote || batch[i] is not CommitRequest)
                     {
                         // Its rows cannot be taken back alone: start over with savepoints.
-                        transaction.Rollback();
+                        open = false;
+                        _commands.Rollback.ExecuteNonQuery();
                         return false;
                     }
 
@@ -422,12 +470,26 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 }
             }
 
-            transaction.Commit();
+            _commands.Commit.ExecuteNonQuery();
+            open = false;
         }
         catch (Exception e)
         {
             // The transaction as a whole failed (I/O, disk full): nobody's commit happened.
+            if (open)
+            {
+                try
+                {
+                    _commands.Rollback.ExecuteNonQuery();
+                }
+                catch (SqliteException)
+                {
+                    // SQLite already rolled it back (as it does after some I/O errors).
+                }
+            }
+
             _journalHeads.Clear();
+            _knownVersions.Clear();
             foreach (var request in batch)
             {
                 request.Fail(e);
@@ -441,6 +503,16 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             _journalHeads[tenant] = head;
         }
 
+        if (known != _knownVersions)
+        {
+            _knownVersions.Clear();
+        }
+
+        foreach (var (key, version) in checkedVersions)
+        {
+            _knownVersions[key] = version;
+        }
+
         foreach (var outcome in outcomes)
         {
             outcome?.Invoke();
@@ -449,9 +521,28 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Takes a request that arrived while the open batch was being written into the same transaction (up to the group
+    /// size), so that commits arriving one by one still share a commit instead of waiting for the next.
+    /// </summary>
+    private bool Gather(List<WriteRequest> batch)
+    {
+        if (batch.Count >= _options.MaxGroupCommitSize || !_queue.TryTake(out var request))
+        {
+            return false;
+        }
+
+        batch.Add(request);
+        return true;
+    }
+
     private static Action Succeed<T>(WriteRequest<T> request, T result) => () => request.Completion.TrySetResult(result);
 
-    private CommitResult Apply(StoreCommit commit, Dictionary<string, long> heads, Dictionary<(string, string, string), long> checkedVersions)
+    private const int MaxKnownVersions = 10_000;
+    private static readonly Dictionary<(string, string, string), long> EmptyVersions = new();
+
+    private CommitResult Apply(StoreCommit commit, Dictionary<string, JournalHead> heads, Dictionary<(string, string, string), long> checkedVersions,
+        Dictionary<(string, string, string), long> known)
     {
         var c = _commands;
         var tenant = commit.Tenant.Value;
@@ -460,7 +551,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             // Commits of one batch often depend on the same documents (the session's user, the rule book): each is read
             // once per batch; the batch's own writes keep the remembered versions current.
             var key = (tenant, check.Kind, check.Id);
-            if (!checkedVersions.TryGetValue(key, out var actual))
+            if (!checkedVersions.TryGetValue(key, out var actual) && !known.TryGetValue(key, out actual))
             {
                 c.DocumentVersion.Set(tenant, check.Kind, check.Id);
                 actual = c.DocumentVersion.ExecuteScalar() is long v ? v : 0;
@@ -570,27 +661,53 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             return default;
         }
 
-        if (!heads.TryGetValue(tenant, out var head))
+        if (!heads.TryGetValue(tenant, out var journal))
         {
-            c.JournalHead.Set(tenant);
-            head = c.JournalHead.ExecuteScalar() is long h ? h : 0;
+            journal = ReadJournalHead(tenant);
         }
 
+        var head = journal.Head;
         var first = head + 1;
-        var commitId = commit.CommitId.ToString();
+        if (head + commit.Events.Count > MaxPosition)
+        {
+            throw new InvalidOperationException($"Tenant '{tenant}' has reached the journal's last position ({MaxPosition}).");
+        }
+
+        var commitId = commit.CommitId.ToByteArray(bigEndian: true);
         var recordedAt = commit.RecordedAt.ToUnixTimeTicks();
         foreach (var e in commit.Events)
         {
             head++;
-            c.InsertJournal.Set(tenant, head, commitId, recordedAt, e.EventId.ToString(), e.StreamKind, e.StreamId, e.EventType, e.Payload,
-                e.OccurredAt.ToUnixTimeTicks(), e.Actor, (int)e.Cause.Kind, e.Cause.Reference, e.Cause.Description);
+            c.InsertJournal.Set((journal.Number << PositionBits) | head, commitId, recordedAt, e.EventId.ToByteArray(bigEndian: true), e.StreamKind, e.StreamId,
+                e.EventType, e.Payload, e.OccurredAt.ToUnixTimeTicks(), e.Actor, (int)e.Cause.Kind, e.Cause.Reference, e.Cause.Description);
             c.InsertJournal.ExecuteNonQuery();
             _wrote = true;
         }
 
-        heads[tenant] = head;
+        heads[tenant] = journal with { Head = head };
         return new CommitResult(first, head);
     }
+
+    /// <summary>The tenant's number and journal head as stored; a tenant's first events give it a number.</summary>
+    private JournalHead ReadJournalHead(string tenant)
+    {
+        var c = _commands;
+        c.TenantNumber.Set(tenant);
+        if (c.TenantNumber.ExecuteScalar() is not long number)
+        {
+            c.InsertTenant.Set(tenant);
+            number = c.InsertTenant.ExecuteScalar() is long n ? n : throw new InvalidOperationException($"Could not number tenant '{tenant}'.");
+            _wrote = true;
+            return new JournalHead(number, 0);
+        }
+
+        c.JournalHead.Set(number << PositionBits, (number << PositionBits) | MaxPosition);
+        var last = c.JournalHead.ExecuteScalar() is long key ? key & MaxPosition : 0;
+        return new JournalHead(number, last);
+    }
+
+    /// <summary>A tenant's number (the high bits of its journal keys) and the last position of its journal.</summary>
+    private readonly record struct JournalHead(long Number, long Head);
 
     private IReadOnlyList<ClaimedTimer> Claim(ClaimRequest request)
     {
@@ -619,10 +736,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         return claimed;
     }
 
-    private bool ClaimOrReleaseConsumer(ConsumerLeaseRequest request, SqliteTransaction transaction)
+    private bool ClaimOrReleaseConsumer(ConsumerLeaseRequest request)
     {
         using var command = _writer.CreateCommand();
-        command.Transaction = transaction;
         command.Parameters.AddWithValue("$t", request.Tenant.Value);
         command.Parameters.AddWithValue("$c", request.Consumer);
         command.Parameters.AddWithValue("$o", request.Owner);
@@ -695,6 +811,32 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             command.ExecuteNonQuery();
             transaction.Commit();
         }
+
+        if (version < 3)
+        {
+            // 3: the journal keyed by (tenant number, position) packed in its rowid, with ids as 16-byte blobs; the
+            // rows are copied over in journal order.
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                CREATE TABLE tenants(no INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                INSERT INTO tenants(name) SELECT DISTINCT tenant FROM journal ORDER BY tenant;
+                CREATE TABLE journal_v3(id INTEGER PRIMARY KEY, commit_id BLOB NOT NULL, recorded_at INTEGER NOT NULL, event_id BLOB NOT NULL,
+                    stream_kind TEXT NOT NULL, stream_id TEXT NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL,
+                    occurred_at INTEGER NOT NULL, actor TEXT, cause_kind INTEGER NOT NULL, cause_ref TEXT, cause_text TEXT);
+                INSERT INTO journal_v3
+                    SELECT (t.no << 40) | j.position, unhex(replace(j.commit_id, '-', '')), j.recorded_at, unhex(replace(j.event_id, '-', '')),
+                        j.stream_kind, j.stream_id, j.event_type, j.payload, j.occurred_at, j.actor, j.cause_kind, j.cause_ref, j.cause_text
+                    FROM journal j JOIN tenants t ON t.name = j.tenant ORDER BY j.tenant, j.position;
+                DROP TABLE journal;
+                ALTER TABLE journal_v3 RENAME TO journal;
+                CREATE UNIQUE INDEX ux_journal_event ON journal(event_id);
+                PRAGMA user_version = 3;
+                """;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)
@@ -702,6 +844,76 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>The writer's queue: any thread adds, the writer thread waits and takes.</summary>
+    private sealed class WriteQueue
+    {
+        private readonly Queue<WriteRequest> _pending = new();
+        private bool _completed;
+        private bool _waiting;
+
+        public bool TryWrite(WriteRequest request)
+        {
+            lock (_pending)
+            {
+                if (_completed)
+                {
+                    return false;
+                }
+
+                _pending.Enqueue(request);
+                if (_waiting)
+                {
+                    Monitor.Pulse(_pending);
+                }
+
+                return true;
+            }
+        }
+
+        public bool TryTake([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WriteRequest request)
+        {
+            lock (_pending)
+            {
+                return _pending.TryDequeue(out request);
+            }
+        }
+
+        /// <summary>Waits for requests and takes up to <paramref name="max"/>; false once completed and drained.</summary>
+        public bool WaitAndTake(List<WriteRequest> batch, int max)
+        {
+            lock (_pending)
+            {
+                while (_pending.Count == 0)
+                {
+                    if (_completed)
+                    {
+                        return false;
+                    }
+
+                    _waiting = true;
+                    Monitor.Wait(_pending);
+                    _waiting = false;
+                }
+
+                while (batch.Count < max && _pending.TryDequeue(out var request))
+                {
+                    batch.Add(request);
+                }
+
+                return true;
+            }
+        }
+
+        public void Complete()
+        {
+            lock (_pending)
+            {
+                _completed = true;
+                Monitor.PulseAll(_pending);
+            }
+        }
     }
 
     private abstract class WriteRequest

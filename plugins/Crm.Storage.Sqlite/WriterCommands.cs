@@ -16,6 +16,10 @@ internal sealed class WriterCommands : IDisposable
             return prepared;
         }
 
+        Begin = Make("BEGIN IMMEDIATE", 0);
+        Commit = Make("COMMIT", 0);
+        Rollback = Make("ROLLBACK", 0);
+        DataVersion = Make("PRAGMA data_version", 0);
         Savepoint = Make("SAVEPOINT c", 0);
         Release = Make("RELEASE c", 0);
         RollbackToSavepoint = Make("ROLLBACK TO c", 0);
@@ -38,13 +42,19 @@ internal sealed class WriterCommands : IDisposable
             WHERE due_at <= $p0 AND (lease_until IS NULL OR lease_until <= $p0) ORDER BY due_at, tenant, id LIMIT $p1
             """, 2);
         ClaimTimer = Make("UPDATE timers SET claim_token=$p2, lease_until=$p3, attempts=attempts+1 WHERE tenant=$p0 AND id=$p1", 4);
-        JournalHead = Make("SELECT MAX(position) FROM journal WHERE tenant=$p0", 1);
+        TenantNumber = Make("SELECT no FROM tenants WHERE name=$p0", 1);
+        InsertTenant = Make("INSERT INTO tenants(name) VALUES($p0) RETURNING no", 1);
+        JournalHead = Make("SELECT MAX(id) FROM journal WHERE id BETWEEN $p0 AND $p1", 2);
         InsertJournal = Make("""
-            INSERT INTO journal(tenant, position, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text)
-            VALUES($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12, $p13)
-            """, 14);
+            INSERT INTO journal(id, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text)
+            VALUES($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12)
+            """, 13);
     }
 
+    public Prepared Begin { get; }
+    public Prepared Commit { get; }
+    public Prepared Rollback { get; }
+    public Prepared DataVersion { get; }
     public Prepared Savepoint { get; }
     public Prepared Release { get; }
     public Prepared RollbackToSavepoint { get; }
@@ -61,16 +71,10 @@ internal sealed class WriterCommands : IDisposable
     public Prepared UpsertTimer { get; }
     public Prepared DueTimers { get; }
     public Prepared ClaimTimer { get; }
+    public Prepared TenantNumber { get; }
+    public Prepared InsertTenant { get; }
     public Prepared JournalHead { get; }
     public Prepared InsertJournal { get; }
-
-    public void Enlist(SqliteTransaction transaction)
-    {
-        foreach (var prepared in _all)
-        {
-            prepared.Command.Transaction = transaction;
-        }
-    }
 
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Crm.Storage.PostgreSql;
 using Crm.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -56,9 +55,13 @@ public static class SqliteToPostgresCopy
             "COPY unique_keys(tenant, scope, key, owner_id) FROM STDIN (FORMAT BINARY)",
             [Text, Text, Text, Text], cancellationToken).ConfigureAwait(false);
         var journal = await CopyTableAsync(source, connection,
-            "SELECT tenant, position, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text FROM journal ORDER BY tenant, position",
+            // (SQLite schema 3: the rowid holds the tenant's number in its high bits and the position in its low 40.)
+            """
+            SELECT t.name, j.id & 1099511627775, j.commit_id, j.recorded_at, j.event_id, j.stream_kind, j.stream_id, j.event_type, j.payload, j.occurred_at, j.actor, j.cause_kind, j.cause_ref, j.cause_text
+            FROM journal j JOIN tenants t ON t.no = j.id >> 40 ORDER BY j.id
+            """,
             "COPY journal(tenant, position, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text) FROM STDIN (FORMAT BINARY)",
-            [Text, Int64, Uuid, Int64, Uuid, Text, Text, Text, Text, Int64, Text, Int32, Text, Text], cancellationToken).ConfigureAwait(false);
+            [Text, Int64, UuidBlob, Int64, UuidBlob, Text, Text, Text, Text, Int64, Text, Int32, Text, Text], cancellationToken).ConfigureAwait(false);
         var timers = await CopyTableAsync(source, connection, "SELECT tenant, id, due_at, kind, payload, claim_token, lease_until, attempts FROM timers",
             "COPY timers(tenant, id, due_at, kind, payload, claim_token, lease_until, attempts) FROM STDIN (FORMAT BINARY)",
             [Text, Text, Int64, Text, Text, Text, Int64, Int32], cancellationToken).ConfigureAwait(false);
@@ -77,7 +80,7 @@ public static class SqliteToPostgresCopy
     private static readonly Column Text = new(NpgsqlDbType.Text, (r, i) => r.GetString(i));
     private static readonly Column Int64 = new(NpgsqlDbType.Bigint, (r, i) => r.GetInt64(i));
     private static readonly Column Int32 = new(NpgsqlDbType.Integer, (r, i) => r.GetInt32(i));
-    private static readonly Column Uuid = new(NpgsqlDbType.Uuid, (r, i) => Guid.Parse(r.GetString(i), CultureInfo.InvariantCulture));
+    private static readonly Column UuidBlob = new(NpgsqlDbType.Uuid, (r, i) => new Guid(r.GetFieldValue<byte[]>(i), bigEndian: true));
 
     private sealed record Column(NpgsqlDbType Type, Func<SqliteDataReader, int, object> Read);
 

@@ -19,28 +19,66 @@ public sealed class SqliteStoreTests : IDisposable
     };
 
     [Fact]
-    public async Task A_schema_1_file_is_migrated_to_consumer_leases_keeping_its_data()
+    public async Task A_schema_1_file_is_migrated_keeping_its_documents_and_journal()
     {
-        var tenant = new TenantId("t");
-        await using (var store = Open())
-        {
-            await store.CommitAsync(NewDeal(tenant, "d1"));
-        }
-
-        // Turn the file back into what the previous release wrote: schema 1, without the lease table.
+        // A file as the first release wrote it: schema 1, no lease table, the journal keyed by (tenant, position) with
+        // ids as text.
+        var commitA = Guid.NewGuid();
+        var commitB = Guid.NewGuid();
+        var events = new[] { Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid() };
         await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_directory.File("crm.db")};Pooling=False"))
         {
             await connection.OpenAsync();
-            await using var downgrade = connection.CreateCommand();
-            downgrade.CommandText = "DROP TABLE consumer_leases; PRAGMA user_version = 1;";
-            await downgrade.ExecuteNonQueryAsync();
+            await using var create = connection.CreateCommand();
+            create.CommandText = $$"""
+                PRAGMA journal_mode=WAL;
+                CREATE TABLE documents(tenant TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL,
+                    PRIMARY KEY(tenant, kind, id)) WITHOUT ROWID;
+                CREATE TABLE document_index(tenant TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,
+                    PRIMARY KEY(tenant, kind, name, value, id)) WITHOUT ROWID;
+                CREATE INDEX ix_document_index_id ON document_index(tenant, kind, id);
+                CREATE TABLE unique_keys(tenant TEXT NOT NULL, scope TEXT NOT NULL, key TEXT NOT NULL, owner_id TEXT NOT NULL,
+                    PRIMARY KEY(tenant, scope, key)) WITHOUT ROWID;
+                CREATE TABLE journal(tenant TEXT NOT NULL, position INTEGER NOT NULL, commit_id TEXT NOT NULL, recorded_at INTEGER NOT NULL,
+                    event_id TEXT NOT NULL, stream_kind TEXT NOT NULL, stream_id TEXT NOT NULL, event_type TEXT NOT NULL, payload TEXT NOT NULL,
+                    occurred_at INTEGER NOT NULL, actor TEXT, cause_kind INTEGER NOT NULL, cause_ref TEXT, cause_text TEXT,
+                    PRIMARY KEY(tenant, position)) WITHOUT ROWID;
+                CREATE UNIQUE INDEX ux_journal_event ON journal(event_id);
+                CREATE TABLE timers(tenant TEXT NOT NULL, id TEXT NOT NULL, due_at INTEGER NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+                    claim_token TEXT, lease_until INTEGER, attempts INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY(tenant, id)) WITHOUT ROWID;
+                CREATE INDEX ix_timers_due ON timers(due_at, tenant, id);
+                INSERT INTO documents VALUES('t', 'deal', 'd1', 2, '{"id":"d1"}');
+                INSERT INTO journal VALUES('t', 1, '{{commitA}}', {{T0.ToUnixTimeTicks()}}, '{{events[0]}}', 'deal', 'd1', 'DealOpened', '{"n":1}', {{T0.ToUnixTimeTicks()}}, 'u1', 0, NULL, NULL);
+                INSERT INTO journal VALUES('t', 2, '{{commitB}}', {{T0.ToUnixTimeTicks() + 1}}, '{{events[1]}}', 'deal', 'd1', 'DealFieldSet', '{"n":2}', {{T0.ToUnixTimeTicks() + 1}}, NULL, 2, 'rule-1', 'a rule');
+                INSERT INTO journal VALUES('u', 1, '{{commitB}}', {{T0.ToUnixTimeTicks() + 2}}, '{{events[2]}}', 'client', 'c1', 'ClientRegistered', '{"n":3}', {{T0.ToUnixTimeTicks() + 2}}, 'u2', 0, NULL, NULL);
+                PRAGMA user_version = 1;
+                """;
+            await create.ExecuteNonQueryAsync();
         }
 
+        var t = new TenantId("t");
+        var u = new TenantId("u");
         await using (var migrated = Open())
         {
-            Assert.NotNull(await migrated.LoadAsync(tenant, "deal", "d1"));
-            Assert.True(await migrated.TryClaimConsumerAsync(tenant, "notifications", "host-a", T0, Duration.FromMinutes(1)));
-            Assert.False(await migrated.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0, Duration.FromMinutes(1)));
+            Assert.Equal(2, (await migrated.LoadAsync(t, "deal", "d1"))!.Version);
+            var journal = await ReadAllAsync(migrated, t);
+            Assert.Equal([1L, 2L], journal.Select(r => r.Position));
+            Assert.Equal([commitA, commitB], journal.Select(r => r.CommitId));
+            Assert.Equal([events[0], events[1]], journal.Select(r => r.Event.EventId));
+            Assert.Equal(["{\"n\":1}", "{\"n\":2}"], journal.Select(r => r.Event.Payload));
+            Assert.Equal(T0 + Duration.FromTicks(1), journal[1].RecordedAt);
+            Assert.Equal(new Cause(CauseKind.Rule, "rule-1", "a rule"), journal[1].Event.Cause);
+            Assert.Null(journal[1].Event.Actor);
+            var other = Assert.Single(await ReadAllAsync(migrated, u));
+            Assert.Equal((1L, events[2], "c1"), (other.Position, other.Event.EventId, other.Event.StreamId));
+
+            // Each tenant's journal goes on from its own head; the lease table of schema 2 is there.
+            Assert.Equal(new CommitResult(3, 3), await migrated.CommitAsync(NewDeal(t, "d2")));
+            Assert.Equal(new CommitResult(2, 2), await migrated.CommitAsync(NewDeal(u, "d3")));
+            Assert.Equal(new CommitResult(1, 1), await migrated.CommitAsync(NewDeal(new TenantId("v"), "d4")));
+            Assert.True(await migrated.TryClaimConsumerAsync(t, "notifications", "host-a", T0, Duration.FromMinutes(1)));
+            Assert.False(await migrated.TryClaimConsumerAsync(t, "notifications", "host-b", T0, Duration.FromMinutes(1)));
         }
 
         await using (var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_directory.File("crm.db")};Pooling=False"))
@@ -48,12 +86,85 @@ public sealed class SqliteStoreTests : IDisposable
             await check.OpenAsync();
             await using var version = check.CreateCommand();
             version.CommandText = "PRAGMA user_version;";
-            Assert.Equal(2L, await version.ExecuteScalarAsync());
+            Assert.Equal(3L, await version.ExecuteScalarAsync());
         }
 
-        // The lease survived the restart with the file.
+        // The lease and the new events survived the restart with the file.
         await using var reopened = Open();
-        Assert.False(await reopened.TryClaimConsumerAsync(tenant, "notifications", "host-b", T0 + Duration.FromSeconds(30), Duration.FromMinutes(1)));
+        Assert.False(await reopened.TryClaimConsumerAsync(t, "notifications", "host-b", T0 + Duration.FromSeconds(30), Duration.FromMinutes(1)));
+        Assert.Equal([1L, 2L, 3L], (await ReadAllAsync(reopened, t)).Select(r => r.Position));
+        Assert.Equal(new CommitResult(4, 4), await reopened.CommitAsync(NewDeal(t, "d5")));
+    }
+
+    private static async Task<List<JournalRecord>> ReadAllAsync(SqliteCrmStore store, TenantId tenant)
+    {
+        var records = new List<JournalRecord>();
+        await foreach (var record in store.ReadJournalAsync(tenant, 0, 1000))
+        {
+            records.Add(record);
+        }
+
+        return records;
+    }
+
+    [Fact]
+    public async Task A_read_check_sees_a_write_another_store_made_to_the_same_file()
+    {
+        var tenant = new TenantId("t");
+        StoreCommit User(long expected) => new(tenant, Guid.NewGuid(), T0)
+        {
+            Documents = [new DocumentWrite("user", "u1", expected, "{\"v\":" + (expected + 1) + "}", [])],
+            Events = [new JournalAppend(Guid.NewGuid(), "user", "u1", "UserChanged", "{}", T0, null, new Cause(CauseKind.Manual))],
+        };
+        StoreCommit CheckedDeal(string id) => NewDeal(tenant, id) with { ReadChecks = [new DocumentVersionCheck("user", "u1", 1)] };
+
+        await using var a = Open();
+        await a.CommitAsync(User(0));
+        await a.CommitAsync(CheckedDeal("d1")); // a's writer now knows user u1 is at version 1
+
+        await using (var b = Open())
+        {
+            await b.CommitAsync(User(1)); // another store (another process, say) moves it on
+        }
+
+        var stale = await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await a.CommitAsync(CheckedDeal("d2")));
+        Assert.Equal(("user", "u1", 1L, 2L), (stale.Kind, stale.Id, stale.ExpectedVersion, stale.ActualVersion));
+        Assert.Null(await a.LoadAsync(tenant, "deal", "d2"));
+    }
+
+    [Fact]
+    public async Task A_read_check_after_a_request_rolled_back_in_its_group_sees_the_groups_earlier_writes()
+    {
+        await using var store = Open();
+        var tenant = new TenantId("t");
+        await store.CommitAsync(NewDeal(tenant, "taken"));
+        await store.CommitAsync(NewDeal(tenant, "x")); // the writer knows x at version 1
+
+        // In one group: 10 moves x to version 2, 40 fails after writing (the group reruns with savepoints), then 80
+        // checks x at the old version and 90 at the new one.
+        StoreCommit Build(int i) => i switch
+        {
+            10 => NewDeal(tenant, "x", expected: 1),
+            40 => NewDeal(tenant, "d40") with { Documents = [.. NewDeal(tenant, "d40").Documents, new DocumentWrite("deal", "taken", 7, "{}", [])] },
+            80 => NewDeal(tenant, "d80") with { ReadChecks = [new DocumentVersionCheck("deal", "x", 1)] },
+            90 => NewDeal(tenant, "d90") with { ReadChecks = [new DocumentVersionCheck("deal", "x", 2)] },
+            _ => NewDeal(tenant, "d" + i),
+        };
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
+        {
+            try
+            {
+                await store.CommitAsync(Build(i));
+                return (i, Actual: (long?)null);
+            }
+            catch (ConcurrencyConflictException e)
+            {
+                return (i, Actual: (long?)e.ActualVersion);
+            }
+        }));
+
+        Assert.Equal([(40, 1L), (80, 2L)], outcomes.Where(o => o.Actual is not null).Select(o => (o.i, o.Actual!.Value)).ToArray());
+        Assert.NotNull(await store.LoadAsync(tenant, "deal", "d90"));
     }
 
     [Fact]
