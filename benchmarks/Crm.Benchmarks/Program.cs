@@ -8,7 +8,10 @@ if (args is ["--interleaved", ..])
 
 if (args is ["--loop", ..])
 {
-    Crm.Benchmarks.Storage.DealCommandLoop.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000, args is [_, _, "memory", ..]);
+    Crm.Benchmarks.Storage.DealCommandLoop.Run(
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000,
+        inMemory: args.Skip(2).Contains("memory"),
+        oneAtATime: args.Skip(2).Contains("one"));
     return;
 }
 

@@ -13,10 +13,13 @@ namespace Crm.Benchmarks.PostgreSql;
 /// on the same server in the same run. The command is <c>Deals.SetFieldAsync</c>: the user, the deal and the rule book
 /// come from the kernel's cache, and it commits the deal document (version-checked) plus one journal event (with the
 /// tenant's head row) and the version checks of what it read. Each client works on its own deals, so the kernel's
-/// commits conflict only on the tenant's journal head (which orders them).
+/// commits conflict only on the tenant's journal head (which orders them). Thirty warm-up iterations: the kernel side
+/// takes some ten thousand commands to reach its steady state (JIT tiers, the server's plans and pages), and with the
+/// default five BenchmarkDotNet was still measuring it getting faster.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
+[WarmupCount(30)]
 public class PostgreSqlDealCommandBenchmarks
 {
     private const int Commands = 200;

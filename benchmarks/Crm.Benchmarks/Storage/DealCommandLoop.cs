@@ -4,14 +4,15 @@ using System.Globalization;
 namespace Crm.Benchmarks.Storage;
 
 /// <summary>
-/// A loop for profilers and quick checks (<c>dotnet run -c Release --project benchmarks/Crm.Benchmarks -- --loop [rounds] [memory]</c>,
+/// A loop for profilers and quick checks (<c>dotnet run -c Release --project benchmarks/Crm.Benchmarks -- --loop [rounds] [memory] [one]</c>,
 /// e.g. under <c>dotnet-trace collect</c>): the grouped kernel case of <see cref="SqliteDealCommandBenchmarks"/> round
-/// after round (or on the in-memory store, for the kernel's own cost), printing per command the elapsed and process CPU
-/// time, the time the command side takes before its commit is queued, and allocations.
+/// after round (<c>one</c>: the one-command-per-transaction case; <c>memory</c>: on the in-memory store, for the kernel's
+/// own cost), printing per command the elapsed and process CPU time, the time the command side takes before its commit
+/// is queued (in the grouped case), and allocations.
 /// </summary>
 internal static class DealCommandLoop
 {
-    public static void Run(int rounds, bool inMemory)
+    public static void Run(int rounds, bool inMemory, bool oneAtATime = false)
     {
         var benchmarks = new SqliteDealCommandBenchmarks { InMemory = inMemory };
         benchmarks.Setup();
@@ -30,7 +31,7 @@ internal static class DealCommandLoop
             for (var r = 0; r < rounds; r++)
             {
                 var start = clock.Elapsed;
-                var round = benchmarks.Kernel_SetField_100_at_once_group_commit();
+                var round = oneAtATime ? benchmarks.Kernel_SetField_one_at_a_time() : benchmarks.Kernel_SetField_100_at_once_group_commit();
                 issuing += clock.Elapsed - start; // commands run synchronously up to their queued commit
                 round.GetAwaiter().GetResult();
             }
@@ -38,7 +39,7 @@ internal static class DealCommandLoop
             process.Refresh();
             var commands = rounds * 100.0;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{rounds} rounds of 100 ({(inMemory ? "in-memory store" : "SQLite")}), per command: {clock.Elapsed.TotalMicroseconds / commands:F1} µs elapsed, "
+                $"{rounds} rounds of 100 ({(inMemory ? "in-memory store" : "SQLite")}, {(oneAtATime ? "one per transaction" : "all at once")}), per command: {clock.Elapsed.TotalMicroseconds / commands:F1} µs elapsed, "
                 + $"{(process.TotalProcessorTime - cpu).TotalMicroseconds / commands:F1} µs CPU, {issuing.TotalMicroseconds / commands:F1} µs until the commit is queued, "
                 + $"{(GC.GetTotalAllocatedBytes() - allocated) / commands:F0} B allocated"));
         }
