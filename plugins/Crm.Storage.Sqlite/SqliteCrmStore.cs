@@ -574,8 +574,13 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             }
             else
             {
-                c.UpdateDocument.Set(tenant, write.Kind, write.Id, write.ExpectedVersion, write.Json);
-                changed = c.UpdateDocument.ExecuteNonQuery();
+                var update = c.UpdateDocument;
+                update.Text(0, tenant);
+                update.Text(1, write.Kind);
+                update.Text(2, write.Id);
+                update.Number(3, write.ExpectedVersion);
+                update.Text(4, write.Json);
+                changed = update.Execute();
             }
 
             if (changed == 0)
@@ -674,13 +679,27 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         }
 
         var commitId = commit.CommitId.ToByteArray(bigEndian: true);
+        Span<byte> eventId = stackalloc byte[16];
         var recordedAt = commit.RecordedAt.ToUnixTimeTicks();
         foreach (var e in commit.Events)
         {
             head++;
-            c.InsertJournal.Set((journal.Number << PositionBits) | head, commitId, recordedAt, e.EventId.ToByteArray(bigEndian: true), e.StreamKind, e.StreamId,
-                e.EventType, e.Payload, e.OccurredAt.ToUnixTimeTicks(), e.Actor, (int)e.Cause.Kind, e.Cause.Reference, e.Cause.Description);
-            c.InsertJournal.ExecuteNonQuery();
+            var insert = c.InsertJournal;
+            insert.Number(0, (journal.Number << PositionBits) | head);
+            insert.Blob(1, commitId);
+            insert.Number(2, recordedAt);
+            e.EventId.TryWriteBytes(eventId, bigEndian: true, out _);
+            insert.Blob(3, eventId);
+            insert.Text(4, e.StreamKind);
+            insert.Text(5, e.StreamId);
+            insert.Text(6, e.EventType);
+            insert.Text(7, e.Payload);
+            insert.Number(8, e.OccurredAt.ToUnixTimeTicks());
+            insert.Text(9, e.Actor);
+            insert.Number(10, (int)e.Cause.Kind);
+            insert.Text(11, e.Cause.Reference);
+            insert.Text(12, e.Cause.Description);
+            insert.Execute();
             _wrote = true;
         }
 
@@ -846,72 +865,96 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         command.ExecuteNonQuery();
     }
 
-    /// <summary>The writer's queue: any thread adds, the writer thread waits and takes.</summary>
+    /// <summary>
+    /// The writer's queue: any thread adds without a lock, the writer thread takes, and waits on a monitor only when the
+    /// queue is empty. A writer about to wait announces it before it looks at the queue once more, and a producer looks
+    /// for that announcement after adding, so one of them always sees the other. Once completed, the queue refuses new
+    /// requests; the writer drains what was added before and then stops.
+    /// </summary>
     private sealed class WriteQueue
     {
-        private readonly Queue<WriteRequest> _pending = new();
-        private bool _completed;
-        private bool _waiting;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<WriteRequest> _pending = new();
+        private readonly object _gate = new();
+        private int _waiting;
+        private int _producers;
+        private int _completed;
+        private bool _closed;
 
         public bool TryWrite(WriteRequest request)
         {
-            lock (_pending)
+            Interlocked.Increment(ref _producers);
+            try
             {
-                if (_completed)
+                if (Volatile.Read(ref _completed) == 1)
                 {
                     return false;
                 }
 
                 _pending.Enqueue(request);
-                if (_waiting)
-                {
-                    Monitor.Pulse(_pending);
-                }
-
-                return true;
             }
-        }
-
-        public bool TryTake([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WriteRequest request)
-        {
-            lock (_pending)
+            finally
             {
-                return _pending.TryDequeue(out request);
+                Interlocked.Decrement(ref _producers);
             }
+
+            if (Volatile.Read(ref _waiting) == 1)
+            {
+                lock (_gate)
+                {
+                    Monitor.Pulse(_gate);
+                }
+            }
+
+            return true;
         }
+
+        public bool TryTake([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WriteRequest request) => _pending.TryDequeue(out request);
 
         /// <summary>Waits for requests and takes up to <paramref name="max"/>; false once completed and drained.</summary>
         public bool WaitAndTake(List<WriteRequest> batch, int max)
         {
-            lock (_pending)
+            while (_pending.IsEmpty)
             {
-                while (_pending.Count == 0)
+                lock (_gate)
                 {
-                    if (_completed)
+                    Interlocked.Exchange(ref _waiting, 1);
+                    if (_pending.IsEmpty)
                     {
-                        return false;
+                        if (_closed)
+                        {
+                            Interlocked.Exchange(ref _waiting, 0);
+                            return false;
+                        }
+
+                        Monitor.Wait(_gate);
                     }
 
-                    _waiting = true;
-                    Monitor.Wait(_pending);
-                    _waiting = false;
+                    Interlocked.Exchange(ref _waiting, 0);
                 }
-
-                while (batch.Count < max && _pending.TryDequeue(out var request))
-                {
-                    batch.Add(request);
-                }
-
-                return true;
             }
+
+            while (batch.Count < max && _pending.TryDequeue(out var request))
+            {
+                batch.Add(request);
+            }
+
+            return true;
         }
 
+        /// <summary>Refuses new requests, waits for producers already adding, and lets the writer stop once drained.</summary>
         public void Complete()
         {
-            lock (_pending)
+            Interlocked.Exchange(ref _completed, 1);
+            var spin = default(SpinWait);
+            while (Volatile.Read(ref _producers) != 0)
             {
-                _completed = true;
-                Monitor.PulseAll(_pending);
+                spin.SpinOnce();
+            }
+
+            lock (_gate)
+            {
+                _closed = true;
+                Monitor.PulseAll(_gate);
             }
         }
     }

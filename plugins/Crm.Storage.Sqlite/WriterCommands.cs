@@ -6,9 +6,17 @@ namespace Crm.Storage.Sqlite;
 internal sealed class WriterCommands : IDisposable
 {
     private readonly List<Prepared> _all = new();
+    private readonly List<RawStatement> _raw = new();
 
     public WriterCommands(SqliteConnection connection)
     {
+        RawStatement MakeRaw(string sql, int parameters)
+        {
+            var statement = new RawStatement(connection, sql, parameters);
+            _raw.Add(statement);
+            return statement;
+        }
+
         Prepared Make(string sql, int parameters)
         {
             var prepared = new Prepared(connection, sql, parameters);
@@ -24,7 +32,7 @@ internal sealed class WriterCommands : IDisposable
         Release = Make("RELEASE c", 0);
         RollbackToSavepoint = Make("ROLLBACK TO c", 0);
         InsertDocument = Make("INSERT INTO documents(tenant, kind, id, version, json) VALUES($p0, $p1, $p2, $p3, $p4) ON CONFLICT DO NOTHING", 5);
-        UpdateDocument = Make("UPDATE documents SET version = version + 1, json = $p4 WHERE tenant=$p0 AND kind=$p1 AND id=$p2 AND version=$p3", 5);
+        UpdateDocument = MakeRaw("UPDATE documents SET version = version + 1, json = ?5 WHERE tenant=?1 AND kind=?2 AND id=?3 AND version=?4", 5);
         DocumentVersion = Make("SELECT version FROM documents WHERE tenant=$p0 AND kind=$p1 AND id=$p2", 3);
         DeleteIndex = Make("DELETE FROM document_index WHERE tenant=$p0 AND kind=$p1 AND id=$p2", 3);
         InsertIndex = Make("INSERT OR IGNORE INTO document_index(tenant, kind, name, value, id) VALUES($p0, $p1, $p2, $p3, $p4)", 5);
@@ -45,9 +53,9 @@ internal sealed class WriterCommands : IDisposable
         TenantNumber = Make("SELECT no FROM tenants WHERE name=$p0", 1);
         InsertTenant = Make("INSERT INTO tenants(name) VALUES($p0) RETURNING no", 1);
         JournalHead = Make("SELECT MAX(id) FROM journal WHERE id BETWEEN $p0 AND $p1", 2);
-        InsertJournal = Make("""
+        InsertJournal = MakeRaw("""
             INSERT INTO journal(id, commit_id, recorded_at, event_id, stream_kind, stream_id, event_type, payload, occurred_at, actor, cause_kind, cause_ref, cause_text)
-            VALUES($p0, $p1, $p2, $p3, $p4, $p5, $p6, $p7, $p8, $p9, $p10, $p11, $p12)
+            VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
             """, 13);
     }
 
@@ -59,7 +67,7 @@ internal sealed class WriterCommands : IDisposable
     public Prepared Release { get; }
     public Prepared RollbackToSavepoint { get; }
     public Prepared InsertDocument { get; }
-    public Prepared UpdateDocument { get; }
+    public RawStatement UpdateDocument { get; }
     public Prepared DocumentVersion { get; }
     public Prepared DeleteIndex { get; }
     public Prepared InsertIndex { get; }
@@ -74,13 +82,18 @@ internal sealed class WriterCommands : IDisposable
     public Prepared TenantNumber { get; }
     public Prepared InsertTenant { get; }
     public Prepared JournalHead { get; }
-    public Prepared InsertJournal { get; }
+    public RawStatement InsertJournal { get; }
 
     public void Dispose()
     {
         foreach (var prepared in _all)
         {
             prepared.Command.Dispose();
+        }
+
+        foreach (var statement in _raw)
+        {
+            statement.Dispose();
         }
     }
 
@@ -115,5 +128,104 @@ internal sealed class WriterCommands : IDisposable
         public object? ExecuteScalar() => Command.ExecuteScalar();
 
         public SqliteDataReader ExecuteReader() => Command.ExecuteReader();
+    }
+
+    /// <summary>
+    /// A hot statement of the writer run on SQLite's own API (prepared once, stepped and reset): no command or reader
+    /// objects per execution, and a parameter is bound again only when its value changed (SQLite keeps bindings across a
+    /// reset). Strings are compared by reference, and by value when short.
+    /// </summary>
+    internal sealed class RawStatement : IDisposable
+    {
+        private const int ShortText = 64;
+        private readonly SqliteConnection _connection;
+        private readonly SQLitePCL.sqlite3_stmt _statement;
+        private readonly object?[] _texts;
+        private readonly long[] _numbers;
+        private readonly byte[] _kinds; // 0 unbound, 1 text, 2 number, 3 null, 4 blob
+
+        public RawStatement(SqliteConnection connection, string sql, int parameters)
+        {
+            _connection = connection;
+            var rc = SQLitePCL.raw.sqlite3_prepare_v2(connection.Handle, sql, out _statement);
+            SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+            _texts = new object?[parameters];
+            _numbers = new long[parameters];
+            _kinds = new byte[parameters];
+        }
+
+        public void Text(int index, string? value)
+        {
+            if (value is null)
+            {
+                Null(index);
+                return;
+            }
+
+            if (_kinds[index] == 1 && _texts[index] is string bound
+                && (ReferenceEquals(bound, value) || (value.Length <= ShortText && string.Equals(bound, value, StringComparison.Ordinal))))
+            {
+                return;
+            }
+
+            Check(SQLitePCL.raw.sqlite3_bind_text(_statement, index + 1, value));
+            _texts[index] = value;
+            _kinds[index] = 1;
+        }
+
+        public void Number(int index, long value)
+        {
+            if (_kinds[index] == 2 && _numbers[index] == value)
+            {
+                return;
+            }
+
+            Check(SQLitePCL.raw.sqlite3_bind_int64(_statement, index + 1, value));
+            _numbers[index] = value;
+            _kinds[index] = 2;
+        }
+
+        public void Blob(int index, ReadOnlySpan<byte> value)
+        {
+            Check(SQLitePCL.raw.sqlite3_bind_blob(_statement, index + 1, value));
+            _texts[index] = null;
+            _kinds[index] = 4;
+        }
+
+        /// <summary>Steps the statement to its end and resets it; the rows it changed.</summary>
+        public int Execute()
+        {
+            var rc = SQLitePCL.raw.sqlite3_step(_statement);
+            if (rc is not (SQLitePCL.raw.SQLITE_DONE or SQLitePCL.raw.SQLITE_ROW))
+            {
+                SQLitePCL.raw.sqlite3_reset(_statement);
+                SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            }
+
+            SQLitePCL.raw.sqlite3_reset(_statement);
+            return SQLitePCL.raw.sqlite3_changes(_connection.Handle);
+        }
+
+        public void Dispose() => _statement.Dispose();
+
+        private void Null(int index)
+        {
+            if (_kinds[index] == 3)
+            {
+                return;
+            }
+
+            Check(SQLitePCL.raw.sqlite3_bind_null(_statement, index + 1));
+            _texts[index] = null;
+            _kinds[index] = 3;
+        }
+
+        private void Check(int rc)
+        {
+            if (rc != SQLitePCL.raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _connection.Handle);
+            }
+        }
     }
 }

@@ -304,5 +304,54 @@ public sealed class SqliteStoreTests : IDisposable
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.CommitAsync(NewDeal(new TenantId("t"), "x")));
     }
 
+    [Fact]
+    public async Task Commits_racing_with_dispose_each_either_land_or_fail_as_disposed()
+    {
+        var tenant = new TenantId("t");
+        var store = Open(group: 10); // small groups, so that requests are still queued when the store is disposed
+        var landed = new System.Collections.Concurrent.ConcurrentBag<long>();
+        var refused = 0;
+        async Task<bool> CommitAsync(string id)
+        {
+            try
+            {
+                landed.Add((await store.CommitAsync(NewDeal(tenant, id))).FirstPosition);
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                Interlocked.Increment(ref refused);
+                return false;
+            }
+        }
+
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; ; i++)
+            {
+                var outcomes = await Task.WhenAll(Enumerable.Range(0, 50).Select(j => CommitAsync($"w{w}-{i}-{j}")));
+                if (outcomes.Contains(false))
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+
+        while (landed.Count < 200)
+        {
+            await Task.Delay(5);
+        }
+
+        await store.DisposeAsync();
+        var all = Task.WhenAll(writers);
+        Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(30)))); // none left waiting for ever
+
+        // Exactly the acknowledged commits are in the file, at the positions they were told, without gaps.
+        await using var reopened = Open();
+        var journal = await ReadAllAsync(reopened, tenant);
+        Assert.Equal(landed.Order(), journal.Select(r => r.Position));
+        Assert.Equal(Enumerable.Range(1, journal.Count).Select(i => (long)i), journal.Select(r => r.Position));
+    }
+
     public void Dispose() => _directory.Dispose();
 }
