@@ -18,7 +18,8 @@ internal static class DealCommandLoop
         benchmarks.Setup();
         try
         {
-            for (var i = 0; i < 50; i++)
+            // 750 rounds of warm-up: the kernel side takes some 50,000 commands to reach its steady state (JIT tiers).
+            for (var i = 0; i < 750; i++)
             {
                 benchmarks.Kernel_SetField_100_at_once_group_commit().GetAwaiter().GetResult();
             }

@@ -12,9 +12,12 @@ namespace Crm.Benchmarks.Storage;
 /// raw transaction. The command is <c>Deals.SetFieldAsync</c>: it reads the user, the deal and the rule book (from the
 /// kernel's cache once warm, version-checked at commit) and writes the deal document and one journal row (its index
 /// rows are unchanged, so not rewritten). The raw loop inserts as many rows per command as the kernel's commits write,
-/// counted at set-up (<see cref="RowsPerCommand"/>), so both sides write the same number of rows.
+/// counted at set-up (<see cref="RowsPerCommand"/>), so both sides write the same number of rows. Fifteen warm-up
+/// iterations: the kernel side reaches its steady state only after some tens of thousands of commands (JIT tiers).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
+[WarmupCount(15)]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class SqliteDealCommandBenchmarks
