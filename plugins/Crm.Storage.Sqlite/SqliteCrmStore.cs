@@ -150,9 +150,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
         await using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT j.id, j.commit_id, j.recorded_at, j.event_id, j.stream_kind, j.stream_id, j.event_type, j.payload, j.occurred_at, j.actor, j.cause_kind, j.cause_ref, j.cause_text
-            FROM tenants t JOIN journal j ON j.id > ((t.no << 40) | $p) AND j.id <= ((t.no << 40) | $max)
+            FROM tenants t JOIN journal j ON j.id > ((t.no << {PositionBits}) | $p) AND j.id <= ((t.no << {PositionBits}) | $max)
             WHERE t.name = $t ORDER BY j.id LIMIT $n
             """;
         command.Parameters.AddWithValue("$t", tenant.Value);
