@@ -373,12 +373,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             catch (Exception e)
             {
                 // Not expected (WriteBatch reports its failures to the requests), but the writer must live on.
-                _journalHeads.Clear();
-                _knownVersions.Clear();
-                foreach (var request in batch)
-                {
-                    request.Fail(e);
-                }
+                FailBatch(batch, e);
             }
 
             batch.Clear();
@@ -488,13 +483,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 }
             }
 
-            _journalHeads.Clear();
-            _knownVersions.Clear();
-            foreach (var request in batch)
-            {
-                request.Fail(e);
-            }
-
+            FailBatch(batch, e);
             return true;
         }
 
@@ -534,6 +523,17 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
         batch.Add(request);
         return true;
+    }
+
+    /// <summary>Nobody's commit in the batch happened: forget what the writer remembered and fail every request.</summary>
+    private void FailBatch(List<WriteRequest> batch, Exception error)
+    {
+        _journalHeads.Clear();
+        _knownVersions.Clear();
+        foreach (var request in batch)
+        {
+            request.Fail(error);
+        }
     }
 
     private static Action Succeed<T>(WriteRequest<T> request, T result) => () => request.Completion.TrySetResult(result);
