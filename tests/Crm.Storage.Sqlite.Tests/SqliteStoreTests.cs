@@ -296,6 +296,48 @@ public sealed class SqliteStoreTests : IDisposable
         Assert.Contains(option, error.Message);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(10_001)]
+    public void A_writer_spin_out_of_range_names_the_option(int microseconds)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new SqliteCrmStore(new SqliteStoreOptions
+        {
+            ConnectionString = $"Data Source={_directory.File("crm.db")}",
+            WriterSpin = TimeSpan.FromMicroseconds(microseconds),
+        }));
+        Assert.Contains("WriterSpin", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(10_000)]
+    public async Task Commits_arriving_one_by_one_and_all_at_once_land_whatever_the_writer_spin(int microseconds)
+    {
+        var tenant = new TenantId("t");
+        await using var store = new SqliteCrmStore(new SqliteStoreOptions
+        {
+            ConnectionString = $"Data Source={_directory.File("crm.db")}",
+            WriterSpin = TimeSpan.FromMicroseconds(microseconds),
+        });
+
+        // One by one: the writer has gone to sleep (or is still watching) when each arrives.
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(new CommitResult(i + 1, i + 1), await store.CommitAsync(NewDeal(tenant, $"one-{i}")));
+            if (i % 5 == 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(15)); // longer than the longest spin: the writer sleeps
+            }
+        }
+
+        // All at once from several threads.
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(async () => await store.CommitAsync(NewDeal(tenant, $"many-{i}")))));
+
+        Assert.Equal(Enumerable.Range(21, 200).Select(p => (long)p), results.Select(r => r.FirstPosition).Order());
+        Assert.Equal(220, await store.ReadJournalAsync(tenant, 0, 1000).CountAsync());
+    }
+
     [Fact]
     public async Task A_disposed_store_refuses_work_clearly()
     {
