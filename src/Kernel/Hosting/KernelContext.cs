@@ -32,6 +32,9 @@ internal sealed class KernelContext
         Cache = new AggregateCache(options.AggregateCacheSize);
     }
 
+    /// <summary>The commit and event ids of this kernel's units (see <see cref="OrderedIds"/>).</summary>
+    public OrderedIds Ids { get; } = new();
+
     /// <summary>Parsed aggregate states shared by this kernel's units (see <see cref="AggregateCache"/>).</summary>
     public AggregateCache Cache { get; }
 

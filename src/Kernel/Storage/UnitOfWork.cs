@@ -96,10 +96,10 @@ internal sealed class UnitOfWork
     }
 
     /// <summary>
-    /// A time-ordered id (UUID version 7 on the kernel's clock): the journal's unique index on event ids then grows at
-    /// its end instead of touching a random page per event.
+    /// A time-ordered id (UUID version 7 on the kernel's clock, increasing within the kernel): the journal's unique
+    /// index on event ids then grows at its end instead of touching a random page per event.
     /// </summary>
-    private Guid NewOrderedId() => Guid.CreateVersion7(Now.ToDateTimeOffset());
+    private Guid NewOrderedId() => _context.Ids.Next(Now);
 
     /// <summary>Drops the cached states this unit used, so the next command reads them from the store.</summary>
     public void ForgetCachedStates()
