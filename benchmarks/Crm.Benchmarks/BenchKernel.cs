@@ -77,9 +77,12 @@ internal sealed class BenchKernel : IAsyncDisposable
 
     public CountingStore Store { get; }
 
-    public static BenchKernel Open(string path, SqliteSynchronous synchronous = SqliteSynchronous.Full, Action<CrmKernelOptions>? options = null)
+    public static BenchKernel Open(string path, SqliteSynchronous synchronous = SqliteSynchronous.Full, Action<CrmKernelOptions>? options = null,
+        Action<SqliteStoreOptions>? store = null)
     {
-        var sqlite = new SqliteCrmStore(new SqliteStoreOptions { ConnectionString = $"Data Source={path}", Synchronous = synchronous });
+        var storeOptions = new SqliteStoreOptions { ConnectionString = $"Data Source={path}", Synchronous = synchronous };
+        store?.Invoke(storeOptions);
+        var sqlite = new SqliteCrmStore(storeOptions);
         var counting = new CountingStore(sqlite);
         var services = new ServiceCollection();
         services.AddSingleton(sqlite);
