@@ -365,7 +365,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     private void WriteLoop()
     {
         var batch = new List<WriteRequest>(_options.MaxGroupCommitSize);
-        while (_queue.WaitAndTake(batch, _options.MaxGroupCommitSize))
+        var single = false;
+        while (_queue.WaitAndTake(batch, _options.MaxGroupCommitSize, spin: single))
         {
             try
             {
@@ -377,6 +378,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 FailBatch(batch, e);
             }
 
+            single = batch.Count == 1; // (with the requests gathered while its transaction was open)
             batch.Clear();
         }
 
@@ -912,10 +914,17 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
         public bool TryTake([System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out WriteRequest request) => _pending.TryDequeue(out request);
 
-        /// <summary>Waits for requests and takes up to <paramref name="max"/>; false once completed and drained.</summary>
-        public bool WaitAndTake(List<WriteRequest> batch, int max)
+        /// <summary>
+        /// Waits for requests and takes up to <paramref name="max"/>; false once completed and drained. With
+        /// <paramref name="spin"/>, watches for a while before sleeping (see <see cref="SpinForArrival"/>).
+        /// </summary>
+        public bool WaitAndTake(List<WriteRequest> batch, int max, bool spin)
         {
-            SpinForArrival();
+            if (spin)
+            {
+                SpinForArrival();
+            }
+
             while (_pending.IsEmpty)
             {
                 lock (_gate)
@@ -948,6 +957,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         /// Before sleeping, watches the queue for a short while (yielding the core to any thread that wants it): a caller
         /// awaiting one commit at a time issues its next one a few tens of microseconds after the last completed, and
         /// catching it here saves waking a sleeping thread, which on a busy virtual machine can cost more than the write.
+        /// The writer watches only after a group of one: after a larger group the callers are busy with that many
+        /// completions, and the watching would only take a core from them.
         /// </summary>
         private void SpinForArrival()
         {

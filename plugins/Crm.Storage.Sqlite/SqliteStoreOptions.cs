@@ -33,10 +33,12 @@ public sealed class SqliteStoreOptions
     public int MaxGroupCommitSize { get; set; } = 100;
 
     /// <summary>
-    /// How long the writer thread, having nothing to write, watches for the next commit before it sleeps. A caller that
-    /// awaits one commit at a time issues its next one a few tens of microseconds later; catching it awake saves waking
-    /// a sleeping thread, which on a busy virtual machine can take longer than the write. The writer yields its core
-    /// while it watches, so other threads are not held up; <see cref="TimeSpan.Zero"/> makes it sleep at once.
+    /// How long the writer thread, having written a group of one commit and with nothing more to write, watches for the
+    /// next commit before it sleeps. A caller that awaits one commit at a time issues its next one a few tens of
+    /// microseconds later; catching it awake saves waking a sleeping thread, which on a busy virtual machine can take
+    /// longer than the write. The writer yields its core while it watches, so other threads are not held up, and does
+    /// not watch after a larger group (its callers are busy with their completions); <see cref="TimeSpan.Zero"/> makes
+    /// it sleep at once.
     /// </summary>
     /// <value>Default 200 µs; from zero to 10 ms.</value>
     public TimeSpan WriterSpin { get; set; } = TimeSpan.FromMicroseconds(200);
