@@ -31,7 +31,8 @@ internal abstract class AggregateKind
     public abstract object WithVersion(object state, long version);
 }
 
-internal sealed class AggregateKind<T>(string name, Func<T, long, T> withVersion, Func<T, IReadOnlyList<IndexEntry>> indexes)
+internal sealed class AggregateKind<T>(string name, Func<T, long, T> withVersion, Func<T, IReadOnlyList<IndexEntry>> indexes,
+    Func<T, string>? write = null)
     : AggregateKind(name)
     where T : class
 {
@@ -41,7 +42,8 @@ internal sealed class AggregateKind<T>(string name, Func<T, long, T> withVersion
 
     public override object WithVersion(object state, long version) => withVersion((T)state, version);
 
-    public override string Write(object state) => CrmJson.Serialize((T)state);
+    /// <summary>The state's JSON: the kind's own writer when it has one (see <see cref="DealJson"/>), else the serializer's.</summary>
+    public override string Write(object state) => write is null ? CrmJson.Serialize((T)state) : write((T)state);
 
     public override IReadOnlyList<IndexEntry> Indexes(object state) => indexes((T)state);
 }
@@ -81,7 +83,8 @@ internal static class Kinds
             new IndexEntry("owner", s.Owner.Value),
             new IndexEntry("client", s.Client.Value),
             new IndexEntry("owner-open", s.Status == DealStatus.Open ? s.Owner.Value : "-"),
-        ]);
+        ],
+        DealJson.Write);
 
     public static readonly AggregateKind<WorkTask> Task = new("task", (s, v) => s with { Version = v },
         s =>
