@@ -102,13 +102,8 @@ internal static class DealJson
 
         writer.WritePropertyName("status"u8);
         WriteEnum(writer, deal.Status);
-        writer.WritePropertyName("openedAt"u8);
-        Instants.Write(writer, deal.OpenedAt, CrmJson.Options);
-        if (deal.ClosedAt is { } closed)
-        {
-            writer.WritePropertyName("closedAt"u8);
-            Instants.Write(writer, closed, CrmJson.Options);
-        }
+        WriteInstant(writer, "openedAt"u8, deal.OpenedAt);
+        WriteInstant(writer, "closedAt"u8, deal.ClosedAt);
 
         if (deal.History is { } history)
         {
@@ -135,13 +130,8 @@ internal static class DealJson
 
         writer.WriteStartObject();
         writer.WriteString("stage"u8, visit.Stage.Value);
-        writer.WritePropertyName("enteredAt"u8);
-        Instants.Write(writer, visit.EnteredAt, CrmJson.Options);
-        if (visit.LeftAt is { } left)
-        {
-            writer.WritePropertyName("leftAt"u8);
-            Instants.Write(writer, left, CrmJson.Options);
-        }
+        WriteInstant(writer, "enteredAt"u8, visit.EnteredAt);
+        WriteInstant(writer, "leftAt"u8, visit.LeftAt);
 
         if (visit.By is { } by)
         {
@@ -164,6 +154,16 @@ internal static class DealJson
 
         writer.WriteEndObject();
         writer.WriteEndObject();
+    }
+
+    /// <summary>An instant property; a null one is left out.</summary>
+    private static void WriteInstant(Utf8JsonWriter writer, ReadOnlySpan<byte> name, Instant? value)
+    {
+        if (value is { } instant)
+        {
+            writer.WritePropertyName(name);
+            Instants.Write(writer, instant, CrmJson.Options);
+        }
     }
 
     private static void WriteDictionary(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, string>? values)

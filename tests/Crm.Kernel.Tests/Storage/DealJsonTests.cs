@@ -71,14 +71,9 @@ public sealed class DealJsonTests
     [Fact]
     public void Text_that_needs_escaping_and_unusual_values_are_written_as_the_serializer_writes_them()
     {
-        var deal = new Deal
+        var deal = NewDeal(new Money(-0.000100m, "EUR")) with
         {
             Id = new DealId("deal-ü"),
-            Client = new ClientId("client-1"),
-            Pipeline = new PipelineId("sales"),
-            Stage = new StageId("new"),
-            Owner = new UserId("seller"),
-            Amount = new Money(-0.000100m, "EUR"),
             Title = "Сделка \"№1\" <b>&\u0001\t\uD83D\uDE00",
             Fields = new Dictionary<string, string> { ["ключ"] = "значение", ["</script>"] = "\u2028" },
             Status = (DealStatus)7,
@@ -93,14 +88,8 @@ public sealed class DealJsonTests
     [Fact]
     public void The_deal_kind_writes_through_the_hand_written_json_and_reads_it_back()
     {
-        var deal = new Deal
+        var deal = NewDeal(new Money(1200m, "EUR")) with
         {
-            Id = new DealId("deal-1"),
-            Client = new ClientId("client-1"),
-            Pipeline = new PipelineId("sales"),
-            Stage = new StageId("new"),
-            Owner = new UserId("seller"),
-            Amount = new Money(1200m, "EUR"),
             OpenedAt = Base,
             History = [new StageVisit(new StageId("new"), Base, null, new UserId("seller"), Cause.Manual)],
         };
@@ -112,6 +101,16 @@ public sealed class DealJsonTests
         Assert.Equal(deal with { Version = 3, History = read.History, Fields = read.Fields, Classifiers = read.Classifiers, AchievedGoals = read.AchievedGoals }, read);
         Assert.Equal(deal.History, read.History);
     }
+
+    private static Deal NewDeal(Money amount) => new()
+    {
+        Id = new DealId("deal-1"),
+        Client = new ClientId("client-1"),
+        Pipeline = new PipelineId("sales"),
+        Stage = new StageId("new"),
+        Owner = new UserId("seller"),
+        Amount = amount,
+    };
 
     [Fact]
     public void Every_stored_property_of_a_deal_is_one_the_hand_written_json_knows()
