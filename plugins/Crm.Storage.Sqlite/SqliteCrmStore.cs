@@ -405,7 +405,6 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         var heads = new Dictionary<string, JournalHead>(_journalHeads, StringComparer.Ordinal);
         var checkedVersions = new Dictionary<(string, string, string), long>();
         var known = _knownVersions;
-        var outcomes = new Action?[Math.Max(batch.Count, _options.MaxGroupCommitSize)];
         var open = false;
         try
         {
@@ -431,13 +430,21 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 _wrote = false;
                 try
                 {
-                    outcomes[i] = batch[i] switch
+                    switch (batch[i])
                     {
-                        CommitRequest c => Succeed(c, Apply(c.Commit, heads, checkedVersions, known)),
-                        ClaimRequest c => Succeed(c, Claim(c)),
-                        ConsumerLeaseRequest c => Succeed(c, ClaimOrReleaseConsumer(c)),
-                        _ => throw new InvalidOperationException("unknown request"),
-                    };
+                        case CommitRequest c:
+                            c.Succeed(Apply(c.Commit, heads, checkedVersions, known));
+                            break;
+                        case ClaimRequest c:
+                            c.Succeed(Claim(c));
+                            break;
+                        case ConsumerLeaseRequest c:
+                            c.Succeed(ClaimOrReleaseConsumer(c));
+                            break;
+                        default:
+                            throw new InvalidOperationException("unknown request");
+                    }
+
                     if (savepoints)
                     {
                         _commands.Release.ExecuteNonQuery();
@@ -463,8 +470,7 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
                     // (Without savepoints and nothing written: a failed statement changed nothing, and Apply updates the
                     // journal heads only once it succeeded; the remembered versions are versions read, still true.)
-                    var request = batch[i];
-                    outcomes[i] = () => request.Fail(e);
+                    batch[i].Failed(e);
                 }
             }
 
@@ -505,9 +511,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             _knownVersions[key] = version;
         }
 
-        foreach (var outcome in outcomes)
+        foreach (var request in batch)
         {
-            outcome?.Invoke();
+            request.Complete();
         }
 
         return true;
@@ -539,8 +545,6 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         }
     }
 
-    private static Action Succeed<T>(WriteRequest<T> request, T result) => () => request.Completion.TrySetResult(result);
-
     private const int MaxKnownVersions = 10_000;
     private static readonly Dictionary<(string, string, string), long> EmptyVersions = new();
 
@@ -549,8 +553,10 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     {
         var c = _commands;
         var tenant = commit.Tenant.Value;
-        foreach (var check in commit.ReadChecks)
+        // Index loops throughout: the lists are interfaces, and a foreach over one allocates an enumerator each time.
+        for (var n = 0; n < commit.ReadChecks.Count; n++)
         {
+            var check = commit.ReadChecks[n];
             // Commits of one batch often depend on the same documents (the session's user, the rule book): each is read
             // once per batch; the batch's own writes keep the remembered versions current.
             var key = (tenant, check.Kind, check.Id);
@@ -567,8 +573,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             }
         }
 
-        foreach (var write in commit.Documents)
+        for (var n = 0; n < commit.Documents.Count; n++)
         {
+            var write = commit.Documents[n];
             int changed;
             if (write.ExpectedVersion == 0)
             {
@@ -607,15 +614,17 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 c.DeleteIndex.ExecuteNonQuery();
             }
 
-            foreach (var entry in write.Indexes)
+            for (var m = 0; m < write.Indexes.Count; m++)
             {
+                var entry = write.Indexes[m];
                 c.InsertIndex.Set(tenant, write.Kind, entry.Name, entry.Value, write.Id);
                 c.InsertIndex.ExecuteNonQuery();
             }
         }
 
-        foreach (var change in commit.UniqueKeys)
+        for (var n = 0; n < commit.UniqueKeys.Count; n++)
         {
+            var change = commit.UniqueKeys[n];
             c.KeyOwner.Set(tenant, change.Scope, change.Key);
             var holder = c.KeyOwner.ExecuteScalar() as string;
             if (change.Release)
@@ -639,8 +648,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             }
         }
 
-        foreach (var completion in commit.TimersCompleted)
+        for (var n = 0; n < commit.TimersCompleted.Count; n++)
         {
+            var completion = commit.TimersCompleted[n];
             c.CompleteTimer.Set(tenant, completion.TimerId, completion.ClaimToken);
             if (c.CompleteTimer.ExecuteNonQuery() == 0)
             {
@@ -650,15 +660,17 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
             _wrote = true;
         }
 
-        foreach (var id in commit.TimersToCancel)
+        for (var n = 0; n < commit.TimersToCancel.Count; n++)
         {
+            var id = commit.TimersToCancel[n];
             c.DeleteTimer.Set(tenant, id);
             c.DeleteTimer.ExecuteNonQuery();
             _wrote = true;
         }
 
-        foreach (var timer in commit.TimersToSet)
+        for (var n = 0; n < commit.TimersToSet.Count; n++)
         {
+            var timer = commit.TimersToSet[n];
             c.UpsertTimer.Set(tenant, timer.Id, timer.DueAt.ToUnixTimeTicks(), timer.Kind, timer.Payload);
             c.UpsertTimer.ExecuteNonQuery();
             _wrote = true;
@@ -684,8 +696,9 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         var commitId = commit.CommitId.ToByteArray(bigEndian: true);
         Span<byte> eventId = stackalloc byte[16];
         var recordedAt = commit.RecordedAt.ToUnixTimeTicks();
-        foreach (var e in commit.Events)
+        for (var n = 0; n < commit.Events.Count; n++)
         {
+            var e = commit.Events[n];
             head++;
             var insert = c.InsertJournal;
             insert.Number(0, (journal.Number << PositionBits) | head);
@@ -993,16 +1006,55 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// A request to the writer. While its group is written it holds its outcome (<see cref="WriteRequest{T}.Succeed"/>
+    /// or <see cref="Failed"/>, the last one set counting, as a group may run twice); <see cref="Complete"/> hands the
+    /// outcome to the caller once the group's transaction has committed.
+    /// </summary>
     private abstract class WriteRequest
     {
+        private Exception? _error;
+
+        /// <summary>Fails the caller now (nothing of the request was committed).</summary>
         public abstract void Fail(Exception error);
+
+        /// <summary>Records that the request failed within its group, which goes on without it.</summary>
+        public void Failed(Exception error) => _error = error;
+
+        /// <summary>Hands the recorded outcome to the caller.</summary>
+        public void Complete()
+        {
+            if (_error is { } error)
+            {
+                Fail(error);
+            }
+            else
+            {
+                Succeeded();
+            }
+        }
+
+        protected void ClearError() => _error = null;
+
+        protected abstract void Succeeded();
     }
 
     private abstract class WriteRequest<T> : WriteRequest
     {
+        private T? _result;
+
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Records the request's result within its group.</summary>
+        public void Succeed(T result)
+        {
+            _result = result;
+            ClearError();
+        }
+
         public override void Fail(Exception error) => Completion.TrySetException(error);
+
+        protected override void Succeeded() => Completion.TrySetResult(_result!);
     }
 
     private sealed class CommitRequest(StoreCommit commit) : WriteRequest<CommitResult>
