@@ -1,11 +1,8 @@
-using System.Globalization;
 using Crm.Abstractions;
 using Crm.Kernel.Clients;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Security;
-using CsvHelper;
 using NodaTime;
-using NodaTime.Text;
 
 namespace Crm.Kernel.Import;
 
@@ -18,6 +15,11 @@ public sealed record CsvImportOptions
     public bool MergeDuplicates { get; init; } = true;
     /// <summary>Import the good rows and list the bad ones (true), or reject the whole import when any row is bad (false).</summary>
     public bool SkipBadRows { get; init; }
+    /// <summary>
+    /// The IANA time zone (e.g. <c>Europe/Oslo</c>) that dates and times without an offset are read in
+    /// (<c>2016-10-20</c> is the start of that day there). Null, the default: the tenant's business calendar's zone.
+    /// </summary>
+    public string? TimeZone { get; init; }
 }
 
 /// <summary>What an import did.</summary>
@@ -26,181 +28,189 @@ public sealed record CsvImportOptions
 /// <param name="MergedDuplicates">Client rows merged into an earlier card (original id → card id).</param>
 /// <param name="Deals">Deals imported (already present ones are skipped: re-running resumes).</param>
 /// <param name="Targets">Targets set.</param>
-/// <param name="BadRows">Rows skipped, each "file:line: reason".</param>
-public sealed record CsvImportResult(int Users, int Clients, IReadOnlyDictionary<string, string> MergedDuplicates, int Deals, int Targets, IReadOnlyList<string> BadRows);
+/// <param name="BadRows">Rows skipped, each <c>file:line, column name: reason</c>.</param>
+public sealed record CsvImportResult(int Users, int Clients, IReadOnlyDictionary<string, string> MergedDuplicates, int Deals, int Targets, IReadOnlyList<string> BadRows)
+{
+    /// <summary>The rows skipped, with their file, line and column (the same as <see cref="BadRows"/>, typed).</summary>
+    public IReadOnlyList<CsvImportProblem> Problems { get; init; } = [];
+}
 
 /// <summary>
-/// Imports another CRM's export (sellers.csv, clients.csv, deals.csv, stage_history.csv, targets.csv — the layout of
-/// the sample data set) through an administrator's session, so every rule of the kernel applies. All rows are read
-/// and checked first: a file with bad rows is rejected as a whole with each bad row's line and reason, unless
-/// <see cref="CsvImportOptions.SkipBadRows"/>. History keeps its original instants.
+/// Imports another CRM's export (sellers.csv, clients.csv, deals.csv, stage_history.csv and an optional targets.csv —
+/// the layout of the sample data set, described in docs/import.md) through an administrator's session, so every rule
+/// of the kernel applies. Every row is read and checked against the files and the tenant before the first write: an
+/// import with bad rows is rejected as a whole with each problem's file, line and column and nothing is written,
+/// unless <see cref="CsvImportOptions.SkipBadRows"/>, which imports the good rows and lists the bad ones. History
+/// keeps its original instants. Re-running the same files resumes: what exists already is skipped.
 /// </summary>
 public static class SalesCsvImport
 {
-    /// <summary>Imports the five files of <paramref name="folder"/>.</summary>
-    /// <exception cref="CrmValidationException">Bad rows (and <see cref="CsvImportOptions.SkipBadRows"/> is false); nothing was imported.</exception>
+    /// <summary>The largest deal amount or revenue target accepted (one trillion); amounts are 0 or more.</summary>
+    public const decimal MaxAmount = 1_000_000_000_000m;
+
+    /// <summary>Imports the files of <paramref name="folder"/>.</summary>
+    /// <exception cref="CsvImportException">
+    /// A file or a required column is missing, or there are bad rows and <see cref="CsvImportOptions.SkipBadRows"/> is
+    /// false; nothing was written. Its <see cref="CsvImportException.Problems"/> lists every problem.
+    /// </exception>
+    /// <exception cref="CrmValidationException"><see cref="CsvImportOptions.TimeZone"/> is not an IANA time zone id.</exception>
+    /// <exception cref="EntityNotFoundException">The pipeline does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The session is not an administrator's.</exception>
     public static async Task<CsvImportResult> ImportAsync(CrmSession admin, string folder, CsvImportOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(admin);
+        ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(options);
-        var bad = new List<string>();
-        var sellers = Read(folder, "sellers.csv", bad, r => new
+        var (_, actor) = await admin.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("import");
+        DateTimeZone zone;
+        if (options.TimeZone is null)
         {
-            Id = new UserId(r.GetStringOrNull("seller_id")!),
-            Name = r.GetStringOrNull("name")!,
-            IsHead = r.GetStringOrNull("role") == "head",
-            Team = r.GetStringOrNull("team")!,
-            Zone = Zone(r.GetStringOrNull("time_zone")),
-        });
-        var contacts = new ContactNormalizer(admin.Context.Contacts.DefaultRegion);
-        var clients = Read(folder, "clients.csv", bad, r => new
+            zone = admin.Context.Processes.Calendar.TimeZone;
+        }
+        else
         {
-            Id = new ClientId(r.GetStringOrNull("client_id")!),
-            Name = r.GetStringOrNull("name")!,
-            Kind = r.GetStringOrNull("kind") == "person" ? ClientKind.Person : ClientKind.Company,
-            Region = r.GetStringOrNull("region"),
-            City = r.GetStringOrNull("city"),
-            Industry = r.GetStringOrNull("industry"),
-            Phone = Empty(r.GetStringOrNull("phone")) is { } p ? contacts.NormalizePhone(p) : null,
-            Email = Empty(r.GetStringOrNull("email")) is { } e ? contacts.NormalizeEmail(e) : null,
-            RegisteredAt = InstantPattern.ExtendedIso.Parse(r.GetStringOrNull("registered_at")!).GetValueOrThrow(),
-        });
-        var stays = Read(folder, "stage_history.csv", bad, r => new
-        {
-            Deal = r.GetStringOrNull("deal_id")!,
-            Stage = new StageId(r.GetStringOrNull("stage")!.ToLowerInvariant()),
-            EnteredAt = InstantPattern.ExtendedIso.Parse(r.GetStringOrNull("entered_at")!).GetValueOrThrow(),
-            LeftAt = Empty(r.GetStringOrNull("left_at")) is { } l ? InstantPattern.ExtendedIso.Parse(l).GetValueOrThrow() : (Instant?)null,
-        });
-        var deals = Read(folder, "deals.csv", bad, r => new
-        {
-            Id = new DealId(r.GetStringOrNull("deal_id")!),
-            Client = new ClientId(r.GetStringOrNull("client_id")!),
-            Owner = new UserId(r.GetStringOrNull("owner_id")!),
-            Source = Empty(r.GetStringOrNull("source")),
-            Amount = Money.Of(decimal.Parse(r.GetStringOrNull("amount")!, NumberStyles.Number, CultureInfo.InvariantCulture), r.GetStringOrNull("currency")!),
-        });
-        var targets = Read(folder, "targets.csv", bad, r => new
-        {
-            Owner = new UserId(r.GetStringOrNull("seller_id")!),
-            Start = LocalDatePattern.Iso.Parse(r.GetStringOrNull("period_start")!).GetValueOrThrow(),
-            End = LocalDatePattern.Iso.Parse(r.GetStringOrNull("period_end")!).GetValueOrThrow(),
-            Target = Money.Of(decimal.Parse(r.GetStringOrNull("revenue_target")!, NumberStyles.Number, CultureInfo.InvariantCulture), r.GetStringOrNull("currency")!),
-        });
-        if (bad.Count > 0 && !options.SkipBadRows)
-        {
-            throw new CrmValidationException(bad.Select(b => new ValidationError(b[..b.IndexOf(": ", StringComparison.Ordinal)], b[(b.IndexOf(": ", StringComparison.Ordinal) + 2)..])).ToArray());
+            zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(options.TimeZone)
+                ?? throw new CrmValidationException("timeZone", $"'{options.TimeZone}' is not an IANA time zone id such as 'Europe/Oslo'.");
         }
 
-        // Users and teams: heads first, each heading the team named on their row.
-        var existing = (await admin.Organization.ListUsersAsync(cancellationToken).ConfigureAwait(false)).Select(u => u.Id).ToHashSet();
+        var pipeline = await admin.Pipelines.GetAsync(options.Pipeline, cancellationToken).ConfigureAwait(false);
+        var plan = await CsvImportPlan.CheckAsync(admin, folder, options, pipeline, zone, cancellationToken).ConfigureAwait(false);
+        if (plan.Fatal.Count > 0)
+        {
+            throw new CsvImportException(plan.Fatal);
+        }
+
+        if (plan.Problems.Count > 0 && !options.SkipBadRows)
+        {
+            throw new CsvImportException(plan.Problems);
+        }
+
+        return await WriteAsync(admin, plan, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<CsvImportResult> WriteAsync(CrmSession admin, CsvImportPlan plan, CsvImportOptions options, CancellationToken cancellationToken)
+    {
+        var problems = new List<CsvImportProblem>(plan.Problems);
         var users = 0;
-        foreach (var head in sellers.Where(s => s.IsHead))
-        {
-            if (existing.Add(head.Id))
-            {
-                await admin.Organization.RegisterUserAsync(new NewUser(head.Id, head.Name, CrmRole.Head) { TimeZone = head.Zone }, cancellationToken).ConfigureAwait(false);
-                users++;
-            }
+        var failedUsers = new HashSet<UserId>();
 
-            await admin.Organization.DefineTeamAsync(TeamOf(head.Team), head.Team, head.Id, cancellationToken).ConfigureAwait(false);
+        // A write can still fail for a reason the checks cannot see (another session changed the tenant meanwhile):
+        // with SkipBadRows the row is listed and the import goes on; otherwise it stops there and says so.
+        async Task<bool> TryAsync(string file, int line, Func<Task> write)
+        {
+            try
+            {
+                await write().ConfigureAwait(false);
+                return true;
+            }
+            catch (CrmException e)
+            {
+                var problem = new CsvImportProblem(file, line, null, $"could not be written: {CsvCells.Show(e.Message, 300)}");
+                if (!options.SkipBadRows)
+                {
+                    throw new CsvImportException([problem], "The import stopped while writing (the rows before this one are imported; fix it and re-run the import to resume)");
+                }
+
+                problems.Add(problem);
+                return false;
+            }
         }
 
-        foreach (var seller in sellers.Where(s => !s.IsHead))
+        foreach (var head in plan.Sellers.Where(s => s.IsHead))
         {
-            if (existing.Add(seller.Id))
+            var ok = await TryAsync(CsvImportPlan.SellersFile, head.Line, async () =>
             {
-                await admin.Organization.RegisterUserAsync(new NewUser(seller.Id, seller.Name) { Team = TeamOf(seller.Team), TimeZone = seller.Zone }, cancellationToken).ConfigureAwait(false);
-                users++;
+                if (!plan.ExistingUsers.Contains(head.Id))
+                {
+                    await admin.Organization.RegisterUserAsync(new NewUser(head.Id, head.Name, CrmRole.Head) { TimeZone = head.Zone }, cancellationToken).ConfigureAwait(false);
+                    users++;
+                }
+
+                await admin.Organization.DefineTeamAsync(head.Team, head.TeamName, head.Id, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            if (!ok)
+            {
+                failedUsers.Add(head.Id);
+            }
+        }
+
+        foreach (var seller in plan.Sellers.Where(s => !s.IsHead && !plan.ExistingUsers.Contains(s.Id)))
+        {
+            if (!await TryAsync(CsvImportPlan.SellersFile, seller.Line, async () =>
+                {
+                    await admin.Organization.RegisterUserAsync(new NewUser(seller.Id, seller.Name) { Team = seller.Team, TimeZone = seller.Zone }, cancellationToken).ConfigureAwait(false);
+                    users++;
+                }).ConfigureAwait(false))
+            {
+                failedUsers.Add(seller.Id);
             }
         }
 
         var merged = new Dictionary<string, string>(StringComparer.Ordinal);
         var created = 0;
-        var known = (await admin.Clients.ListAsync(cancellationToken).ConfigureAwait(false)).Select(c => c.Id).ToHashSet();
-        foreach (var client in clients)
+        var failedClients = new HashSet<ClientId>();
+        foreach (var client in plan.Clients.Where(c => !plan.ExistingClients.Contains(c.Id)))
         {
-            if (known.Contains(client.Id))
-            {
-                continue; // imported by an earlier run: resume
-            }
-
-            try
-            {
-                var card = await admin.Clients.RegisterAsync(new NewClient(client.Name, client.Kind)
+            if (!await TryAsync(CsvImportPlan.ClientsFile, client.Line, async () =>
                 {
-                    Id = client.Id,
-                    Contacts = client.Phone is null && client.Email is null ? [] : [new ClientContact(null, client.Phone, client.Email)],
-                    Region = client.Region,
-                    City = client.City,
-                    Industry = client.Industry,
-                    RegisteredAt = client.RegisteredAt,
-                }, options.MergeDuplicates ? DuplicateHandling.Merge : DuplicateHandling.Fail, cancellationToken).ConfigureAwait(false);
-                if (card.Id != client.Id)
-                {
-                    merged[client.Id.Value] = card.Id.Value;
-                }
-                else
-                {
-                    created++;
-                }
-            }
-            catch (DuplicateClientException e) when (!options.MergeDuplicates)
+                    var card = await admin.Clients.RegisterAsync(new NewClient(client.Name, client.Kind)
+                    {
+                        Id = client.Id,
+                        Contacts = client.Phone is null && client.Email is null ? [] : [new ClientContact(null, client.Phone, client.Email)],
+                        Region = client.Region,
+                        City = client.City,
+                        Industry = client.Industry,
+                        RegisteredAt = client.RegisteredAt,
+                    }, options.MergeDuplicates ? DuplicateHandling.Merge : DuplicateHandling.Fail, cancellationToken).ConfigureAwait(false);
+                    if (card.Id != client.Id)
+                    {
+                        merged[client.Id.Value] = card.Id.Value;
+                    }
+                    else
+                    {
+                        created++;
+                    }
+                }).ConfigureAwait(false))
             {
-                bad.Add($"clients.csv:{client.Id}: {e.Message}");
+                failedClients.Add(client.Id);
             }
         }
 
-        var history = stays.GroupBy(s => s.Deal).ToDictionary(g => g.Key, g => g.OrderBy(s => s.EnteredAt).ToArray(), StringComparer.Ordinal);
         var imported = 0;
-        foreach (var deal in deals)
+        foreach (var deal in plan.Deals)
         {
             var client = merged.TryGetValue(deal.Client.Value, out var into) ? new ClientId(into) : deal.Client;
-            var rows = history.GetValueOrDefault(deal.Id.Value) ?? [];
-            if (await admin.Import.DealAsync(new ImportedDeal(deal.Id, client, options.Pipeline, deal.Owner, deal.Amount,
-                rows.Select(s => new ImportedStay(s.Stage, s.EnteredAt, s.LeftAt)).ToArray()) { Source = deal.Source }, cancellationToken).ConfigureAwait(false))
+            if (failedUsers.Contains(deal.Owner) || failedClients.Contains(deal.Client))
             {
-                imported++;
+                problems.Add(new CsvImportProblem(CsvImportPlan.DealsFile, deal.Line, null, "skipped: its owner or client could not be written (listed above)."));
+                continue;
+            }
+
+            await TryAsync(CsvImportPlan.DealsFile, deal.Line, async () =>
+            {
+                if (await admin.Import.DealAsync(new ImportedDeal(deal.Id, client, plan.Pipeline, deal.Owner, deal.Amount, deal.History) { Source = deal.Source }, cancellationToken).ConfigureAwait(false))
+                {
+                    imported++;
+                }
+            }).ConfigureAwait(false);
+        }
+
+        var targets = 0;
+        foreach (var target in plan.Targets)
+        {
+            if (failedUsers.Contains(target.Owner))
+            {
+                problems.Add(new CsvImportProblem(CsvImportPlan.TargetsFile, target.Line, null, "skipped: its seller could not be written (listed above)."));
+                continue;
+            }
+
+            if (await TryAsync(CsvImportPlan.TargetsFile, target.Line, () => admin.Import.TargetAsync(target.Owner, target.Start, target.End, target.Amount, cancellationToken)).ConfigureAwait(false))
+            {
+                targets++;
             }
         }
 
-        foreach (var target in targets)
-        {
-            await admin.Import.TargetAsync(target.Owner, target.Start, target.End, target.Target, cancellationToken).ConfigureAwait(false);
-        }
-
-        return new CsvImportResult(users, created, merged, imported, targets.Count, bad);
+        return new CsvImportResult(users, created, merged, imported, targets, problems.Select(p => p.ToString()).ToArray()) { Problems = problems };
     }
-
-    private static List<T> Read<T>(string folder, string file, List<string> bad, Func<CsvReader, T> map)
-    {
-        var path = Path.Combine(folder, file);
-        if (!File.Exists(path))
-        {
-            throw new CrmValidationException(file, $"'{path}' does not exist.");
-        }
-
-        using var csv = CsvReader.FromFile(path, new CsvReaderOptions { TrackLineNumbers = true });
-        csv.ReadHeader();
-        var rows = new List<T>();
-        while (csv.Read())
-        {
-            try
-            {
-                rows.Add(map(csv));
-            }
-            catch (Exception e) when (e is CrmValidationException or FormatException or UnparsableValueException or ArgumentException or KeyNotFoundException)
-            {
-                bad.Add($"{file}:{csv.LineNumber}: {(e is CrmValidationException v ? string.Join("; ", v.Errors.Select(x => x.Message)) : e.Message)}");
-            }
-        }
-
-        return rows;
-    }
-
-    private static string? Empty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    private static string? Zone(string? id) => id is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(id) is not null ? id : null;
-
-    private static TeamId TeamOf(string name) => new(name.Trim().ToLowerInvariant().Replace(' ', '-'));
 }

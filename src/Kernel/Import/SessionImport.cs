@@ -55,7 +55,7 @@ public sealed class SessionImport
     internal SessionImport(CrmSession session) => _session = session;
 
     /// <summary>Imports a deal with its history. Returns false when a deal with that id exists already.</summary>
-    /// <exception cref="CrmValidationException">An unknown stage, an empty or non-contiguous history, or a closed stay that is not last.</exception>
+    /// <exception cref="CrmValidationException">An unknown stage, an empty or non-contiguous history, a history that begins in a won or lost stage, or a closed stay that is not last.</exception>
     public async Task<bool> DealAsync(ImportedDeal deal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deal);
@@ -78,6 +78,13 @@ public sealed class SessionImport
         {
             var stay = deal.History[i];
             var stage = DealOperations.StageOf(pipeline, stay.Stage, $"history[{i}].stage");
+            if (i == 0 && stage.Kind != StageKind.Open)
+            {
+                // Through the API a deal opens in an open stage and then moves; opening it closed would leave it open
+                // in a won or lost stage (Issue 17), so such a history is refused.
+                throw new CrmValidationException("history[0].stage", $"deal '{deal.Id}' begins in {stage.Kind.ToString().ToLowerInvariant()} stage '{stay.Stage}'; a deal opens in an open stage and then moves, so its history must begin with an open stay.");
+            }
+
             if (i + 1 < deal.History.Count && stay.LeftAt != deal.History[i + 1].EnteredAt)
             {
                 throw new CrmValidationException($"history[{i}].leftAt", $"deal '{deal.Id}': a stay must end when the next begins ({stay.LeftAt} vs {deal.History[i + 1].EnteredAt}).");
