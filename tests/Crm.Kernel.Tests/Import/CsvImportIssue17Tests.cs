@@ -148,6 +148,30 @@ public sealed class CsvImportIssue17Tests : IDisposable
         Assert.Equal(DealStatus.Lost, deal.Status);
     }
 
+    [Fact]
+    public async Task Issue17_a_stage_may_be_named_by_its_display_name_and_an_unknown_one_is_a_bad_cell()
+    {
+        await using var k = await CsvImportFiles.KernelAsync(new PipelineDefinition(CsvImportFiles.Pipeline, "Sales",
+        [
+            new StageDefinition(new StageId("lead"), "Lead"),
+            new StageDefinition(new StageId("qualified"), "Qualified"),
+            new StageDefinition(new StageId("won"), "Closed Won", StageKind.Won),
+            new StageDefinition(new StageId("lost"), "Closed Lost", StageKind.Lost),
+        ]));
+        _files.History[2] = "D1,closed won,2025-03-05T00:00:00Z,";
+        _files.History[6] = "D3,Closed,2025-03-09T00:00:00Z,";
+
+        var problem = Assert.Single((await RejectedWithNothingWrittenAsync(k)).Problems, p => p.File == "stage_history.csv");
+        Assert.Equal((7, "stage"), (problem.Line, problem.Column));
+
+        _files.History[6] = "D3,CLOSED LOST,2025-03-09T00:00:00Z,";
+        _files.WriteTo(_folder);
+        await CsvImportFiles.ImportAsync(k, _folder);
+        var admin = k.Session(TestKernel.Admin);
+        Assert.Equal((new StageId("won"), DealStatus.Won), ((await admin.Deals.GetAsync(new DealId("D1"))).Stage, (await admin.Deals.GetAsync(new DealId("D1"))).Status));
+        Assert.Equal(new StageId("lost"), (await admin.Deals.GetAsync(new DealId("D3"))).Stage);
+    }
+
     // Guards: team cells with a tab, NBSP, NUL, nothing or over 128 characters threw ArgumentException after users were registered.
     [Theory]
     [InlineData("North\tteam")]
