@@ -20,6 +20,8 @@ public sealed record CsvImportProblem(string File, int Line, string? Column, str
 /// <summary>
 /// An import was rejected: nothing was written (the checks run before the first write). <see cref="Problems"/> lists
 /// every problem with its file, line and column; the message lists the first <see cref="ListedInMessage"/> and the total.
+/// Only when a write fails after the checks passed (another session changed the tenant meanwhile) were the rows before
+/// it written; the message then says so, and re-running the import resumes.
 /// </summary>
 public sealed class CsvImportException : CrmValidationException
 {

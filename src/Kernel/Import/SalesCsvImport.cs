@@ -51,7 +51,9 @@ public static class SalesCsvImport
     /// <summary>Imports the files of <paramref name="folder"/>.</summary>
     /// <exception cref="CsvImportException">
     /// A file or a required column is missing, or there are bad rows and <see cref="CsvImportOptions.SkipBadRows"/> is
-    /// false; nothing was written. Its <see cref="CsvImportException.Problems"/> lists every problem.
+    /// false; nothing was written. Its <see cref="CsvImportException.Problems"/> lists every problem. Also when a write
+    /// fails after the checks passed (a concurrent change) and <see cref="CsvImportOptions.SkipBadRows"/> is false: the
+    /// rows before it are written, and re-running resumes.
     /// </exception>
     /// <exception cref="CrmValidationException"><see cref="CsvImportOptions.TimeZone"/> is not an IANA time zone id.</exception>
     /// <exception cref="EntityNotFoundException">The pipeline does not exist.</exception>
