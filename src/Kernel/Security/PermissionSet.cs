@@ -20,7 +20,7 @@ public enum Permission
     ReadJournal = 3,
     /// <summary>Read every invoice of the tenant and its client's name, and (with <see cref="Write"/>) issue it, record its payment or cancel it.</summary>
     SeeInvoices = 4,
-    /// <summary>Approve or reject pending rule exceptions (discounts, "complex" deals) on the deals the user sees, besides the named approver.</summary>
+    /// <summary>Approve or reject any pending rule exception of the tenant (a discount, a "complex" deal), besides the approver the rule named.</summary>
     ApproveDiscounts = 5,
 }
 
