@@ -48,6 +48,7 @@ public sealed class PermissionSetTests
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Organization.AssignPermissionSetAsync(Seller1, "no-such-set"));
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Organization.AssignPermissionSetAsync(Admin, "auditor"));
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Organization.DefinePermissionSetAsync("bad id!", "Bad", [(Permission)42]));
+        Assert.True((await k.Kernel.VerifyJournalAsync(k.Tenant)).IsConsistent);   // the sets and assignments replay from the journal
     }
 
     [Fact]
