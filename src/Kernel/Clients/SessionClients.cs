@@ -38,7 +38,10 @@ public sealed record NewClient(string Name, ClientKind Kind = ClientKind.Company
     public NodaTime.Instant? RegisteredAt { get; init; }
 }
 
-/// <summary>Client cards as one session sees them (a seller: their own; a head: the team's; an administrator: all).</summary>
+/// <summary>
+/// Client cards as one session sees them (a seller: their own; a head: the team's; an administrator: all), plus the card
+/// of each deal the session sees on a colleague's client (shared through that deal; see docs/security.md).
+/// </summary>
 public sealed class SessionClients
 {
     internal const string PhoneScope = "client-phone";

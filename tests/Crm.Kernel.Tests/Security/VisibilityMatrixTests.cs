@@ -179,6 +179,40 @@ public sealed class VisibilityMatrixTests
         Assert.True(problems.Count == 0, summary + Environment.NewLine + string.Join(Environment.NewLine, problems));
     }
 
+    [Theory]
+    [InlineData(Caller.SameTeamSeller)]
+    [InlineData(Caller.OtherTeamSeller)]
+    [InlineData(Caller.OwnHead)]
+    [InlineData(Caller.OtherHead)]
+    [InlineData(Caller.Admin)]
+    [InlineData(Caller.OtherTenant)]
+    public async Task The_call_pop_up_shows_S1s_client_only_to_those_who_see_it_or_took_the_call(Caller caller)
+    {
+        await using var w = await World.BuildAsync();
+        var session = w.SessionOf(caller);
+        var card = async () => await w.K.Kernel.Telephony.ClientCardAsync(session.Tenant, w.Client.Id, session.User);
+
+        if (caller is Caller.OwnHead or Caller.Admin)
+        {
+            var shown = await card();
+            Assert.Equal(w.Deal.Id, Assert.Single(shown.OpenDeals).Id);
+        }
+        else
+        {
+            await Assert.ThrowsAsync<EntityNotFoundException>(card);
+        }
+
+        // Once the caller answers a call from S1's client, they see who is calling, and nothing more.
+        if (caller is Caller.SameTeamSeller or Caller.OtherTeamSeller or Caller.OtherHead)
+        {
+            await w.K.Kernel.Telephony.HandleAsync(w.K.Tenant, new CallEvent("to-" + session.User, CallEventKind.Answered, CallDirection.Inbound, World.Phone, session.User.Value, Start));
+            var shown = await card();
+            Assert.Equal(("Secret Client S1", Seller1), (shown.Client.Name, shown.Client.Owner));
+            Assert.Empty(shown.OpenDeals);
+            Assert.Empty(shown.LastActivities);
+        }
+    }
+
     /// <summary>Each public method of each façade type that <see cref="CrmSession"/> exposes, as Type.Method(Parameter types).</summary>
     private static IEnumerable<string> FacadeMethods()
     {
