@@ -99,7 +99,7 @@ internal sealed class SessionActor
         }
 
         // A head sees the teams they head; anyone else given SeeTeam sees their own team.
-        if (teams.Count == 0 && user.Team is { } own)
+        if (teams.Count == 0 && user.Role != CrmRole.Head && user.Team is { } own)
         {
             teams.Add(own.Value);
         }

@@ -70,6 +70,20 @@ public sealed class PermissionSetTests
     }
 
     [Fact]
+    public async Task A_seller_given_SeeTeam_sees_their_own_team_only()
+    {
+        await using var k = await WithSetsAsync();
+        var north = await k.DealAsync(Seller1);
+        var south = await k.DealAsync(Seller3);
+        await k.Session(Admin).Organization.DefinePermissionSetAsync("senior", "Senior seller", [Permission.Write, Permission.SeeTeam]);
+        await k.Session(Admin).Organization.AssignPermissionSetAsync(Seller2, "senior");
+
+        Assert.Equal([north.Id], (await k.Session(Seller2).Deals.ListAsync()).Select(d => d.Id));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Seller2).Deals.GetAsync(south.Id));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller2).Journal.ReadAsync());
+    }
+
+    [Fact]
     public async Task Finance_sees_and_settles_every_invoice_and_approves_discounts_but_sees_no_deal()
     {
         await using var k = await WithSetsAsync();
