@@ -70,20 +70,27 @@ public sealed class SessionActivities
         return unit.Result(Kinds.Activity, id.Value);
     }
 
-    /// <summary>Lists a visible client's activities, newest first.</summary>
+    /// <summary>
+    /// Lists a visible client's activities, newest first. On a colleague's client shared through a deal, only the
+    /// activities of the user's visible deals and those logged by users they see.
+    /// </summary>
+    /// <exception cref="EntityNotFoundException">The client does not exist or the user does not see it.</exception>
     public async Task<IReadOnlyList<Activity>> ListForClientAsync(ClientId client, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
-        var card = await unit.FindAsync(Kinds.Client, client.Value, cancellationToken).ConfigureAwait(false);
-        if (card is null || !actor.CanSee(card.Owner))
-        {
-            throw new EntityNotFoundException("client", client.Value);
-        }
-
+        var card = await RecordOwner.VisibleClientAsync(unit, actor, client, cancellationToken).ConfigureAwait(false);
+        var whole = actor.CanSee(card.Owner);
         var result = new List<Activity>();
         await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Activity.Name, new IndexEntry("client", client.Value), cancellationToken).ConfigureAwait(false))
         {
-            result.Add((Activity)Kinds.Activity.Read(document));
+            var activity = (Activity)Kinds.Activity.Read(document);
+
+            // A card shared through a deal shows what the user's side did, not the colleague's whole history.
+            if (whole || actor.CanSee(activity.By)
+                || activity.Deal is { } deal && await unit.FindAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false) is { } d && actor.CanSee(d.Owner))
+            {
+                result.Add(activity);
+            }
         }
 
         result.Sort((a, b) => b.At.CompareTo(a.At));

@@ -8,7 +8,10 @@ namespace Crm.Kernel.Clients;
 /// <summary>What to do when a new client's phone or e-mail already belongs to a client card.</summary>
 public enum DuplicateHandling
 {
-    /// <summary>Fail with <see cref="DuplicateClientException"/> naming the existing client (the default).</summary>
+    /// <summary>
+    /// Fail with <see cref="DuplicateClientException"/> naming the existing client (the default); when the caller may not
+    /// see that client, fail with a <see cref="DuplicateKeyException"/> that says only that the contact is taken.
+    /// </summary>
     Fail = 0,
     /// <summary>Add the new contacts to the existing client and return it.</summary>
     Merge = 1,
@@ -35,7 +38,10 @@ public sealed record NewClient(string Name, ClientKind Kind = ClientKind.Company
     public NodaTime.Instant? RegisteredAt { get; init; }
 }
 
-/// <summary>Client cards as one session sees them (a seller: their own; a head: the team's; an administrator: all).</summary>
+/// <summary>
+/// Client cards as one session sees them (a seller: their own; a head: the team's; an administrator: all), plus the card
+/// of each deal the session sees on a colleague's client (shared through that deal; see docs/security.md).
+/// </summary>
 public sealed class SessionClients
 {
     internal const string PhoneScope = "client-phone";
@@ -50,7 +56,8 @@ public sealed class SessionClients
     /// <paramref name="duplicates"/> asks to merge, in which case the new contacts are added to it and it is returned.
     /// </summary>
     /// <exception cref="CrmValidationException">Empty name, a malformed phone or e-mail.</exception>
-    /// <exception cref="DuplicateClientException">A phone or e-mail is taken and merging was not asked for.</exception>
+    /// <exception cref="DuplicateClientException">A phone or e-mail is taken by a visible client and merging was not asked for.</exception>
+    /// <exception cref="DuplicateKeyException">A phone or e-mail is taken by a client the caller may not see (merge or not); the message names no client.</exception>
     public async Task<Client> RegisterAsync(NewClient client, DuplicateHandling duplicates = DuplicateHandling.Fail, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
@@ -67,12 +74,18 @@ public sealed class SessionClients
         if (existing is { } match)
         {
             var other = await unit.GetAsync(Kinds.Client, match.Owner, cancellationToken).ConfigureAwait(false);
+            if (!await RecordOwner.CanSeeClientAsync(unit, actor, other, cancellationToken).ConfigureAwait(false))
+            {
+                // The card is a colleague's: say the contact is taken, never whose it is (neither to fail nor to merge).
+                throw HiddenDuplicate(match.Scope, match.Key);
+            }
+
             if (duplicates == DuplicateHandling.Fail)
             {
                 throw new DuplicateClientException(other.Id, other.Name, match.Scope == PhoneScope ? "phone" : "e-mail", match.Key);
             }
 
-            actor.RequireCanActFor(other.Owner, "merge into a client outside their visibility", $"client '{other.Id}'");
+            actor.RequireCanActFor(other.Owner, "merge into a client they do not own", $"client '{other.Id}'");
             var added = NewContacts(other, contacts);
             if (added.Count > 0)
             {
@@ -80,7 +93,7 @@ public sealed class SessionClients
                 await unit.RecordAsync(new ClientContactsAdded(other.Id, added), Cause.Manual, cancellationToken).ConfigureAwait(false);
             }
 
-            await CommitAsync(unit, cancellationToken).ConfigureAwait(false);
+            await CommitAsync(unit, actor, cancellationToken).ConfigureAwait(false);
             return unit.Result(Kinds.Client, other.Id.Value);
         }
 
@@ -93,17 +106,19 @@ public sealed class SessionClients
         TakeKeys(unit, id, contacts);
         await unit.RecordAsync(new ClientRegistered(id, client.Kind, client.Name.Trim(), contacts, Clean(client.Region), Clean(client.City),
             Clean(client.Industry), owner, client.RegisteredAt ?? unit.Now), Cause.Manual, cancellationToken).ConfigureAwait(false);
-        await CommitAsync(unit, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(unit, actor, cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.Client, id.Value);
     }
 
-    /// <summary>Gets a client card the session may see.</summary>
+    /// <summary>
+    /// Gets a client card the session may see: one of the owners it sees, or a colleague's client of a deal it sees (a
+    /// deal handed over on a colleague's client shares exactly that card).
+    /// </summary>
     /// <exception cref="EntityNotFoundException">It does not exist or is not visible.</exception>
     public async Task<Client> GetAsync(ClientId id, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
-        var client = await unit.FindAsync(Kinds.Client, id.Value, cancellationToken).ConfigureAwait(false);
-        return client is not null && actor.CanSee(client.Owner) ? client : throw new EntityNotFoundException("client", id.Value);
+        return await RecordOwner.VisibleClientAsync(unit, actor, id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Finds the visible client with this phone (any format) or null.</summary>
@@ -119,7 +134,7 @@ public sealed class SessionClients
         }
 
         var client = await unit.FindAsync(Kinds.Client, owner, cancellationToken).ConfigureAwait(false);
-        return client is not null && actor.CanSee(client.Owner) ? client : null;
+        return client is not null && await RecordOwner.CanSeeClientAsync(unit, actor, client, cancellationToken).ConfigureAwait(false) ? client : null;
     }
 
     /// <summary>Lists the visible client cards in id order.</summary>
@@ -262,19 +277,32 @@ public sealed class SessionClients
         return contacts.Where(c => !Keys(c).Any() || Keys(c).Any(k => !known.Contains(k))).ToList();
     }
 
-    private static async ValueTask CommitAsync(UnitOfWork unit, CancellationToken cancellationToken)
+    private static async ValueTask CommitAsync(UnitOfWork unit, SessionActor actor, CancellationToken cancellationToken)
     {
         try
         {
             await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (DuplicateKeyException e) when (e is not DuplicateClientException)
+        catch (DuplicateKeyException e) when (e is not DuplicateClientException && e.Scope is PhoneScope or EmailScope)
         {
             // Another command took the key between our check and our commit: report it like the check would have.
-            var other = await unit.Context.Store.LoadAsync(unit.Tenant, Kinds.Client.Name, e.ExistingOwnerId, cancellationToken).ConfigureAwait(false);
-            var name = other is null ? e.ExistingOwnerId : ((Client)Kinds.Client.Read(other)).Name;
-            throw new DuplicateClientException(new ClientId(e.ExistingOwnerId), name, e.Scope == PhoneScope ? "phone" : "e-mail", e.Key);
+            var document = await unit.Context.Store.LoadAsync(unit.Tenant, Kinds.Client.Name, e.ExistingOwnerId, cancellationToken).ConfigureAwait(false);
+            var other = document is null ? null : (Client)Kinds.Client.Read(document);
+            if (other is null || !actor.CanSee(other.Owner))
+            {
+                throw HiddenDuplicate(e.Scope, e.Key);
+            }
+
+            throw new DuplicateClientException(other.Id, other.Name, e.Scope == PhoneScope ? "phone" : "e-mail", e.Key);
         }
+    }
+
+    /// <summary>A contact taken by a card the caller may not see: the message names the contact the caller gave, never the card.</summary>
+    private static DuplicateKeyException HiddenDuplicate(string scope, string key)
+    {
+        var what = scope == PhoneScope ? "phone" : "e-mail";
+        return new DuplicateKeyException(what, key, "",
+            $"The {what} '{key}' is already taken by a client card of a colleague. Ask your head or an administrator to hand that card to you, or register the client without it.");
     }
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

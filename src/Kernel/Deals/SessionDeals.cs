@@ -21,11 +21,14 @@ public sealed class SessionDeals
 
     internal SessionDeals(CrmSession session) => _session = session;
 
-    /// <summary>Opens a deal with a client in a pipeline.</summary>
+    /// <summary>
+    /// Opens a deal with a client in a pipeline. The client must be one the user sees; a head or an administrator who
+    /// opens a deal for a seller on a colleague's client shares that one card with the seller (see docs/security.md).
+    /// </summary>
     /// <exception cref="CrmValidationException">Bad input (negative amount, unknown stage, probability outside [0, 1]…).</exception>
     /// <exception cref="StageRequirementsNotMetException">The first stage requires fields the deal lacks.</exception>
-    /// <exception cref="AccessDeniedException">The client or the owner is outside what the user may act for.</exception>
-    /// <exception cref="EntityNotFoundException">The client or the pipeline does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The owner is outside what the user may act for.</exception>
+    /// <exception cref="EntityNotFoundException">The client does not exist or the user does not see it, or the pipeline does not exist.</exception>
     public async Task<Deal> OpenAsync(NewDeal deal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deal);
@@ -55,11 +58,8 @@ public sealed class SessionDeals
 
         var owner = deal.Owner ?? actor.Id;
         actor.RequireCanActFor(owner, "open a deal for another user", $"user '{owner}'");
-        var client = await unit.GetAsync(Kinds.Client, deal.Client.Value, cancellationToken).ConfigureAwait(false);
-        if (!actor.CanSee(client.Owner) && owner != actor.Id)
-        {
-            throw new AccessDeniedException(actor.Id, "open a deal for a client outside their visibility", $"client '{client.Id}'");
-        }
+        // A deal on a colleague's client shares that card with the deal's owner: only someone who sees the card may do it.
+        var client = await RecordOwner.VisibleClientAsync(unit, actor, deal.Client, cancellationToken).ConfigureAwait(false);
 
         var ownerUser = await unit.FindAsync(Kinds.User, owner.Value, cancellationToken).ConfigureAwait(false);
         if (ownerUser is not { IsActive: true })

@@ -22,6 +22,8 @@ public sealed record CrmUser
     public string? Extension { get; init; }
     /// <summary>False once the user has left (deactivated).</summary>
     public bool IsActive { get; init; } = true;
+    /// <summary>The id of the tenant's permission set that replaces the role's default rights; null: the role's defaults.</summary>
+    public string? PermissionSet { get; init; }
     /// <summary>The stored version.</summary>
     [JsonIgnore]
     public long Version { get; init; }

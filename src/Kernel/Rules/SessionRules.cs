@@ -205,13 +205,13 @@ public sealed class SessionRules
     /// The approver approves or rejects an exception. Approval sets the deal's approved flag and extends the deadline or
     /// stops the rule (as the rule says); rejection lets the rule go on. The seller is told either way.
     /// </summary>
-    /// <exception cref="AccessDeniedException">The user is not the approver (or an administrator).</exception>
+    /// <exception cref="AccessDeniedException">The user is not the approver, an administrator, or a holder of <see cref="Permission.ApproveDiscounts"/>.</exception>
     /// <exception cref="InvalidStateException">No request is pending.</exception>
     public async Task<RuleInstance> DecideExceptionAsync(string instanceId, bool approve, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var instance = await unit.GetAsync(Kinds.RuleInstance, instanceId, cancellationToken).ConfigureAwait(false);
-        if (instance.ExceptionApprover != actor.Id && !actor.IsAdmin)
+        if (instance.ExceptionApprover != actor.Id && !actor.Has(Permission.ApproveDiscounts))
         {
             throw new AccessDeniedException(actor.Id, "decide on this exception", $"rule instance '{instanceId}'");
         }

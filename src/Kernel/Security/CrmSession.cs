@@ -18,9 +18,10 @@ namespace Crm.Kernel.Security;
 
 /// <summary>
 /// The kernel as one user of one tenant sees it. Every command and query goes through a session and is checked
-/// against the user's role: a seller sees and changes only their own records, a head the team's, an administrator
-/// everything and the configuration. The user's role is read again on every call, so a deactivation takes effect at
-/// once. Sessions are cheap, hold no connection, and are safe to use from several threads.
+/// against the user's rights: by default a seller sees and changes only their own records, a head the team's, an
+/// administrator everything and the configuration; a permission set the tenant's administrator gives a user replaces
+/// the role's defaults (see docs/security.md). The user's role and set are read again on every call, so a deactivation
+/// or a new set takes effect at once. Sessions are cheap, hold no connection, and are safe to use from several threads.
 /// </summary>
 /// <example><code>
 /// var session = kernel.OpenSession(new TenantId("acme"), new UserId("ann"));
@@ -102,13 +103,13 @@ public sealed class CrmSession
     /// <summary>Calls, e-mails, meetings and notes.</summary>
     public SessionActivities Activities { get; }
 
-    /// <summary>Users and teams (administrators change them).</summary>
+    /// <summary>Users, teams and permission sets (administrators change them).</summary>
     public SessionOrganization Organization { get; }
 
     /// <summary>Pipelines with stages and goals (administrators define them).</summary>
     public SessionPipelines Pipelines { get; }
 
-    /// <summary>The tenant's journal (administrators read it).</summary>
+    /// <summary>The tenant's journal (administrators read all of it; heads the entries of their team's records).</summary>
     public SessionJournal Journal { get; }
 
     internal KernelContext Context => _context;

@@ -216,6 +216,11 @@ internal sealed class EventTypeRegistry
                 Register(type);
             }
         }
+
+        // The kernel's own events (permission sets, caller cards shown) live beside the capability that owns them.
+        Register(typeof(Crm.Kernel.Security.PermissionSetDefined));
+        Register(typeof(Crm.Kernel.Security.UserPermissionSetAssigned));
+        Register(typeof(Crm.Kernel.Security.CallerCardShown));
     }
 
     public void Register(Type type)

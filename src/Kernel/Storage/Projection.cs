@@ -89,6 +89,9 @@ internal static class Projection
         ProcessStarted x => new("process", x.Process, Kinds.Process),
         ProcessStepEntered x => new("process", x.Process, Kinds.Process),
         ProcessCancelled x => new("process", x.Process, Kinds.Process),
+        Crm.Kernel.Security.PermissionSetDefined x => new("permission-set", x.Set, Kinds.PermissionSet),
+        Crm.Kernel.Security.UserPermissionSetAssigned x => new("user", x.User.Value, Kinds.User),
+        Crm.Kernel.Security.CallerCardShown x => new("call", x.Call, null),
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
 
@@ -97,6 +100,8 @@ internal static class Projection
     {
         UserRegistered x => new CrmUser { Id = x.User, Name = x.Name, Role = x.Role, Team = x.Team, Email = x.Email, TimeZone = x.TimeZone, Extension = x.Extension },
         UserDeactivated => Existing<CrmUser>(state, e) with { IsActive = false },
+        Crm.Kernel.Security.UserPermissionSetAssigned x => Existing<CrmUser>(state, e) with { PermissionSet = x.Set },
+        Crm.Kernel.Security.PermissionSetDefined x => new Crm.Kernel.Security.PermissionSet { Id = x.Set, Name = x.Name, Permissions = x.Permissions },
         TeamDefined x => state is Team t
             ? t with { Name = x.Name, Head = x.Head }
             : new Team { Id = x.Team, Name = x.Name, Head = x.Head },

@@ -45,6 +45,9 @@ internal sealed class UnitOfWork
 
     public UserId? Actor { get; }
 
+    /// <summary>Set when the session's user has a read-only permission set: the unit then refuses to commit any event.</summary>
+    public UserId? ReadOnlyActor { get; set; }
+
     /// <summary>The command's instant: read once from the clock so the whole unit agrees on "now".</summary>
     public Instant Now { get; }
 
@@ -198,6 +201,11 @@ internal sealed class UnitOfWork
         }
 
         await DrainAsync(cancellationToken).ConfigureAwait(false);
+        if (ReadOnlyActor is { } readOnly && _events.Count > 0)
+        {
+            throw new AccessDeniedException(readOnly, "change records: their permission set is read-only");
+        }
+
         _committed = true;
 
         var documents = new List<DocumentWrite>();

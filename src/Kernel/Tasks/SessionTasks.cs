@@ -29,7 +29,8 @@ public sealed class SessionTasks
 
     /// <summary>Creates a task.</summary>
     /// <exception cref="CrmValidationException">Empty title or an inactive assignee.</exception>
-    /// <exception cref="AccessDeniedException">The assignee is outside the user's visibility.</exception>
+    /// <exception cref="AccessDeniedException">The assignee or the deal is outside the user's visibility.</exception>
+    /// <exception cref="EntityNotFoundException">The client does not exist or the user does not see it.</exception>
     public async Task<WorkTask> CreateAsync(NewWorkTask task, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
@@ -50,6 +51,16 @@ public sealed class SessionTasks
         {
             var deal = await unit.GetAsync(Kinds.Deal, dealId.Value, cancellationToken).ConfigureAwait(false);
             actor.RequireCanActFor(deal.Owner, "add a task to a deal", $"deal '{dealId}'");
+            if (task.Client is { } about && about != deal.Client)
+            {
+                throw new CrmValidationException("client", $"deal '{dealId}' is not a deal of client '{about}'.");
+            }
+        }
+
+        if (task.Client is { } clientId)
+        {
+            // Same rule as everywhere: a task names only a client card the user sees.
+            await RecordOwner.VisibleClientAsync(unit, actor, clientId, cancellationToken).ConfigureAwait(false);
         }
 
         var id = WorkTaskId.New();

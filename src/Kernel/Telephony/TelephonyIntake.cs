@@ -95,14 +95,61 @@ public sealed class TelephonyIntake
         return new CallHandling(unit.Result(Kinds.Call, call.CallId), recognized, createdDeal, callback);
     }
 
-    /// <summary>The client card for a user: the client, their open deals and last interactions, as that user may see them.</summary>
+    /// <summary>
+    /// The client card for a user: the client, their open deals and last interactions, as that user may see them. When
+    /// the client is not the user's to see but the user answered (or was rung by) a call from that client, the pop-up
+    /// still shows who is calling: the caller's name, contacts and owner (no deals, no history, no other fields), and the
+    /// journal records that the user saw it (<see cref="Security.CallerCardShown"/>).
+    /// </summary>
+    /// <exception cref="EntityNotFoundException">The client does not exist, or the user neither sees it nor took a call from it.</exception>
     public async Task<ClientCard> ClientCardAsync(TenantId tenant, ClientId client, UserId user, CancellationToken cancellationToken = default)
     {
         var session = _kernel.OpenSession(tenant, user);
-        var card = await session.Clients.GetAsync(client, cancellationToken).ConfigureAwait(false);
+        Client card;
+        try
+        {
+            card = await session.Clients.GetAsync(client, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EntityNotFoundException)
+        {
+            return await CallerCardAsync(tenant, client, user, cancellationToken).ConfigureAwait(false)
+                ?? throw new EntityNotFoundException("client", client.Value);
+        }
+
         var deals = await session.Deals.ListAsync(new DealQuery { Client = client, Status = DealStatus.Open }, cancellationToken).ConfigureAwait(false);
         var activities = await session.Activities.ListForClientAsync(client, cancellationToken).ConfigureAwait(false);
         return new ClientCard(card, deals, activities.Take(10).ToArray());
+    }
+
+    /// <summary>The caller's card (name, contacts, owner) for a user who took a call from a client they do not see, journaled; null when they took none.</summary>
+    private async ValueTask<ClientCard?> CallerCardAsync(TenantId tenant, ClientId client, UserId user, CancellationToken cancellationToken)
+    {
+        var unit = Context.Begin(tenant, user);
+        if (await unit.FindAsync(Kinds.User, user.Value, cancellationToken).ConfigureAwait(false) is not { IsActive: true })
+        {
+            return null;
+        }
+
+        PhoneCall? taken = null;
+        await foreach (var document in Context.Store.QueryAsync(tenant, Kinds.Call.Name, new IndexEntry("client", client.Value), cancellationToken).ConfigureAwait(false))
+        {
+            var call = (PhoneCall)Kinds.Call.Read(document);
+            if (call.Direction == CallDirection.Inbound && (call.AnsweredBy == user || call.AnsweredBy is null && call.User == user)
+                && (taken is null || call.StartedAt > taken.StartedAt))
+            {
+                taken = call;
+            }
+        }
+
+        if (taken is null || await unit.FindAsync(Kinds.Client, client.Value, cancellationToken).ConfigureAwait(false) is not { } full)
+        {
+            return null;
+        }
+
+        await unit.RecordAsync(new Security.CallerCardShown(taken.Id, client, user), Cause(), cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var shown = new Client { Id = full.Id, Kind = full.Kind, Name = full.Name, Contacts = full.Contacts, Owner = full.Owner, RegisteredAt = full.RegisteredAt };
+        return new ClientCard(shown, [], []);
     }
 
     private static Cause Cause() => new(CauseKind.Integration, "telephony");

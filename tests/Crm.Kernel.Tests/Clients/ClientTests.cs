@@ -38,7 +38,8 @@ public sealed class ClientTests
     {
         await using var k = await WithOrganizationAsync();
         await k.ClientAsync(Seller1, "Fjord AS", email: "post@fjord.no");
-        await Assert.ThrowsAsync<DuplicateClientException>(() => k.ClientAsync(Seller3, "Fjord", email: "POST@FJORD.NO"));
+        // Seller3 may not see Seller1's card: the contact is taken, without naming the card (issue 17).
+        await Assert.ThrowsAnyAsync<DuplicateKeyException>(() => k.ClientAsync(Seller3, "Fjord", email: "POST@FJORD.NO"));
     }
 
     [Fact]
