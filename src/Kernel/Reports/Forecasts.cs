@@ -32,7 +32,21 @@ public sealed record ForecastReport(string Currency, decimal Weighted, decimal C
 public static class Forecasts
 {
     /// <summary>Sales velocity for deals in one currency (per owner: filter by owner).</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static VelocityReport Velocity(ReportData data, string currency, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return VelocityCore(data, currency, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Forecasts.Velocity", data, e);
+        }
+    }
+
+    private static VelocityReport VelocityCore(ReportData data, string currency, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         // One pass for the three factors: outcomes by opening date, won revenue and cycle by closing date (as the
@@ -83,7 +97,21 @@ public static class Forecasts
     }
 
     /// <summary>Won revenue by a dimension in two periods (by close date in the filter's zone), with the growth.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<GrowthRow> Growth(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return GrowthCore(data, dimension, currency, current, previous, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Forecasts.Growth", data, e);
+        }
+    }
+
+    private static IReadOnlyList<GrowthRow> GrowthCore(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var now = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = current }).Rows.ToDictionary(r => r.Key, r => r.Revenue);
@@ -97,7 +125,21 @@ public static class Forecasts
     }
 
     /// <summary>The weighted pipeline of open deals expected to close in <paramref name="horizon"/>, beside a run-rate.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static ForecastReport Forecast(ReportData data, string currency, DateInterval horizon, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return ForecastCore(data, currency, horizon, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Forecasts.Forecast", data, e);
+        }
+    }
+
+    private static ForecastReport ForecastCore(ReportData data, string currency, DateInterval horizon, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(horizon);

@@ -61,7 +61,21 @@ public static class KpiMonitor
 {
     /// <summary>Computes a row per (employee, period) that has plans, for employees in the snapshot and the filter.</summary>
     /// <exception cref="CrmValidationException">A definition or plan is invalid (duplicate or unknown KPI id, weight not positive, revenue KPI without currency, negative target).</exception>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<KpiRow> Run(ReportData data, IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return RunCore(data, kpis, plans, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("KpiMonitor.Run", data, e);
+        }
+    }
+
+    private static IReadOnlyList<KpiRow> RunCore(ReportData data, IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(kpis);

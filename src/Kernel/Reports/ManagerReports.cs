@@ -21,6 +21,7 @@ public sealed record CycleBreakdown(IReadOnlyDictionary<string, DurationStats> B
 public static class ManagerReports
 {
     /// <summary>Each manager's funnel (with their own bottleneck), in owner order.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<ManagerFunnel> Funnels(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -29,6 +30,7 @@ public static class ManagerReports
     }
 
     /// <summary>For every stage of the path, the managers ranked by their conversion there (at least <paramref name="minimumDeals"/> deals).</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<StageLeaders> StageLeaders(ReportData data, int minimumDeals = 5, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);

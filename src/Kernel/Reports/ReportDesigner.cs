@@ -41,7 +41,21 @@ public static class ReportDesigner
 {
     /// <summary>Groups the snapshot's deals and computes the measures, rows in key order.</summary>
     /// <exception cref="CrmValidationException">No measure, or a currency the rates cannot convert.</exception>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<DesignedRow> Run(ReportData data, ReportDefinition definition, ReportFilter? filter = null, IExchangeRates? rates = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return RunCore(data, definition, filter, rates);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("ReportDesigner.Run", data, e);
+        }
+    }
+
+    private static IReadOnlyList<DesignedRow> RunCore(ReportData data, ReportDefinition definition, ReportFilter? filter = null, IExchangeRates? rates = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(definition);

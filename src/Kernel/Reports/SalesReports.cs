@@ -161,7 +161,21 @@ public static class SalesReports
     }
 
     /// <summary>The funnel: deals and amounts that ever entered each stage, conversion, drop-off, bottleneck.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static FunnelReport Funnel(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return FunnelCore(data, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Funnel", data, e);
+        }
+    }
+
+    private static FunnelReport FunnelCore(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: false);
@@ -403,7 +417,21 @@ public static class SalesReports
     }
 
     /// <summary>Won revenue per currency.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static RevenueReport WonRevenue(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return WonRevenueCore(data, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("WonRevenue", data, e);
+        }
+    }
+
+    private static RevenueReport WonRevenueCore(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: true);
@@ -435,7 +463,21 @@ public static class SalesReports
     /// client is classed by the cumulative share of the clients ranked before it: below <paramref name="a"/> A, below
     /// <paramref name="a"/> + <paramref name="b"/> B, else C (default 80 / 15 / 5).
     /// </summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static AbcReport Abc(ReportData data, string currency, ReportFilter? filter = null, decimal a = 0.80m, decimal b = 0.15m)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return AbcCore(data, currency, filter, a, b);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Abc", data, e);
+        }
+    }
+
+    private static AbcReport AbcCore(ReportData data, string currency, ReportFilter? filter = null, decimal a = 0.80m, decimal b = 0.15m)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (a is <= 0m or >= 1m || b < 0m || a + b > 1m)
@@ -503,7 +545,21 @@ public static class SalesReports
     }
 
     /// <summary>Won revenue in one currency by region, city, industry, team (the owner's), source or owner.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static BreakdownReport Breakdown(ReportData data, Dimension dimension, string currency, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return BreakdownCore(data, dimension, currency, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Breakdown", data, e);
+        }
+    }
+
+    private static BreakdownReport BreakdownCore(ReportData data, Dimension dimension, string currency, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: true);
@@ -559,7 +615,21 @@ public static class SalesReports
     /// zone) falls in the period; with <paramref name="perOwner"/> false, targets of the same period are summed and the
     /// fact counts every won deal closed in the period.
     /// </summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<PlanFactRow> PlanFact(ReportData data, bool perOwner, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return PlanFactCore(data, perOwner, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("PlanFact", data, e);
+        }
+    }
+
+    private static IReadOnlyList<PlanFactRow> PlanFactCore(ReportData data, bool perOwner, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var zone = filter?.Zone ?? DateTimeZone.Utc;
