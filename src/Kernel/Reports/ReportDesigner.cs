@@ -149,10 +149,19 @@ public static class ReportDesigner
             Dimension.Stage => data.DealStage[d],
             _ => -2,
         };
-        if (dimension == Dimension.Month)
+        if (dimension is Dimension.Month or Dimension.Quarter or Dimension.ClosedMonth or Dimension.ClosedQuarter)
         {
-            var opened = Instant.FromUnixTimeTicks(data.DealOpened[d]).InZone(zone).Date;
-            return $"{opened.Year:D4}-{opened.Month:D2}";
+            var closing = dimension is Dimension.ClosedMonth or Dimension.ClosedQuarter;
+            var ticks = closing ? data.DealClosed[d] : data.DealOpened[d];
+            if (ticks < 0)
+            {
+                return "(open)";
+            }
+
+            var date = Instant.FromUnixTimeTicks(ticks).InZone(zone).Date;
+            return dimension is Dimension.Month or Dimension.ClosedMonth
+                ? $"{date.Year:D4}-{date.Month:D2}"
+                : $"{date.Year:D4}-Q{(date.Month + 2) / 3}";
         }
 
         if (index < 0)
