@@ -17,7 +17,11 @@ public sealed record VelocityReport(string Currency, int OpenDeals, decimal WinR
 /// <param name="Current">Won revenue in the current period.</param>
 /// <param name="Previous">Won revenue in the previous period.</param>
 /// <param name="Growth">(current − previous) ÷ previous; null when previous is zero.</param>
-public sealed record GrowthRow(string Key, decimal Current, decimal Previous, decimal? Growth);
+public sealed record GrowthRow(string Key, decimal Current, decimal Previous, decimal? Growth)
+{
+    /// <summary>The key's display name for owners and teams (the user's or team's name); null for keys that are names already.</summary>
+    public string? Name { get; init; }
+}
 
 /// <summary>The forecast for a horizon: the weighted pipeline by category beside a run-rate from history.</summary>
 /// <param name="Currency">The currency.</param>
@@ -114,13 +118,16 @@ public static class Forecasts
     private static IReadOnlyList<GrowthRow> GrowthCore(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var now = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = current }).Rows.ToDictionary(r => r.Key, r => r.Revenue);
-        var before = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = previous }).Rows.ToDictionary(r => r.Key, r => r.Revenue);
+        var nowReport = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = current });
+        var beforeReport = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = previous });
+        var now = nowReport.Rows.ToDictionary(r => r.Key, r => r.Revenue);
+        var before = beforeReport.Rows.ToDictionary(r => r.Key, r => r.Revenue);
         return now.Keys.Union(before.Keys).Order(StringComparer.Ordinal).Select(k =>
         {
             var c = now.GetValueOrDefault(k);
             var p = before.GetValueOrDefault(k);
-            return new GrowthRow(k, c, p, p == 0m ? null : (c - p) / p);
+            var name = nowReport.Names.GetValueOrDefault(k) ?? beforeReport.Names.GetValueOrDefault(k);
+            return new GrowthRow(k, c, p, p == 0m ? null : (c - p) / p) { Name = name };
         }).ToArray();
     }
 

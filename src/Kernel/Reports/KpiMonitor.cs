@@ -45,7 +45,11 @@ public sealed record KpiValue(string Kpi, decimal Actual, decimal Target, decima
 /// <param name="Period">The plan period.</param>
 /// <param name="Values">One value per planned KPI, in the order of the definitions.</param>
 /// <param name="Score">Σ(weight × completion) ÷ Σ weight over the KPIs with a non-zero target; 1 means "on plan".</param>
-public sealed record KpiRow(string Employee, DateInterval Period, IReadOnlyList<KpiValue> Values, decimal Score);
+public sealed record KpiRow(string Employee, DateInterval Period, IReadOnlyList<KpiValue> Values, decimal Score)
+{
+    /// <summary>The employee's display name (the user's name; their id when the snapshot has none).</summary>
+    public string? EmployeeName { get; init; }
+}
 
 /// <summary>
 /// The KPI monitor: several weighted KPIs per employee (calls, meetings, won revenue, won deals, conversion) against
@@ -163,7 +167,7 @@ public static class KpiMonitor
                 }
             }
 
-            rows.Add(new KpiRow(employee, period, values, weights == 0m ? 0m : weighted / weights));
+            rows.Add(new KpiRow(employee, period, values, weights == 0m ? 0m : weighted / weights) { EmployeeName = data.OwnerNames[owners[employee]] });
         }
 
         return rows;

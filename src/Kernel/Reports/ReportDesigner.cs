@@ -34,7 +34,14 @@ public sealed record ReportDefinition(string Name, IReadOnlyList<Dimension> Grou
 }
 
 /// <summary>One group of a designed report: its keys (one per dimension) and its values (one per measure).</summary>
-public sealed record DesignedRow(IReadOnlyList<string> Keys, IReadOnlyList<decimal> Values);
+public sealed record DesignedRow(IReadOnlyList<string> Keys, IReadOnlyList<decimal> Values)
+{
+    /// <summary>
+    /// Each key as people read it, in the order of <see cref="Keys"/>: the user's or team's name for the owner and team
+    /// dimensions (whose keys are ids), the key itself for the others. Empty when the row was built without names.
+    /// </summary>
+    public IReadOnlyList<string> KeyNames { get; init; } = [];
+}
 
 /// <summary>Runs <see cref="ReportDefinition"/>s over a snapshot.</summary>
 public static class ReportDesigner
@@ -64,7 +71,7 @@ public static class ReportDesigner
             throw new CrmValidationException("measures", "name at least one measure.");
         }
 
-        var groups = new SortedDictionary<string, (string[] Keys, List<decimal> Amounts, int Won, int Lost)>(StringComparer.Ordinal);
+        var groups = new SortedDictionary<string, (string[] Keys, string[] Names, List<decimal> Amounts, int Won, int Lost)>(StringComparer.Ordinal);
         var zone = filter?.Zone ?? DateTimeZone.Utc;
         var include = IncludeAll(data, filter);
         for (var d = 0; d < data.DealCount; d++)
@@ -84,7 +91,7 @@ public static class ReportDesigner
             var groupKey = string.Join("\u001f", keys);
             if (!groups.TryGetValue(groupKey, out var group))
             {
-                group = (keys, new List<decimal>(), 0, 0);
+                group = (keys, definition.GroupBy.Select((dim, i) => NameOf(data, d, dim, keys[i])).ToArray(), new List<decimal>(), 0, 0);
             }
 
             group.Amounts.Add(amount.Value);
@@ -95,7 +102,24 @@ public static class ReportDesigner
             };
         }
 
-        return groups.Values.Select(g => new DesignedRow(g.Keys, definition.Measures.Select(m => Value(m, g.Amounts, g.Won, g.Lost)).ToArray())).ToArray();
+        return groups.Values.Select(g => new DesignedRow(g.Keys, definition.Measures.Select(m => Value(m, g.Amounts, g.Won, g.Lost)).ToArray()) { KeyNames = g.Names }).ToArray();
+    }
+
+    /// <summary>The display name of deal <paramref name="d"/>'s <paramref name="key"/> for <paramref name="dimension"/>.</summary>
+    private static string NameOf(ReportData data, int d, Dimension dimension, string key)
+    {
+        if (dimension == Dimension.Owner)
+        {
+            return data.OwnerNames[data.DealOwner[d]];
+        }
+
+        if (dimension == Dimension.Team)
+        {
+            var team = data.OwnerTeam[data.DealOwner[d]];
+            return team < 0 ? key : data.TeamNames[team];
+        }
+
+        return key;
     }
 
     private static decimal Value(Measure measure, List<decimal> amounts, int won, int lost)

@@ -90,25 +90,47 @@ public sealed record DurationStats(int Count, double MeanDays, double MedianDays
 public sealed record CycleByOutcomeReport(DurationStats Won, DurationStats Lost);
 
 /// <summary>Mean days per stage over finished stays, and the deals sitting in a stage longer than its norm.</summary>
-public sealed record StageDurationReport(IReadOnlyList<(string Stage, int FinishedStays, double MeanDays, double? NormDays)> Stages, IReadOnlyList<(string Deal, string Owner, string Stage, double Days)> Rotting);
+public sealed record StageDurationReport(IReadOnlyList<(string Stage, int FinishedStays, double MeanDays, double? NormDays)> Stages, IReadOnlyList<(string Deal, string Owner, string Stage, double Days)> Rotting)
+{
+    /// <summary>The display name of each owner in <see cref="Rotting"/>, by owner id.</summary>
+    public IReadOnlyDictionary<string, string> OwnerNames { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>Won revenue per currency (never summed across currencies).</summary>
 public sealed record RevenueReport(IReadOnlyList<(Money Revenue, int Deals)> ByCurrency);
 
 /// <summary>One client's ABC class.</summary>
-public sealed record AbcItem(string Client, decimal Revenue, decimal ShareBefore, char Class);
+/// <param name="Client">The client id.</param>
+/// <param name="Revenue">Its won revenue in the report's currency.</param>
+/// <param name="ShareBefore">The cumulative share of the clients ranked before it.</param>
+/// <param name="Class">A, B or C.</param>
+public sealed record AbcItem(string Client, decimal Revenue, decimal ShareBefore, char Class)
+{
+    /// <summary>The client's display name (the card's name; its id when the snapshot has none).</summary>
+    public string? ClientName { get; init; }
+}
 
 /// <summary>ABC analysis of clients by won revenue in one currency.</summary>
 public sealed record AbcReport(string Currency, IReadOnlyList<AbcItem> Clients, int A, int B, int C);
 
 /// <summary>Won revenue in one currency grouped by a dimension.</summary>
-public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<(string Key, decimal Revenue, int Deals)> Rows);
+public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<(string Key, decimal Revenue, int Deals)> Rows)
+{
+    /// <summary>
+    /// The display name of each row key that is an id (owners and teams: the user's or team's name), by key; empty for
+    /// dimensions whose keys are names already (region, city, industry, source).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Names { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>One plan period: plan, fact, completion = fact ÷ plan.</summary>
 public sealed record PlanFactRow(string? Owner, LocalDate Start, LocalDate End, Money Plan, Money Fact, decimal? Completion)
 {
     /// <summary>How many won deals make up <see cref="Fact"/>.</summary>
     public int WonDeals { get; init; }
+
+    /// <summary>The owner's display name (null for a row of all owners).</summary>
+    public string? OwnerName { get; init; }
 }
 
 /// <summary>The dimension a breakdown groups by.</summary>
@@ -431,6 +453,7 @@ public static class SalesReports
         var count = new int[data.Stages.Count];
         var total = new double[data.Stages.Count];
         var rotting = new List<(string, string, string, double)>();
+        var ownerNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var nowTicks = now.ToUnixTimeTicks();
         for (var s = 0; s < data.StayCount; s++)
         {
@@ -449,6 +472,7 @@ public static class SalesReports
             else if (data.StageNorms[stage] > 0 && data.StageKinds[stage] == StageKind.Open && nowTicks - data.StayEntered[s] > data.StageNorms[stage])
             {
                 rotting.Add((data.DealIds[deal], data.Owners[data.DealOwner[deal]], data.Stages[stage], (nowTicks - data.StayEntered[s]) / TicksPerDay));
+                ownerNames[data.Owners[data.DealOwner[deal]]] = data.OwnerNames[data.DealOwner[deal]];
             }
         }
 
@@ -461,7 +485,7 @@ public static class SalesReports
             }
         }
 
-        return new StageDurationReport(stages, rotting);
+        return new StageDurationReport(stages, rotting) { OwnerNames = ownerNames };
     }
 
     /// <summary>Won revenue per currency.</summary>
@@ -609,7 +633,7 @@ public static class SalesReports
             }
 
             _ = cls switch { 'A' => countA++, 'B' => countB++, _ => countC++ };
-            items[r] = new AbcItem(ids[i], revenue[i], share, cls);
+            items[r] = new AbcItem(ids[i], revenue[i], share, cls) { ClientName = data.ClientNames[i] };
             before += revenue[i];
         }
 
@@ -686,7 +710,20 @@ public static class SalesReports
         }
 
         rows.Sort((x, y) => string.CompareOrdinal(x.Item1, y.Item1));
-        return new BreakdownReport(dimension.ToString(), currency, rows);
+        var displayNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (dimension is Dimension.Owner or Dimension.Team)
+        {
+            var display = dimension == Dimension.Owner ? data.OwnerNames : data.TeamNames;
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (counts[i] > 0)
+                {
+                    displayNames[names[i]] = display[i];
+                }
+            }
+        }
+
+        return new BreakdownReport(dimension.ToString(), currency, rows) { Names = displayNames };
     }
 
     /// <summary>
@@ -748,10 +785,17 @@ public static class SalesReports
             }
 
             rows.Add(new PlanFactRow(owner.Length == 0 ? null : owner, start, end, Money.Of(plan, data.Currencies[currency]), Money.Of(fact, data.Currencies[currency]),
-                plan == 0m ? null : fact / plan) { WonDeals = won });
+                plan == 0m ? null : fact / plan) { WonDeals = won, OwnerName = owner.Length == 0 ? null : NameOfOwner(data, owner) });
         }
 
         return rows;
+    }
+
+    /// <summary>The display name of the owner whose id is <paramref name="owner"/> (the id when unknown).</summary>
+    internal static string NameOfOwner(ReportData data, string owner)
+    {
+        var index = IndexOf(data.Owners, owner);
+        return index < 0 ? owner : data.OwnerNames[index];
     }
 
     internal static int IndexOf(IReadOnlyList<string> names, string name)
