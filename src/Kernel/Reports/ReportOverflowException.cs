@@ -49,7 +49,8 @@ public sealed class ReportOverflowException : CrmException
     {
         var text = $"Report '{report}' cannot be computed: a sum or ratio of amounts exceeds the decimal range (±{decimal.MaxValue.ToString("N0", CultureInfo.InvariantCulture)}).";
         return deal is null || largest is not { } money
-            ? text + " Check the amounts and targets the report reads."
-            : text + $" The largest amount is deal '{deal}' with {money.Amount.ToString(CultureInfo.InvariantCulture)} {money.Currency}, larger than the API accepts today (stored before the bound): correct that deal's amount.";
+            ? text + " Check the targets and plans the report reads."
+            : text + $" The largest deal amount in the snapshot is deal '{deal}' with {money.Amount.ToString(CultureInfo.InvariantCulture)} {money.Currency}:"
+                + " amounts this large predate the API's bound; correct that deal's amount (or the target or plan if those are the large figures).";
     }
 }
