@@ -133,7 +133,7 @@ public sealed record PlanFactRow(string? Owner, LocalDate Start, LocalDate End, 
     public string? OwnerName { get; init; }
 }
 
-/// <summary>The dimension a breakdown groups by.</summary>
+/// <summary>The dimension a breakdown or a designed report groups by (stage, month and quarter: the designer only).</summary>
 public enum Dimension
 {
     /// <summary>The client's region.</summary>
