@@ -134,9 +134,22 @@ public static class ReportDesigner
                 return amounts.Count == 0 ? 0m : amounts.Sum() / amounts.Count;
             case Measure.Median:
                 var sorted = amounts.Order().ToArray();
-                return sorted.Length == 0 ? 0m : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2m;
+                return sorted.Length == 0 ? 0m : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : Midpoint(sorted[sorted.Length / 2 - 1], sorted[sorted.Length / 2]);
             default:
                 return won + lost == 0 ? 0m : (decimal)won / (won + lost);
+        }
+    }
+
+    /// <summary>(<paramref name="low"/> + <paramref name="high"/>) ÷ 2, also when the sum leaves the decimal range but the midpoint does not.</summary>
+    private static decimal Midpoint(decimal low, decimal high)
+    {
+        try
+        {
+            return (low + high) / 2m;
+        }
+        catch (OverflowException)
+        {
+            return low + (high - low) / 2m;
         }
     }
 

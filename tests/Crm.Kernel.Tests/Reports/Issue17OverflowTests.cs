@@ -184,6 +184,20 @@ public sealed class Issue17OverflowTests
     }
 
     [Fact]
+    public void Issue17_designer_median_of_two_decimal_MaxValue_deals_is_decimal_MaxValue_while_their_sum_is_refused()
+    {
+        var b = new ReportDataBuilder().AddStages(ReportFixtures.Pipeline);
+        ReportFixtures.Deal(b, "a", "c1", "ola", decimal.MaxValue, "USD", ["lead", "won"]);
+        ReportFixtures.Deal(b, "b", "c1", "ola", decimal.MaxValue, "USD", ["lead", "won"]);
+        var data = b.Build();
+
+        var row = ReportDesigner.Run(data, new ReportDefinition("median", [Dimension.Owner], [Measure.Count, Measure.Median], "USD")).Single();
+
+        Assert.Equal([2m, decimal.MaxValue], row.Values);
+        Assert.Throws<ReportOverflowException>(() => ReportDesigner.Run(data, new ReportDefinition("sum", [Dimension.Owner], [Measure.Sum], "USD")));
+    }
+
+    [Fact]
     public async Task Issue17_board_with_decimal_MaxValue_deals_stored_before_the_bound_saturates_and_says_so()
     {
         // Before the fix the board threw OverflowException for every viewer of the column.
