@@ -237,11 +237,7 @@ public sealed class SessionDeals
                 var byTime = b.EnteredStageAt.CompareTo(a.EnteredStageAt);
                 return byTime != 0 ? byTime : string.CompareOrdinal(a.Id.Value, b.Id.Value);
             });
-            var totals = new SortedDictionary<string, decimal>(StringComparer.Ordinal);
-            foreach (var deal in deals)
-            {
-                totals[deal.Amount.Currency] = totals.GetValueOrDefault(deal.Amount.Currency) + deal.Amount.Amount;
-            }
+            var (totals, saturated) = KanbanTotals.Of(deals);
 
             var page = new List<KanbanCard>(Math.Min(pageSize, Math.Max(0, deals.Count - query.Skip)));
             for (var i = query.Skip; i < deals.Count && page.Count < pageSize; i++)
@@ -249,7 +245,7 @@ public sealed class SessionDeals
                 page.Add(new KanbanCard(deals[i], deals[i].EnteredStageAt, deals[i].WinProbability ?? stage.WinProbability));
             }
 
-            columns.Add(new KanbanColumn(stage, deals.Count, totals.Select(t => Money.Of(t.Value, t.Key)).ToArray(), page, query.Skip + page.Count < deals.Count));
+            columns.Add(new KanbanColumn(stage, deals.Count, totals, page, query.Skip + page.Count < deals.Count) { SaturatedTotals = saturated });
         }
 
         return new KanbanBoard(pipeline, columns);

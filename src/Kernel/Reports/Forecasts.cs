@@ -17,7 +17,11 @@ public sealed record VelocityReport(string Currency, int OpenDeals, decimal WinR
 /// <param name="Current">Won revenue in the current period.</param>
 /// <param name="Previous">Won revenue in the previous period.</param>
 /// <param name="Growth">(current − previous) ÷ previous; null when previous is zero.</param>
-public sealed record GrowthRow(string Key, decimal Current, decimal Previous, decimal? Growth);
+public sealed record GrowthRow(string Key, decimal Current, decimal Previous, decimal? Growth)
+{
+    /// <summary>The key's display name for owners and teams (the user's or team's name); null for keys that are names already.</summary>
+    public string? Name { get; init; }
+}
 
 /// <summary>The forecast for a horizon: the weighted pipeline by category beside a run-rate from history.</summary>
 /// <param name="Currency">The currency.</param>
@@ -32,7 +36,21 @@ public sealed record ForecastReport(string Currency, decimal Weighted, decimal C
 public static class Forecasts
 {
     /// <summary>Sales velocity for deals in one currency (per owner: filter by owner).</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static VelocityReport Velocity(ReportData data, string currency, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return VelocityCore(data, currency, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Forecasts.Velocity", data, e);
+        }
+    }
+
+    private static VelocityReport VelocityCore(ReportData data, string currency, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         // One pass for the three factors: outcomes by opening date, won revenue and cycle by closing date (as the
@@ -83,21 +101,52 @@ public static class Forecasts
     }
 
     /// <summary>Won revenue by a dimension in two periods (by close date in the filter's zone), with the growth.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<GrowthRow> Growth(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var now = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = current }).Rows.ToDictionary(r => r.Key, r => r.Revenue);
-        var before = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = previous }).Rows.ToDictionary(r => r.Key, r => r.Revenue);
+        try
+        {
+            return GrowthCore(data, dimension, currency, current, previous, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Forecasts.Growth", data, e);
+        }
+    }
+
+    private static IReadOnlyList<GrowthRow> GrowthCore(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var nowReport = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = current });
+        var beforeReport = SalesReports.Breakdown(data, dimension, currency, (filter ?? new ReportFilter()) with { Period = previous });
+        var now = nowReport.Rows.ToDictionary(r => r.Key, r => r.Revenue);
+        var before = beforeReport.Rows.ToDictionary(r => r.Key, r => r.Revenue);
         return now.Keys.Union(before.Keys).Order(StringComparer.Ordinal).Select(k =>
         {
             var c = now.GetValueOrDefault(k);
             var p = before.GetValueOrDefault(k);
-            return new GrowthRow(k, c, p, p == 0m ? null : (c - p) / p);
+            var name = nowReport.Names.GetValueOrDefault(k) ?? beforeReport.Names.GetValueOrDefault(k);
+            return new GrowthRow(k, c, p, p == 0m ? null : (c - p) / p) { Name = name };
         }).ToArray();
     }
 
     /// <summary>The weighted pipeline of open deals expected to close in <paramref name="horizon"/>, beside a run-rate.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static ForecastReport Forecast(ReportData data, string currency, DateInterval horizon, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return ForecastCore(data, currency, horizon, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Forecasts.Forecast", data, e);
+        }
+    }
+
+    private static ForecastReport ForecastCore(ReportData data, string currency, DateInterval horizon, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(horizon);

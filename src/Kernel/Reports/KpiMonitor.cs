@@ -45,7 +45,11 @@ public sealed record KpiValue(string Kpi, decimal Actual, decimal Target, decima
 /// <param name="Period">The plan period.</param>
 /// <param name="Values">One value per planned KPI, in the order of the definitions.</param>
 /// <param name="Score">Σ(weight × completion) ÷ Σ weight over the KPIs with a non-zero target; 1 means "on plan".</param>
-public sealed record KpiRow(string Employee, DateInterval Period, IReadOnlyList<KpiValue> Values, decimal Score);
+public sealed record KpiRow(string Employee, DateInterval Period, IReadOnlyList<KpiValue> Values, decimal Score)
+{
+    /// <summary>The employee's display name (the user's name; their id when the snapshot has none).</summary>
+    public string? EmployeeName { get; init; }
+}
 
 /// <summary>
 /// The KPI monitor: several weighted KPIs per employee (calls, meetings, won revenue, won deals, conversion) against
@@ -61,7 +65,21 @@ public static class KpiMonitor
 {
     /// <summary>Computes a row per (employee, period) that has plans, for employees in the snapshot and the filter.</summary>
     /// <exception cref="CrmValidationException">A definition or plan is invalid (duplicate or unknown KPI id, weight not positive, revenue KPI without currency, negative target).</exception>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<KpiRow> Run(ReportData data, IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return RunCore(data, kpis, plans, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("KpiMonitor.Run", data, e);
+        }
+    }
+
+    private static IReadOnlyList<KpiRow> RunCore(ReportData data, IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(kpis);
@@ -149,7 +167,7 @@ public static class KpiMonitor
                 }
             }
 
-            rows.Add(new KpiRow(employee, period, values, weights == 0m ? 0m : weighted / weights));
+            rows.Add(new KpiRow(employee, period, values, weights == 0m ? 0m : weighted / weights) { EmployeeName = data.OwnerNames[owners[employee]] });
         }
 
         return rows;

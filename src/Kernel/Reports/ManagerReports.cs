@@ -5,7 +5,11 @@ namespace Crm.Kernel.Reports;
 /// <summary>One manager's funnel and their own bottleneck.</summary>
 /// <param name="Owner">The manager (user id).</param>
 /// <param name="Funnel">Their funnel.</param>
-public sealed record ManagerFunnel(string Owner, FunnelReport Funnel);
+public sealed record ManagerFunnel(string Owner, FunnelReport Funnel)
+{
+    /// <summary>The manager's display name (the user's name; their id when the snapshot has none).</summary>
+    public string? OwnerName { get; init; }
+}
 
 /// <summary>For one stage, the managers who convert best there (the source material suggests splitting the path by strong stages).</summary>
 /// <param name="Stage">The stage.</param>
@@ -21,14 +25,19 @@ public sealed record CycleBreakdown(IReadOnlyDictionary<string, DurationStats> B
 public static class ManagerReports
 {
     /// <summary>Each manager's funnel (with their own bottleneck), in owner order.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<ManagerFunnel> Funnels(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var owners = Owners(data, filter);
-        return owners.Select(o => new ManagerFunnel(o, SalesReports.Funnel(data, (filter ?? new ReportFilter()) with { Owners = new HashSet<string> { o } }))).ToArray();
+        return owners.Select(o => new ManagerFunnel(o, SalesReports.Funnel(data, (filter ?? new ReportFilter()) with { Owners = new HashSet<string> { o } }))
+        {
+            OwnerName = SalesReports.NameOfOwner(data, o),
+        }).ToArray();
     }
 
     /// <summary>For every stage of the path, the managers ranked by their conversion there (at least <paramref name="minimumDeals"/> deals).</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<StageLeaders> StageLeaders(ReportData data, int minimumDeals = 5, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);

@@ -61,6 +61,9 @@ public sealed class ReportData
         ActivityOwner = b.ActivityOwner.ToArray();
         ActivityKinds = b.ActivityKinds.ToArray();
         ActivityAt = b.ActivityAt.ToArray();
+        OwnerNames = ReportDataBuilder.Names(b.Owners, b.OwnerNames);
+        TeamNames = ReportDataBuilder.Names(b.Teams, b.TeamNames);
+        ClientNames = ReportDataBuilder.Names(b.Clients, b.ClientNames);
     }
 
     /// <summary>Stage names in path order (open stages, then won, then lost as defined).</summary>
@@ -117,6 +120,15 @@ public sealed class ReportData
     internal int[] ActivityOwner { get; }
     internal ActivityKind[] ActivityKinds { get; }
     internal long[] ActivityAt { get; }
+
+    /// <summary>Each owner's display name (the user's name), in the order of <see cref="Owners"/>; the id when the snapshot has no name.</summary>
+    public IReadOnlyList<string> OwnerNames { get; }
+
+    /// <summary>Each team's display name, in the order of <see cref="Teams"/>; the id when the snapshot has no name.</summary>
+    public IReadOnlyList<string> TeamNames { get; }
+
+    /// <summary>Each client's display name (the card's name), in the order of <see cref="Clients"/>; the id when the snapshot has no name.</summary>
+    public IReadOnlyList<string> ClientNames { get; }
 
     /// <summary>How many activities (calls, e-mails, meetings, notes).</summary>
     public int ActivityCount => ActivityOwner.Length;
@@ -176,6 +188,9 @@ public sealed class ReportDataBuilder
     internal readonly List<int> ActivityOwner = new();
     internal readonly List<ActivityKind> ActivityKinds = new();
     internal readonly List<long> ActivityAt = new();
+    internal readonly Dictionary<int, string> OwnerNames = new();
+    internal readonly Dictionary<int, string> TeamNames = new();
+    internal readonly Dictionary<int, string> ClientNames = new();
     private readonly Dictionary<string, int> _stageIndex = new(StringComparer.Ordinal);
 
     /// <summary>Adds the stages of a pipeline (in path order); stages of the same id are added once.</summary>
@@ -201,10 +216,15 @@ public sealed class ReportDataBuilder
         return this;
     }
 
-    /// <summary>Adds (or updates) a user and their team.</summary>
-    public ReportDataBuilder AddUser(UserId user, TeamId? team)
+    /// <summary>Adds (or updates) a user, their team and their display name (null: reports show the id).</summary>
+    public ReportDataBuilder AddUser(UserId user, TeamId? team, string? name = null)
     {
         var index = Owners.Index(user.Value);
+        if (name is not null)
+        {
+            OwnerNames[index] = name;
+        }
+
         while (OwnerTeam.Count <= index)
         {
             OwnerTeam.Add(-1);
@@ -214,10 +234,23 @@ public sealed class ReportDataBuilder
         return this;
     }
 
-    /// <summary>Adds a client.</summary>
-    public ReportDataBuilder AddClient(ClientId client, string? region, string? city, string? industry, Instant registeredAt)
+    /// <summary>Adds (or updates) a team's display name; reports show the id of a team without one.</summary>
+    public ReportDataBuilder AddTeam(TeamId team, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        TeamNames[Teams.Index(team.Value)] = name;
+        return this;
+    }
+
+    /// <summary>Adds (or updates) a client, with its display name (null: reports show the id).</summary>
+    public ReportDataBuilder AddClient(ClientId client, string? region, string? city, string? industry, Instant registeredAt, string? name = null)
     {
         var index = Clients.Index(client.Value);
+        if (name is not null)
+        {
+            ClientNames[index] = name;
+        }
+
         while (ClientRegion.Count <= index)
         {
             ClientRegion.Add(-1);
@@ -420,6 +453,18 @@ public sealed class ReportDataBuilder
         ActivityKinds.Add(kind);
         ActivityAt.Add(at.ToUnixTimeTicks());
         return this;
+    }
+
+    /// <summary>The display name of each entry of <paramref name="table"/>: its name when known, else its id.</summary>
+    internal static string[] Names(Table table, Dictionary<int, string> names)
+    {
+        var result = new string[table.Values.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = names.TryGetValue(i, out var name) ? name : table.Values[i];
+        }
+
+        return result;
     }
 
     /// <summary>Builds the snapshot.</summary>

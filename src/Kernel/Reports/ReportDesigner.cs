@@ -34,14 +34,35 @@ public sealed record ReportDefinition(string Name, IReadOnlyList<Dimension> Grou
 }
 
 /// <summary>One group of a designed report: its keys (one per dimension) and its values (one per measure).</summary>
-public sealed record DesignedRow(IReadOnlyList<string> Keys, IReadOnlyList<decimal> Values);
+public sealed record DesignedRow(IReadOnlyList<string> Keys, IReadOnlyList<decimal> Values)
+{
+    /// <summary>
+    /// Each key as people read it, in the order of <see cref="Keys"/>: the user's or team's name for the owner and team
+    /// dimensions (whose keys are ids), the key itself for the others. Empty when the row was built without names.
+    /// </summary>
+    public IReadOnlyList<string> KeyNames { get; init; } = [];
+}
 
 /// <summary>Runs <see cref="ReportDefinition"/>s over a snapshot.</summary>
 public static class ReportDesigner
 {
     /// <summary>Groups the snapshot's deals and computes the measures, rows in key order.</summary>
     /// <exception cref="CrmValidationException">No measure, or a currency the rates cannot convert.</exception>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<DesignedRow> Run(ReportData data, ReportDefinition definition, ReportFilter? filter = null, IExchangeRates? rates = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return RunCore(data, definition, filter, rates);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("ReportDesigner.Run", data, e);
+        }
+    }
+
+    private static IReadOnlyList<DesignedRow> RunCore(ReportData data, ReportDefinition definition, ReportFilter? filter = null, IExchangeRates? rates = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(definition);
@@ -50,7 +71,7 @@ public static class ReportDesigner
             throw new CrmValidationException("measures", "name at least one measure.");
         }
 
-        var groups = new SortedDictionary<string, (string[] Keys, List<decimal> Amounts, int Won, int Lost)>(StringComparer.Ordinal);
+        var groups = new SortedDictionary<string, (string[] Keys, string[] Names, List<decimal> Amounts, int Won, int Lost)>(StringComparer.Ordinal);
         var zone = filter?.Zone ?? DateTimeZone.Utc;
         var include = IncludeAll(data, filter);
         for (var d = 0; d < data.DealCount; d++)
@@ -70,7 +91,7 @@ public static class ReportDesigner
             var groupKey = string.Join("\u001f", keys);
             if (!groups.TryGetValue(groupKey, out var group))
             {
-                group = (keys, new List<decimal>(), 0, 0);
+                group = (keys, definition.GroupBy.Select((dim, i) => NameOf(data, d, dim, keys[i])).ToArray(), new List<decimal>(), 0, 0);
             }
 
             group.Amounts.Add(amount.Value);
@@ -81,7 +102,24 @@ public static class ReportDesigner
             };
         }
 
-        return groups.Values.Select(g => new DesignedRow(g.Keys, definition.Measures.Select(m => Value(m, g.Amounts, g.Won, g.Lost)).ToArray())).ToArray();
+        return groups.Values.Select(g => new DesignedRow(g.Keys, definition.Measures.Select(m => Value(m, g.Amounts, g.Won, g.Lost)).ToArray()) { KeyNames = g.Names }).ToArray();
+    }
+
+    /// <summary>The display name of deal <paramref name="d"/>'s <paramref name="key"/> for <paramref name="dimension"/>.</summary>
+    private static string NameOf(ReportData data, int d, Dimension dimension, string key)
+    {
+        if (dimension == Dimension.Owner)
+        {
+            return data.OwnerNames[data.DealOwner[d]];
+        }
+
+        if (dimension == Dimension.Team)
+        {
+            var team = data.OwnerTeam[data.DealOwner[d]];
+            return team < 0 ? key : data.TeamNames[team];
+        }
+
+        return key;
     }
 
     private static decimal Value(Measure measure, List<decimal> amounts, int won, int lost)
@@ -96,9 +134,22 @@ public static class ReportDesigner
                 return amounts.Count == 0 ? 0m : amounts.Sum() / amounts.Count;
             case Measure.Median:
                 var sorted = amounts.Order().ToArray();
-                return sorted.Length == 0 ? 0m : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2m;
+                return sorted.Length == 0 ? 0m : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : Midpoint(sorted[sorted.Length / 2 - 1], sorted[sorted.Length / 2]);
             default:
                 return won + lost == 0 ? 0m : (decimal)won / (won + lost);
+        }
+    }
+
+    /// <summary>(<paramref name="low"/> + <paramref name="high"/>) ÷ 2, also when the sum leaves the decimal range but the midpoint does not.</summary>
+    private static decimal Midpoint(decimal low, decimal high)
+    {
+        try
+        {
+            return (low + high) / 2m;
+        }
+        catch (OverflowException)
+        {
+            return low + (high - low) / 2m;
         }
     }
 
@@ -135,10 +186,19 @@ public static class ReportDesigner
             Dimension.Stage => data.DealStage[d],
             _ => -2,
         };
-        if (dimension == Dimension.Month)
+        if (dimension is Dimension.Month or Dimension.Quarter or Dimension.ClosedMonth or Dimension.ClosedQuarter)
         {
-            var opened = Instant.FromUnixTimeTicks(data.DealOpened[d]).InZone(zone).Date;
-            return $"{opened.Year:D4}-{opened.Month:D2}";
+            var closing = dimension is Dimension.ClosedMonth or Dimension.ClosedQuarter;
+            var ticks = closing ? data.DealClosed[d] : data.DealOpened[d];
+            if (ticks < 0)
+            {
+                return "(open)";
+            }
+
+            var date = Instant.FromUnixTimeTicks(ticks).InZone(zone).Date;
+            return dimension is Dimension.Month or Dimension.ClosedMonth
+                ? $"{date.Year:D4}-{date.Month:D2}"
+                : $"{date.Year:D4}-Q{(date.Month + 2) / 3}";
         }
 
         if (index < 0)

@@ -9,7 +9,12 @@ namespace Crm.Kernel.Reports;
 /// <param name="Title">The title.</param>
 /// <param name="Headers">Column headers.</param>
 /// <param name="Rows">Rows of cells.</param>
-public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
+public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows)
+{
+    /// <summary>How many leading columns hold text (aligned left on the console; the others are figures, aligned right).</summary>
+    /// <value>Default 1: the key. 2 when a display name follows the id.</value>
+    public int TextColumns { get; init; } = 1;
+}
 
 /// <summary>How a <see cref="ReportChart"/> is drawn.</summary>
 public enum ChartKind
@@ -26,12 +31,12 @@ public enum ChartKind
 /// <param name="Points">The labelled values, in drawing order.</param>
 public sealed record ReportChart(string Title, ChartKind Kind, IReadOnlyList<(string Label, decimal Value)> Points)
 {
-    /// <summary>A bar chart of a breakdown's revenue per key.</summary>
+    /// <summary>A bar chart of a breakdown's revenue per key (per name for owners and teams).</summary>
     public static ReportChart Of(BreakdownReport breakdown)
     {
         ArgumentNullException.ThrowIfNull(breakdown);
         return new ReportChart($"Won {breakdown.Currency} revenue by {breakdown.Dimension.ToLowerInvariant()}", ChartKind.Bars,
-            breakdown.Rows.Select(r => (r.Key, r.Revenue)).ToArray());
+            breakdown.Rows.Select(r => (breakdown.Names.GetValueOrDefault(r.Key) ?? r.Key, r.Revenue)).ToArray());
     }
 }
 
@@ -68,16 +73,27 @@ public static class ReportRenderer
             ]).ToArray());
     }
 
-    /// <summary>A breakdown as a table.</summary>
+    /// <summary>A breakdown as a table; by owner or team, each id with its display name beside it.</summary>
     public static ReportTable Table(BreakdownReport breakdown, CultureInfo culture)
     {
         ArgumentNullException.ThrowIfNull(breakdown);
         ArgumentNullException.ThrowIfNull(culture);
-        return new ReportTable($"Won {breakdown.Currency} revenue by {breakdown.Dimension.ToLowerInvariant()}", [breakdown.Dimension, "Deals", "Revenue"],
+        var title = $"Won {breakdown.Currency} revenue by {breakdown.Dimension.ToLowerInvariant()}";
+        if (breakdown.Names.Count > 0)
+        {
+            // Owner and team keys are ids: their names go beside them.
+            return new ReportTable(title, [breakdown.Dimension, "Name", "Deals", "Revenue"],
+                breakdown.Rows.Select(r => (IReadOnlyList<string>)[r.Key, breakdown.Names.GetValueOrDefault(r.Key) ?? "", r.Deals.ToString("N0", culture), r.Revenue.ToString("N2", culture)]).ToArray())
+            {
+                TextColumns = 2,
+            };
+        }
+
+        return new ReportTable(title, [breakdown.Dimension, "Deals", "Revenue"],
             breakdown.Rows.Select(r => (IReadOnlyList<string>)[r.Key, r.Deals.ToString("N0", culture), r.Revenue.ToString("N2", culture)]).ToArray());
     }
 
-    /// <summary>The KPI monitor as a table: one row per employee and period, each KPI as actual / target (completion), then the score.</summary>
+    /// <summary>The KPI monitor as a table: one row per employee (id and name) and period, each KPI as actual / target (completion), then the score.</summary>
     public static ReportTable Table(IReadOnlyList<KpiRow> kpis, CultureInfo culture)
     {
         ArgumentNullException.ThrowIfNull(kpis);
@@ -91,16 +107,20 @@ public static class ReportRenderer
             }
         }
 
-        return new ReportTable("KPI monitor", ["Employee", "Period", .. ids, "Score"],
+        return new ReportTable("KPI monitor", ["Employee", "Name", "Period", .. ids, "Score"],
             kpis.Select(r => (IReadOnlyList<string>)
             [
                 r.Employee,
+                r.EmployeeName ?? r.Employee,
                 $"{r.Period.Start.ToString("yyyy-MM-dd", culture)} – {r.Period.End.ToString("yyyy-MM-dd", culture)}",
                 .. ids.Select(id => r.Values.FirstOrDefault(v => v.Kpi == id) is { } v
                     ? $"{v.Actual.ToString("#,0.##", culture)} / {v.Target.ToString("#,0.##", culture)} ({v.Completion?.ToString("P0", culture) ?? "–"})"
                     : ""),
                 r.Score.ToString("P0", culture),
-            ]).ToArray());
+            ]).ToArray())
+        {
+            TextColumns = 2,
+        };
     }
 
     /// <summary>Plain text with aligned columns.</summary>
@@ -113,7 +133,7 @@ public static class ReportRenderer
         text.Append(string.Join("  ", widths.Select(w => new string('-', w)))).Append('\n');
         foreach (var row in table.Rows)
         {
-            text.Append(string.Join("  ", row.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd()).Append('\n');
+            text.Append(string.Join("  ", row.Select((c, i) => i < table.TextColumns ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd()).Append('\n');
         }
 
         return text.ToString();

@@ -84,29 +84,56 @@ public sealed record FunnelReport(IReadOnlyList<FunnelStage> Stages, int Lost, s
 /// <summary>Statistics of a duration in days.</summary>
 public sealed record DurationStats(int Count, double MeanDays, double MedianDays, double P90Days);
 
+/// <summary>The sales cycle of won deals beside that of lost deals.</summary>
+/// <param name="Won">Opened → won, in days.</param>
+/// <param name="Lost">Opened → lost, in days.</param>
+public sealed record CycleByOutcomeReport(DurationStats Won, DurationStats Lost);
+
 /// <summary>Mean days per stage over finished stays, and the deals sitting in a stage longer than its norm.</summary>
-public sealed record StageDurationReport(IReadOnlyList<(string Stage, int FinishedStays, double MeanDays, double? NormDays)> Stages, IReadOnlyList<(string Deal, string Owner, string Stage, double Days)> Rotting);
+public sealed record StageDurationReport(IReadOnlyList<(string Stage, int FinishedStays, double MeanDays, double? NormDays)> Stages, IReadOnlyList<(string Deal, string Owner, string Stage, double Days)> Rotting)
+{
+    /// <summary>The display name of each owner in <see cref="Rotting"/>, by owner id.</summary>
+    public IReadOnlyDictionary<string, string> OwnerNames { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>Won revenue per currency (never summed across currencies).</summary>
 public sealed record RevenueReport(IReadOnlyList<(Money Revenue, int Deals)> ByCurrency);
 
 /// <summary>One client's ABC class.</summary>
-public sealed record AbcItem(string Client, decimal Revenue, decimal ShareBefore, char Class);
+/// <param name="Client">The client id.</param>
+/// <param name="Revenue">Its won revenue in the report's currency.</param>
+/// <param name="ShareBefore">The cumulative share of the clients ranked before it.</param>
+/// <param name="Class">A, B or C.</param>
+public sealed record AbcItem(string Client, decimal Revenue, decimal ShareBefore, char Class)
+{
+    /// <summary>The client's display name (the card's name; its id when the snapshot has none).</summary>
+    public string? ClientName { get; init; }
+}
 
 /// <summary>ABC analysis of clients by won revenue in one currency.</summary>
 public sealed record AbcReport(string Currency, IReadOnlyList<AbcItem> Clients, int A, int B, int C);
 
 /// <summary>Won revenue in one currency grouped by a dimension.</summary>
-public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<(string Key, decimal Revenue, int Deals)> Rows);
+public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<(string Key, decimal Revenue, int Deals)> Rows)
+{
+    /// <summary>
+    /// The display name of each row key that is an id (owners and teams: the user's or team's name), by key; empty for
+    /// dimensions whose keys are names already (region, city, industry, source).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Names { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>One plan period: plan, fact, completion = fact ÷ plan.</summary>
 public sealed record PlanFactRow(string? Owner, LocalDate Start, LocalDate End, Money Plan, Money Fact, decimal? Completion)
 {
     /// <summary>How many won deals make up <see cref="Fact"/>.</summary>
     public int WonDeals { get; init; }
+
+    /// <summary>The owner's display name (null for a row of all owners).</summary>
+    public string? OwnerName { get; init; }
 }
 
-/// <summary>The dimension a breakdown groups by.</summary>
+/// <summary>The dimension a breakdown or a designed report groups by (stage, month and quarter: the designer only).</summary>
 public enum Dimension
 {
     /// <summary>The client's region.</summary>
@@ -125,6 +152,30 @@ public enum Dimension
     Stage = 6,
     /// <summary>The month the deal opened, yyyy-MM (report designer).</summary>
     Month = 7,
+    /// <summary>The month the deal closed (won or lost), yyyy-MM, "(open)" for an open deal (report designer).</summary>
+    ClosedMonth = 8,
+    /// <summary>The quarter the deal opened, yyyy-Qn (report designer).</summary>
+    Quarter = 9,
+    /// <summary>The quarter the deal closed (won or lost), yyyy-Qn, "(open)" for an open deal (report designer).</summary>
+    ClosedQuarter = 10,
+}
+
+/// <summary>
+/// Which class gets the client whose cumulative share of revenue crosses a boundary of the ABC analysis (80 % between A
+/// and B by default). Both conventions are in use; the default is the first.
+/// </summary>
+public enum AbcBoundary
+{
+    /// <summary>
+    /// The crossing client goes to the upper class: a client is classed by the share of the clients ranked before it
+    /// (A while that share is below 80 %), so the client that takes the cumulative share from 70 % to 90 % is A.
+    /// </summary>
+    CrossingClientInUpperClass = 0,
+    /// <summary>
+    /// The crossing client goes to the lower class: a client is classed by the cumulative share including itself (A while
+    /// it is at most 80 %), so the client that takes the share from 70 % to 90 % is B, and one that reaches exactly 80 % is A.
+    /// </summary>
+    CrossingClientInLowerClass = 1,
 }
 
 /// <summary>
@@ -161,7 +212,21 @@ public static class SalesReports
     }
 
     /// <summary>The funnel: deals and amounts that ever entered each stage, conversion, drop-off, bottleneck.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static FunnelReport Funnel(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return FunnelCore(data, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Funnel", data, e);
+        }
+    }
+
+    private static FunnelReport FunnelCore(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: false);
@@ -328,10 +393,29 @@ public static class SalesReports
         }
     }
 
-    /// <summary>Days from opening to winning, over won deals.</summary>
-    public static DurationStats WonCycle(ReportData data, ReportFilter? filter = null)
+    /// <summary>Days from opening to winning, over won deals (the period filter reads the close date).</summary>
+    public static DurationStats WonCycle(ReportData data, ReportFilter? filter = null) => Cycle(data, DealOutcome.Won, filter);
+
+    /// <summary>Days from opening to losing, over lost deals (the period filter reads the close date).</summary>
+    public static DurationStats LostCycle(ReportData data, ReportFilter? filter = null) => Cycle(data, DealOutcome.Lost, filter);
+
+    /// <summary>
+    /// The sales cycle by outcome: days from opening to closing over won deals and over lost deals, each with count, mean,
+    /// median and p90, so the time a lost deal takes to die can be set beside the time a won one takes to close.
+    /// </summary>
+    public static CycleByOutcomeReport CycleByOutcome(ReportData data, ReportFilter? filter = null) =>
+        new(Cycle(data, DealOutcome.Won, filter), Cycle(data, DealOutcome.Lost, filter));
+
+    /// <summary>Days from opening to closing over the deals that ended with <paramref name="outcome"/> (the period filter reads the close date).</summary>
+    /// <exception cref="CrmValidationException"><paramref name="outcome"/> is <see cref="DealOutcome.Open"/>: an open deal has no cycle yet.</exception>
+    public static DurationStats Cycle(ReportData data, DealOutcome outcome, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (outcome is not (DealOutcome.Won or DealOutcome.Lost))
+        {
+            throw new CrmValidationException("outcome", $"a cycle ends when a deal is won or lost; got {outcome}. Use DealOutcome.Won or DealOutcome.Lost.");
+        }
+
         var include = Include(data, filter, byClose: true);
         var outcomes = data.DealOutcome;
         var closed = data.DealClosed;
@@ -339,7 +423,7 @@ public static class SalesReports
         var n = 0;
         for (var d = 0; d < outcomes.Length; d++)
         {
-            if ((include is null || include[d]) && outcomes[d] == DealOutcome.Won && closed[d] >= 0)
+            if ((include is null || include[d]) && outcomes[d] == outcome && closed[d] >= 0)
             {
                 n++;
             }
@@ -350,7 +434,7 @@ public static class SalesReports
         n = 0;
         for (var d = 0; d < outcomes.Length; d++)
         {
-            if ((include is null || include[d]) && outcomes[d] == DealOutcome.Won && closed[d] >= 0)
+            if ((include is null || include[d]) && outcomes[d] == outcome && closed[d] >= 0)
             {
                 var span = closed[d] - opened[d];
                 ticks += span;
@@ -369,6 +453,7 @@ public static class SalesReports
         var count = new int[data.Stages.Count];
         var total = new double[data.Stages.Count];
         var rotting = new List<(string, string, string, double)>();
+        var ownerNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var nowTicks = now.ToUnixTimeTicks();
         for (var s = 0; s < data.StayCount; s++)
         {
@@ -387,6 +472,7 @@ public static class SalesReports
             else if (data.StageNorms[stage] > 0 && data.StageKinds[stage] == StageKind.Open && nowTicks - data.StayEntered[s] > data.StageNorms[stage])
             {
                 rotting.Add((data.DealIds[deal], data.Owners[data.DealOwner[deal]], data.Stages[stage], (nowTicks - data.StayEntered[s]) / TicksPerDay));
+                ownerNames[data.Owners[data.DealOwner[deal]]] = data.OwnerNames[data.DealOwner[deal]];
             }
         }
 
@@ -399,11 +485,25 @@ public static class SalesReports
             }
         }
 
-        return new StageDurationReport(stages, rotting);
+        return new StageDurationReport(stages, rotting) { OwnerNames = ownerNames };
     }
 
     /// <summary>Won revenue per currency.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static RevenueReport WonRevenue(ReportData data, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return WonRevenueCore(data, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("WonRevenue", data, e);
+        }
+    }
+
+    private static RevenueReport WonRevenueCore(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: true);
@@ -431,16 +531,44 @@ public static class SalesReports
     }
 
     /// <summary>
-    /// ABC analysis of clients by won revenue in <paramref name="currency"/>, ranked by revenue (ties by client id); each
-    /// client is classed by the cumulative share of the clients ranked before it: below <paramref name="a"/> A, below
-    /// <paramref name="a"/> + <paramref name="b"/> B, else C (default 80 / 15 / 5).
+    /// ABC analysis of clients by won revenue in <paramref name="currency"/>, ranked by revenue (ties by client id); with
+    /// the default <see cref="AbcBoundary.CrossingClientInUpperClass"/> each client is classed by the cumulative share of
+    /// the clients ranked before it: below <paramref name="a"/> A, below <paramref name="a"/> + <paramref name="b"/> B,
+    /// else C (default 80 / 15 / 5); with <see cref="AbcBoundary.CrossingClientInLowerClass"/> by the cumulative share
+    /// including itself: at most <paramref name="a"/> A, at most <paramref name="a"/> + <paramref name="b"/> B, else C.
     /// </summary>
-    public static AbcReport Abc(ReportData data, string currency, ReportFilter? filter = null, decimal a = 0.80m, decimal b = 0.15m)
+    /// <param name="data">The snapshot.</param>
+    /// <param name="currency">The currency whose won revenue is ranked (others are left out).</param>
+    /// <param name="filter">Which deals count (the period reads the close date).</param>
+    /// <param name="a">The share of revenue class A covers, in (0, 1).</param>
+    /// <param name="b">The share class B covers after A, with A + B ≤ 1.</param>
+    /// <param name="boundary">Which class gets the client whose cumulative share crosses a boundary.</param>
+    /// <exception cref="CrmValidationException">The shares are out of range, or <paramref name="boundary"/> is not a defined value.</exception>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
+    public static AbcReport Abc(ReportData data, string currency, ReportFilter? filter = null, decimal a = 0.80m, decimal b = 0.15m, AbcBoundary boundary = AbcBoundary.CrossingClientInUpperClass)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return AbcCore(data, currency, filter, a, b, boundary);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Abc", data, e);
+        }
+    }
+
+    private static AbcReport AbcCore(ReportData data, string currency, ReportFilter? filter, decimal a, decimal b, AbcBoundary boundary)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (a is <= 0m or >= 1m || b < 0m || a + b > 1m)
         {
             throw new CrmValidationException("thresholds", $"A and B shares must be in (0, 1) with A + B ≤ 1; got {a} and {b}.");
+        }
+
+        if (boundary is not (AbcBoundary.CrossingClientInUpperClass or AbcBoundary.CrossingClientInLowerClass))
+        {
+            throw new CrmValidationException("boundary", $"must be CrossingClientInUpperClass or CrossingClientInLowerClass; got {(int)boundary}.");
         }
 
         var include = Include(data, filter, byClose: true);
@@ -493,9 +621,19 @@ public static class SalesReports
         {
             var i = ranked[r];
             var share = total == 0m ? 0m : before / total;
-            var cls = share < a ? 'A' : share < a + b ? 'B' : 'C';
+            char cls;
+            if (boundary == AbcBoundary.CrossingClientInUpperClass)
+            {
+                cls = share < a ? 'A' : share < a + b ? 'B' : 'C';
+            }
+            else
+            {
+                var including = total == 0m ? 0m : (before + revenue[i]) / total;
+                cls = including <= a ? 'A' : including <= a + b ? 'B' : 'C';
+            }
+
             _ = cls switch { 'A' => countA++, 'B' => countB++, _ => countC++ };
-            items[r] = new AbcItem(ids[i], revenue[i], share, cls);
+            items[r] = new AbcItem(ids[i], revenue[i], share, cls) { ClientName = data.ClientNames[i] };
             before += revenue[i];
         }
 
@@ -503,7 +641,28 @@ public static class SalesReports
     }
 
     /// <summary>Won revenue in one currency by region, city, industry, team (the owner's), source or owner.</summary>
+    /// <exception cref="CrmValidationException">Another dimension (stage, month, quarter: see <see cref="ReportDesigner"/>).</exception>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static BreakdownReport Breakdown(ReportData data, Dimension dimension, string currency, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (dimension is not (Dimension.Region or Dimension.City or Dimension.Industry or Dimension.Team or Dimension.Source or Dimension.Owner))
+        {
+            // Stage and the month and quarter dimensions are the report designer's; grouping them here fell back to owners.
+            throw new CrmValidationException("dimension", $"a breakdown groups by region, city, industry, team, source or owner; got {dimension}. Use ReportDesigner.Run for it.");
+        }
+
+        try
+        {
+            return BreakdownCore(data, dimension, currency, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("Breakdown", data, e);
+        }
+    }
+
+    private static BreakdownReport BreakdownCore(ReportData data, Dimension dimension, string currency, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var include = Include(data, filter, byClose: true);
@@ -551,7 +710,20 @@ public static class SalesReports
         }
 
         rows.Sort((x, y) => string.CompareOrdinal(x.Item1, y.Item1));
-        return new BreakdownReport(dimension.ToString(), currency, rows);
+        var displayNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (dimension is Dimension.Owner or Dimension.Team)
+        {
+            var display = dimension == Dimension.Owner ? data.OwnerNames : data.TeamNames;
+            for (var i = 0; i < names.Count; i++)
+            {
+                if (counts[i] > 0)
+                {
+                    displayNames[names[i]] = display[i];
+                }
+            }
+        }
+
+        return new BreakdownReport(dimension.ToString(), currency, rows) { Names = displayNames };
     }
 
     /// <summary>
@@ -559,7 +731,21 @@ public static class SalesReports
     /// zone) falls in the period; with <paramref name="perOwner"/> false, targets of the same period are summed and the
     /// fact counts every won deal closed in the period.
     /// </summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyList<PlanFactRow> PlanFact(ReportData data, bool perOwner, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return PlanFactCore(data, perOwner, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("PlanFact", data, e);
+        }
+    }
+
+    private static IReadOnlyList<PlanFactRow> PlanFactCore(ReportData data, bool perOwner, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var zone = filter?.Zone ?? DateTimeZone.Utc;
@@ -599,10 +785,17 @@ public static class SalesReports
             }
 
             rows.Add(new PlanFactRow(owner.Length == 0 ? null : owner, start, end, Money.Of(plan, data.Currencies[currency]), Money.Of(fact, data.Currencies[currency]),
-                plan == 0m ? null : fact / plan) { WonDeals = won });
+                plan == 0m ? null : fact / plan) { WonDeals = won, OwnerName = owner.Length == 0 ? null : NameOfOwner(data, owner) });
         }
 
         return rows;
+    }
+
+    /// <summary>The display name of the owner whose id is <paramref name="owner"/> (the id when unknown).</summary>
+    internal static string NameOfOwner(ReportData data, string owner)
+    {
+        var index = IndexOf(data.Owners, owner);
+        return index < 0 ? owner : data.OwnerNames[index];
     }
 
     internal static int IndexOf(IReadOnlyList<string> names, string name)

@@ -42,7 +42,17 @@ public sealed class SessionReports
             var user = (Organization.CrmUser)Kinds.User.Read(document);
             if (actor.CanSee(user.Id))
             {
-                builder.AddUser(user.Id, user.Team);
+                builder.AddUser(user.Id, user.Team, user.Name);
+            }
+        }
+
+        // Team names for the teams of the users the session sees (no other team enters the snapshot).
+        await foreach (var document in store.QueryAsync(unit.Tenant, Kinds.Team.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var team = (Organization.Team)Kinds.Team.Read(document);
+            if (builder.Teams.Find(team.Id.Value) >= 0)
+            {
+                builder.AddTeam(team.Id, team.Name);
             }
         }
 
@@ -54,7 +64,7 @@ public sealed class SessionReports
             var client = (Clients.Client)Kinds.Client.Read(document);
             if (actor.CanSee(client.Owner))
             {
-                builder.AddClient(client.Id, client.Region, client.City, client.Industry, client.RegisteredAt);
+                builder.AddClient(client.Id, client.Region, client.City, client.Industry, client.RegisteredAt, client.Name);
             }
             else
             {
@@ -82,7 +92,7 @@ public sealed class SessionReports
                     deal.History, deal.WinProbability, deal.ExpectedClose);
                 if (hidden.Remove(deal.Client.Value, out var card))
                 {
-                    builder.AddClient(card.Id, card.Region, card.City, card.Industry, card.RegisteredAt);
+                    builder.AddClient(card.Id, card.Region, card.City, card.Industry, card.RegisteredAt, card.Name);
                 }
             }
         }

@@ -12,6 +12,7 @@ public sealed record VelocityChange(VelocityReport Current, VelocityReport Previ
 public static class VelocityReports
 {
     /// <summary>Velocity of each manager who owns deals in the snapshot (and passes the filter), in owner order.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static IReadOnlyDictionary<string, VelocityReport> ByOwner(ReportData data, string currency, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -26,7 +27,21 @@ public static class VelocityReports
     }
 
     /// <summary>Velocity over the deals of <paramref name="current"/> against those of <paramref name="previous"/>, and the change.</summary>
+    /// <exception cref="ReportOverflowException">A sum or ratio of the snapshot's amounts exceeds the decimal range (amounts stored before the API bounded them); other reports are not affected.</exception>
     public static VelocityChange Compare(ReportData data, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        try
+        {
+            return CompareCore(data, currency, current, previous, filter);
+        }
+        catch (OverflowException e)
+        {
+            throw ReportOverflowException.For("VelocityReports.Compare", data, e);
+        }
+    }
+
+    private static VelocityChange CompareCore(ReportData data, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(current);

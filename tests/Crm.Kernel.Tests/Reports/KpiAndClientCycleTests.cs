@@ -24,7 +24,7 @@ public sealed class KpiAndClientCycleTests
     private static ReportData Snapshot()
     {
         var b = new ReportDataBuilder().AddStages(ReportFixtures.Pipeline)
-            .AddUser(new UserId("ola"), new TeamId("north")).AddUser(new UserId("kari"), new TeamId("south"))
+            .AddUser(new UserId("ola"), new TeamId("north"), "Ola Nordmann").AddUser(new UserId("kari"), new TeamId("south"), "Kari Hansen")
             .AddClient(new ClientId("c1"), "North", "Oslo", "Retail", T0 - Duration.FromDays(10))
             .AddClient(new ClientId("c2"), "South", "Bergen", "Software", T0 - Duration.FromDays(30));
         ReportFixtures.Deal(b, "d1", "c1", "ola", 1000m, "USD", ["lead", "offer", "won"]);   // won on day 6

@@ -21,10 +21,11 @@ internal static class ReportFixtures
     public static ReportData Fixed()
     {
         var b = new ReportDataBuilder().AddStages(Pipeline)
-            .AddUser(new UserId("ola"), new TeamId("north")).AddUser(new UserId("kari"), new TeamId("south"))
-            .AddClient(new ClientId("c1"), "North", "Oslo", "Retail", T0)
-            .AddClient(new ClientId("c2"), "South", "Bergen, \"Centre\"", "Software", T0)
-            .AddClient(new ClientId("c3"), "North", "Oslo", "Retail", T0);
+            .AddUser(new UserId("ola"), new TeamId("north"), "Ola Nordmann").AddUser(new UserId("kari"), new TeamId("south"), "Kari Hansen")
+            .AddTeam(new TeamId("north"), "North team").AddTeam(new TeamId("south"), "South team")
+            .AddClient(new ClientId("c1"), "North", "Oslo", "Retail", T0, "Fjord Fish AS")
+            .AddClient(new ClientId("c2"), "South", "Bergen, \"Centre\"", "Software", T0, "Bryggen Soft")
+            .AddClient(new ClientId("c3"), "North", "Oslo", "Retail", T0);                 // no name: reports show the id
         Deal(b, "d1", "c1", "ola", 1000m, "USD", ["lead", "offer", "won"]);
         Deal(b, "d2", "c2", "ola", 500m, "USD", ["lead", "lost"]);
         Deal(b, "d3", "c2", "kari", 2500m, "USD", ["lead", "offer", "won"]);
