@@ -7,7 +7,7 @@ namespace Crm.Mail.MailKit.Tests;
 
 /// <summary>
 /// A real Postfix <c>smtp-sink</c> on 127.0.0.1 with a free port, dumping each message to its own file in a fresh
-/// directory. Missing <c>smtp-sink</c> fails the tests (never a silent skip): CI installs it through <c>.ci/run</c>.
+/// directory. Missing <c>smtp-sink</c> fails the tests (never a silent skip): the README's test command <c>bash eng/test.sh</c> (which CI's <c>.ci/run</c> calls) installs it as root.
 /// </summary>
 public sealed class SmtpSinkFixture : IAsyncLifetime
 {
@@ -24,7 +24,7 @@ public sealed class SmtpSinkFixture : IAsyncLifetime
     {
         if (!File.Exists(SmtpSinkPath))
         {
-            var where = Environment.GetEnvironmentVariable("CI") == "true" ? "CI must install it (.ci/run installs the postfix package)" : "install it locally";
+            var where = Environment.GetEnvironmentVariable("CI") == "true" ? "CI must install it (eng/test.sh, called by .ci/run, installs the postfix package as root)" : "run bash eng/test.sh as root, or install it";
             throw new InvalidOperationException($"{SmtpSinkPath} is missing, so the SMTP adapter cannot be tested against a real server; {where}: apt-get install postfix");
         }
 

@@ -11,7 +11,9 @@ namespace Crm.Packaging.Tests;
 /// </summary>
 public sealed class PackageConsumerTests
 {
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
+    // A Release pack of every package took more than 4 minutes on a loaded 2-core machine (issue 18's full run); a step
+    // that really hangs is still stopped, and eng/test.sh's --blame-hang-timeout names the test.
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(9);
 
     [Fact]
     public void Packed_packages_work_in_an_app_outside_the_solution()

@@ -480,13 +480,13 @@ public abstract class StoreConformanceTests
         await Assert.ThrowsAnyAsync<ArgumentException>(async () => await store.ReleaseConsumerAsync(tenant, "c", ""));
     }
 
-    [Fact]
+    /// <summary>
+    /// Issue 18: a store that keeps nothing across a restart reports this test as skipped (never as passed).
+    /// </summary>
+    [SkippableFact]
     public async Task Data_survives_a_restart_and_positions_continue()
     {
-        if (!SupportsReopen)
-        {
-            return;
-        }
+        Skip.IfNot(SupportsReopen, $"{GetType().Name}: the store keeps no data across a restart (SupportsReopen is false).");
 
         var store = await CreateStoreAsync();
         var tenant = NewTenant();

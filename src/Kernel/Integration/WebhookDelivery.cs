@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,6 +26,11 @@ namespace Crm.Kernel.Integration;
 /// deal wait behind it, so replaying the dead letters keeps the deal's order. With several hosts, a subscription is
 /// delivered by one host at a time: the host claims it with a lease (<see cref="Hosting.CrmKernelOptions.ConsumerLease"/>),
 /// the others skip it until the lease is released or expires.
+/// An endpoint answering 410 Gone pauses its subscription: that event is not retried in this run and is neither delivered
+/// nor dead-lettered, nothing after it is sent, and the subscription's cursor stays just before it, so every event from
+/// that one on is kept and delivered, in order, by the first run after the endpoint accepts again (each run tries the
+/// paused event once). To stop deliveries for good, unsubscribe. Receivers verify deliveries with
+/// <see cref="WebhookReceiver"/>.
 /// </summary>
 public sealed class WebhookDelivery : IDisposable
 {
@@ -43,7 +49,8 @@ public sealed class WebhookDelivery : IDisposable
                 Delay = options.FirstRetryDelay.ToTimeSpan(),
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TimeoutRejectedException>(),
+                // 410 Gone is the receiver pausing the subscription, not a transient failure: not retried.
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(e => e.StatusCode != HttpStatusCode.Gone).Handle<TimeoutRejectedException>(),
             })
             .AddTimeout(options.AttemptTimeout.ToTimeSpan())
             .Build();
@@ -141,10 +148,13 @@ public sealed class WebhookDelivery : IDisposable
 
             var blocked = sub.DeadLetters.Select(l => l.DealKey).Where(k => k is not null).ToHashSet();
             var lost = false;
+            var paused = false;
+            var done = position;
             foreach (var record in page)
             {
                 if (!sub.EventTypes.Contains(record.Event.EventType, StringComparer.Ordinal))
                 {
+                    done = record.Position;
                     continue;
                 }
 
@@ -162,9 +172,18 @@ public sealed class WebhookDelivery : IDisposable
                 if (error is null)
                 {
                     delivered++;
+                    done = record.Position;
                     continue;
                 }
 
+                if (ReferenceEquals(error, Gone))
+                {
+                    // Paused by the receiver: keep this event and all after it behind the cursor.
+                    paused = true;
+                    break;
+                }
+
+                done = record.Position;
                 deadLettered++;
                 blocked.Add(dealKey);
                 await unit.RecordAsync(new WebhookDeadLettered(subscription, record.Event.EventId, record.Position, dealKey, body, error), Cause.System("webhook delivery"), cancellationToken).ConfigureAwait(false);
@@ -174,6 +193,17 @@ public sealed class WebhookDelivery : IDisposable
             {
                 // The lease ran out under a slow page and another host owns the subscription now: it redelivers the
                 // page from the committed cursor (at least once), this host stops.
+                break;
+            }
+
+            if (paused)
+            {
+                if (done > position)
+                {
+                    await unit.RecordAsync(new ConsumerAdvanced(cursorId, done), Cause.System("webhook delivery"), cancellationToken).ConfigureAwait(false);
+                }
+
+                await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
                 break;
             }
 
@@ -210,11 +240,18 @@ public sealed class WebhookDelivery : IDisposable
         {
             return "timed out: " + e.Message;
         }
+        catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.Gone)
+        {
+            return Gone;
+        }
         catch (HttpRequestException e)
         {
             return e.Message;
         }
     }
+
+    /// <summary>The error of an attempt the receiver answered 410 Gone (compared by reference).</summary>
+    private static readonly string Gone = new("the endpoint answered 410 Gone: the subscription is paused".ToCharArray());
 
     private static bool IsBookkeeping(string eventType) =>
         eventType is nameof(ConsumerAdvanced) or nameof(WebhookDeadLettered) or nameof(WebhookReplayed) or nameof(NotificationDeliveryFailed) or nameof(NotificationDeliveryRetried);

@@ -24,6 +24,23 @@ public sealed class ReadmeTests
     {
         var lines = File.ReadLines(Path.Combine(ArchitectureTests.RepositoryRoot(), "README.md")).Take(6).ToArray();
         Assert.Contains(lines, l => l.StartsWith("dotnet run --project samples/Crm.Samples.Quickstart", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("dotnet test Crm.Kernel.sln", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("bash eng/test.sh", StringComparison.Ordinal));
+    }
+
+    /// <summary>Issue 18: CI runs the README's test command itself, which installs and starts what the suite needs.</summary>
+    [Fact]
+    public void Issue18_ci_runs_the_readmes_test_command_and_it_prepares_the_machine()
+    {
+        var root = ArchitectureTests.RepositoryRoot();
+        var ci = File.ReadAllText(Path.Combine(root, ".ci", "run"));
+        var script = File.ReadAllText(Path.Combine(root, "eng", "test.sh"));
+
+        Assert.Contains("bash eng/test.sh", ci, StringComparison.Ordinal);
+        Assert.DoesNotMatch(new Regex(@"^[^#\n]*dotnet test", RegexOptions.Multiline), ci);   // no second test command
+        Assert.Contains("apt-get install", script, StringComparison.Ordinal);
+        Assert.Contains("postfix", script, StringComparison.Ordinal);
+        Assert.Contains("postgresql", script, StringComparison.Ordinal);
+        Assert.Contains("eng/postgres.sh start", script, StringComparison.Ordinal);
+        Assert.Matches(@"dotnet test Crm\.Kernel\.sln --blame-hang-timeout", script);
     }
 }
