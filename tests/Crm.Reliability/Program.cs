@@ -7,6 +7,8 @@ using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
 using Crm.Kernel.Hosting;
 using Crm.Kernel.Tasks;
+using Crm.Abstractions.Storage;
+using Crm.Storage.PostgreSql;
 using Crm.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +24,8 @@ namespace Crm.Reliability;
 /// one worker taking online backups; two workers on the same file, killed in turn.
 /// <code>
 /// dotnet run -c Release --project tests/Crm.Reliability -- --kills 200 [--seed 1] [--dir /tmp/r1] [--mode mix|single|backup|two]
-/// dotnet Crm.Reliability.dll worker --db crm.db --id w1 [--backup backup.db] [--commands N]   (what the harness starts)
+///     [--postgres "Host=…;Database=…"]   (PostgreSQL instead of a SQLite file: a schema per 25 rounds, no backup variant)
+/// dotnet Crm.Reliability.dll worker --db crm.db --id w1 [--backup backup.db] [--commands N] [--postgres …]   (what the harness starts)
 /// </code>
 /// Prints one line per round and a JSON summary last; exits 1 when a check failed.
 /// </summary>
@@ -47,18 +50,34 @@ public static class Program
             return await Worker.RunAsync(options).ConfigureAwait(false);
         }
 
+        if (options.Postgres is not null && options.Mode is "mix" or "backup")
+        {
+            options = options with { Mode = options.Mode == "mix" ? "mix2" : "single" }; // online backup is SQLite's
+        }
+
         var summary = await new Harness(options).RunAsync().ConfigureAwait(false);
         Console.WriteLine(JsonSerializer.Serialize(summary));
         return summary.Ok ? 0 : 1;
     }
 
-    internal static ServiceProvider Kernel(string path) => new ServiceCollection()
+    /// <summary>A kernel on the SQLite file <paramref name="target"/>, or on the PostgreSQL schema of that name.</summary>
+    internal static ServiceProvider Kernel(string target, string? postgres) => new ServiceCollection()
         .AddSingleton<IClock>(new FakeClock(T0))
-        .AddCrmKernel(crm => crm.UseSqlite($"Data Source={path}"))
+        .AddCrmKernel(crm =>
+        {
+            if (postgres is null)
+            {
+                crm.UseSqlite($"Data Source={target}");
+            }
+            else
+            {
+                crm.UsePostgreSql(postgres, o => o.Schema = target);
+            }
+        })
         .Services.BuildServiceProvider();
 }
 
-internal sealed record Arguments(bool Worker, string Db, string Id, string? Backup, int Commands, int Kills, int Seed, string Dir, string Mode, int MaxKillMs)
+internal sealed record Arguments(bool Worker, string Db, string Id, string? Backup, int Commands, int Kills, int Seed, string Dir, string Mode, int MaxKillMs, string? Postgres)
 {
     public static Arguments Parse(string[] args)
     {
@@ -80,7 +99,8 @@ internal sealed record Arguments(bool Worker, string Db, string Id, string? Back
             Number("--seed", 1),
             Value("--dir") ?? Path.Combine(Path.GetTempPath(), "crm-reliability-" + Environment.ProcessId),
             Value("--mode") ?? "mix",
-            Number("--max-kill-ms", 2000));
+            Number("--max-kill-ms", 2000),
+            Value("--postgres"));
     }
 }
 
@@ -101,7 +121,7 @@ internal static class Worker
 
     public static async Task<int> RunAsync(Arguments options)
     {
-        await using var provider = Program.Kernel(options.Db);
+        await using var provider = Program.Kernel(options.Db, options.Postgres);
         var kernel = provider.GetRequiredService<CrmKernel>();
         var session = kernel.OpenSession(Program.Tenant, Program.Admin);
         var remaining = options.Commands;
@@ -195,6 +215,7 @@ internal static class Worker
 /// <summary>The counts of a run (the figures for docs/reliability.md).</summary>
 internal sealed record Summary
 {
+    public string Store { get; set; } = "sqlite";
     public int Rounds { get; set; }
     public int Kills { get; set; }
     public int RoundsSingle { get; set; }
@@ -237,6 +258,7 @@ internal sealed class Harness(Arguments options)
     public async Task<Summary> RunAsync()
     {
         var watch = Stopwatch.StartNew();
+        _summary.Store = options.Postgres is null ? "sqlite" : "postgresql";
         Directory.CreateDirectory(options.Dir);
         for (var round = 0; round < options.Kills && _summary.Failures.Count < 20; round++)
         {
@@ -245,7 +267,12 @@ internal sealed class Harness(Arguments options)
                 await NewFileAsync(round / RoundsPerFile).ConfigureAwait(false);
             }
 
-            var mode = options.Mode == "mix" ? (round % 3) switch { 0 => "single", 1 => "backup", _ => "two" } : options.Mode;
+            var mode = options.Mode switch
+            {
+                "mix" => (round % 3) switch { 0 => "single", 1 => "backup", _ => "two" },
+                "mix2" => round % 2 == 0 ? "single" : "two",
+                _ => options.Mode,
+            };
             await RoundAsync(round, mode).ConfigureAwait(false);
         }
 
@@ -264,11 +291,11 @@ internal sealed class Harness(Arguments options)
 
     private async Task NewFileAsync(int number)
     {
-        _db = Path.Combine(options.Dir, $"crm-{number}.db");
+        _db = options.Postgres is null ? Path.Combine(options.Dir, $"crm-{number}.db") : $"r1_{options.Seed}_{Environment.ProcessId}_{number}";
         _reminders.Clear();
         _tasks.Clear();
         _journalCursor = 0;
-        await using var provider = Program.Kernel(_db);
+        await using var provider = Program.Kernel(_db, options.Postgres);
         var kernel = provider.GetRequiredService<CrmKernel>();
         await kernel.InitializeTenantAsync(Program.Tenant, Program.Admin, "Ada").ConfigureAwait(false);
         await kernel.OpenSession(Program.Tenant, Program.Admin).Pipelines.DefineAsync(new PipelineDefinition(Program.Sales, "Sales",
@@ -346,6 +373,12 @@ internal sealed class Harness(Arguments options)
             start.ArgumentList.Add(a);
         }
 
+        if (options.Postgres is { } postgres)
+        {
+            start.ArgumentList.Add("--postgres");
+            start.ArgumentList.Add(postgres);
+        }
+
         if (backup is not null)
         {
             start.ArgumentList.Add("--backup");
@@ -388,8 +421,9 @@ internal sealed class Harness(Arguments options)
         var lost = 0;
         var errors = 0;
         // 1. SQLite's own check, before the kernel touches the file (the first connection recovers the WAL).
-        using (var connection = new SqliteConnection($"Data Source={_db};Pooling=False"))
+        if (options.Postgres is null)
         {
+            using var connection = new SqliteConnection($"Data Source={_db};Pooling=False");
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA integrity_check;";
@@ -400,7 +434,7 @@ internal sealed class Harness(Arguments options)
             }
         }
 
-        await using var provider = Program.Kernel(_db);
+        await using var provider = Program.Kernel(_db, options.Postgres);
         var kernel = provider.GetRequiredService<CrmKernel>();
         var session = kernel.OpenSession(Program.Tenant, Program.Admin);
         var fields = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -478,7 +512,7 @@ internal sealed class Harness(Arguments options)
         // 3. Timers: fire what the killed workers left (their leases ran out), then every task has exactly one reminder.
         var run = await kernel.Scheduler.RunDueAsync(Program.CatchUpNow).ConfigureAwait(false);
         _summary.TimersFiredByCheck += run.Fired;
-        await ReadRemindersAsync(provider.GetRequiredService<SqliteCrmStore>()).ConfigureAwait(false);
+        await ReadRemindersAsync(provider.GetRequiredService<ICrmStore>()).ConfigureAwait(false);
         foreach (var task in _tasks)
         {
             var times = _reminders.GetValueOrDefault(task);
@@ -566,7 +600,7 @@ internal sealed class Harness(Arguments options)
     }
 
     /// <summary>Reads the journal from where the last check stopped: tasks created and reminders sent, by task title.</summary>
-    private async Task ReadRemindersAsync(SqliteCrmStore store)
+    private async Task ReadRemindersAsync(ICrmStore store)
     {
         while (true)
         {
