@@ -51,13 +51,19 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         options.Validate();
         _options = options;
         _queue = new WriteQueue(options.WriterSpin);
-        var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true };
+        // Microsoft.Data.Sqlite retries a busy statement until its command timeout: bound that retry by the same wait.
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString)
+        {
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        };
         _readConnectionString = new SqliteConnectionStringBuilder(builder.ConnectionString) { Mode = SqliteOpenMode.ReadOnly }.ConnectionString;
         _writer = new SqliteConnection(builder.ConnectionString);
         _writer.Open();
         Execute(_writer, "PRAGMA journal_mode=WAL;");
         Execute(_writer, $"PRAGMA synchronous={options.Synchronous.ToString().ToUpperInvariant()};");
-        Execute(_writer, "PRAGMA busy_timeout=10000;");
+        Execute(_writer, $"PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};");
         Migrate(_writer);
         _commands = new WriterCommands(_writer);
         // A thread of its own, not a pool thread: the writer blocks in SQLite (the fsync of every commit) and wakes
@@ -605,7 +611,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 }
             }
 
-            FailBatch(batch, e);
+            // Another process held the file's write lock for longer than the bounded wait: say so in a typed error.
+            FailBatch(batch, e is SqliteException { SqliteErrorCode: 5 or 6 } busy ? new SqliteStoreBusyException(DataSource, _options.BusyTimeout, busy) : e);
             return true;
         }
 

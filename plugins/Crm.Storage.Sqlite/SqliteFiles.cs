@@ -129,3 +129,23 @@ public sealed class SqliteBackupException : Crm.Abstractions.CrmException
     /// <summary>What is wrong with it.</summary>
     public string Problem { get; }
 }
+
+/// <summary>
+/// Another connection (another process on the same file) held the database's write lock for longer than
+/// <see cref="SqliteStoreOptions.BusyTimeout"/>. Nothing of the write was committed; retry it, or find what holds the lock.
+/// </summary>
+public sealed class SqliteStoreBusyException : Crm.Abstractions.CrmException
+{
+    /// <summary>Creates the exception naming the file and the wait.</summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="waited">The configured wait (<see cref="SqliteStoreOptions.BusyTimeout"/>).</param>
+    /// <param name="innerException">SQLite's busy error.</param>
+    public SqliteStoreBusyException(string path, TimeSpan waited, Exception? innerException = null)
+        : base(FormattableString.Invariant($"The database '{path}' stayed locked by another connection (another process on the file?) beyond SqliteStoreOptions.BusyTimeout ({waited.TotalSeconds:0.###} s). Nothing was written; retry, or find the process holding a long write transaction."), innerException)
+    {
+        Path = path;
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+}

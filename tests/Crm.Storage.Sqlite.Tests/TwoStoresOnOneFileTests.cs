@@ -110,5 +110,30 @@ public sealed class TwoStoresOnOneFileTests : IDisposable
         Assert.Equal(["DealOpened", "DealOpened", "ReminderFired"], (await JournalAsync(b)).Select(r => r.Event.EventType));
     }
 
+    /// <summary>Guards the bounded wait for another process's write lock: a typed error naming the file, then work resumes.</summary>
+    [Fact]
+    public async Task Issue18_a_write_lock_held_by_another_connection_fails_a_commit_after_the_bounded_wait()
+    {
+        var path = _directory.File("crm.db");
+        await using var store = new SqliteCrmStore(new SqliteStoreOptions { ConnectionString = $"Data Source={path}", BusyTimeout = TimeSpan.FromMilliseconds(300) });
+        await store.CommitAsync(NewDeal("d0"));
+        using (var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            other.Open();
+            using var command = other.CreateCommand();
+            command.CommandText = "BEGIN IMMEDIATE;";
+            command.ExecuteNonQuery();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<SqliteStoreBusyException>(async () => await store.CommitAsync(NewDeal("d1")));
+            Assert.Equal(path, error.Path);
+            Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
+            command.CommandText = "ROLLBACK;";
+            command.ExecuteNonQuery();
+        }
+
+        Assert.Null(await store.LoadAsync(Tenant, "deal", "d1"));
+        Assert.Equal(new CommitResult(2, 2), await store.CommitAsync(NewDeal("d2")));
+    }
+
     public void Dispose() => _directory.Dispose();
 }
