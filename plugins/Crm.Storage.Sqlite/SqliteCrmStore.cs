@@ -51,13 +51,19 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
         options.Validate();
         _options = options;
         _queue = new WriteQueue(options.WriterSpin);
-        var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true };
+        // Microsoft.Data.Sqlite retries a busy statement until its command timeout: bound that retry by the same wait.
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString)
+        {
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        };
         _readConnectionString = new SqliteConnectionStringBuilder(builder.ConnectionString) { Mode = SqliteOpenMode.ReadOnly }.ConnectionString;
         _writer = new SqliteConnection(builder.ConnectionString);
         _writer.Open();
         Execute(_writer, "PRAGMA journal_mode=WAL;");
         Execute(_writer, $"PRAGMA synchronous={options.Synchronous.ToString().ToUpperInvariant()};");
-        Execute(_writer, "PRAGMA busy_timeout=10000;");
+        Execute(_writer, $"PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};");
         Migrate(_writer);
         _commands = new WriterCommands(_writer);
         // A thread of its own, not a pool thread: the writer blocks in SQLite (the fsync of every commit) and wakes
@@ -236,22 +242,124 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
 
     /// <summary>
     /// Copies the live database to <paramref name="destinationPath"/> with SQLite's online backup, while the kernel keeps
-    /// running. The copy is a consistent snapshot of committed data and opens as a normal store.
+    /// running. The copy is a consistent snapshot of committed data and opens as a normal store. It is written to a
+    /// temporary file in the destination's folder, flushed to disk and then renamed over the destination, so a backup
+    /// interrupted at any moment (a kill, a power loss) leaves the destination as it was: absent, or the previous
+    /// complete backup. An interrupted backup may leave its temporary file (<c>.name.*.tmp</c>) behind; delete it.
     /// </summary>
     /// <exception cref="ArgumentException">The path is empty or is the live file.</exception>
+    /// <exception cref="IOException">The destination's folder cannot be written.</exception>
     public async Task BackupAsync(string destinationPath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(destinationPath);
-        if (Path.GetFullPath(destinationPath) == Path.GetFullPath(DataSource))
+        var destination = Path.GetFullPath(destinationPath);
+        if (destination == Path.GetFullPath(DataSource))
         {
             throw new ArgumentException("The backup must go to another file than the live database.", nameof(destinationPath));
         }
 
-        await using var source = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var destination = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = destinationPath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ConnectionString);
-        await destination.OpenAsync(cancellationToken).ConfigureAwait(false);
-        source.BackupDatabase(destination);
-        Execute(destination, "PRAGMA journal_mode=WAL;");
+        var folder = Path.GetDirectoryName(destination) ?? ".";
+        var temporary = Path.Combine(folder, $".{Path.GetFileName(destination)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var source = await OpenReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await using var copy = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = temporary, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ConnectionString);
+                await copy.OpenAsync(cancellationToken).ConfigureAwait(false);
+                source.BackupDatabase(copy);
+                // WAL like the live file (the mode is kept in the file's header); the copy's WAL is folded back into it
+                // and removed when this, its only connection, closes.
+                Execute(copy, "PRAGMA journal_mode=WAL;");
+            }
+
+            SqliteFiles.FlushFile(temporary);
+            // A WAL or journal left beside the destination belongs to the file being replaced: applied to the new one
+            // it would corrupt it.
+            foreach (var suffix in SqliteFiles.CompanionSuffixes)
+            {
+                File.Delete(destination + suffix);
+            }
+
+            File.Move(temporary, destination, overwrite: true);
+            SqliteFiles.FlushFolder(folder);
+        }
+        catch
+        {
+            foreach (var path in new[] { temporary, temporary + "-journal", temporary + "-wal", temporary + "-shm" })
+            {
+                try
+                {
+                    File.Delete(path);
+                }
+                catch (IOException)
+                {
+                    // Best effort: the backup's own failure is what the caller needs to see.
+                }
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="path"/> is a complete backup of a store before it is restored: a non-empty SQLite
+    /// file, as long as its header says, with no interrupted write beside it, passing SQLite's integrity check, and
+    /// holding this store's schema. Opens the file read-only and changes nothing.
+    /// </summary>
+    /// <exception cref="ArgumentException">The path is empty.</exception>
+    /// <exception cref="SqliteBackupException">The file is missing, empty, truncated, not a database, damaged, or holds no
+    /// store; the exception names the file and the problem.</exception>
+    public static Task VerifyBackupAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        SqliteFiles.CheckHeader(full);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ConnectionString);
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA integrity_check;";
+            var problems = new List<string>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read() && problems.Count < 5)
+                {
+                    problems.Add(reader.GetString(0));
+                }
+            }
+
+            if (problems is not ["ok"])
+            {
+                throw new SqliteBackupException(full, "fails SQLite's integrity check: " + string.Join("; ", problems));
+            }
+
+            command.CommandText = "PRAGMA user_version;";
+            var version = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            command.CommandText = "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name IN ('documents','journal','timers','tenants')";
+            var tables = Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (version < 1 || tables == 0)
+            {
+                throw new SqliteBackupException(full, "is an empty database: it holds no CRM store (no schema), as a backup interrupted before its first page was written does");
+            }
+
+            if (version > SchemaVersion)
+            {
+                throw new SqliteBackupException(full, $"has schema version {version}, newer than this store's {SchemaVersion}; restore it with a newer Crm.Storage.Sqlite");
+            }
+
+            if (version == SchemaVersion && tables < 4)
+            {
+                throw new SqliteBackupException(full, $"lacks tables of schema version {version} (found {tables} of documents, journal, timers, tenants)");
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw new SqliteBackupException(full, $"cannot be read as a SQLite database ({e.Message})", e);
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -402,22 +510,33 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
     /// <summary>False when, without savepoints, a request failed after writing: nothing was committed or completed.</summary>
     private bool TryWriteBatch(List<WriteRequest> batch, bool savepoints)
     {
-        var heads = new Dictionary<string, JournalHead>(_journalHeads, StringComparer.Ordinal);
+        Dictionary<string, JournalHead> heads;
         var checkedVersions = new Dictionary<(string, string, string), long>();
         var known = _knownVersions;
         var open = false;
         try
         {
             // BEGIN and COMMIT as statements prepared once (a SqliteTransaction prepares them again for every batch).
+            // BEGIN IMMEDIATE takes the file's write lock (waiting for another process's writer up to the busy timeout),
+            // so nobody else commits between the check below and this transaction's COMMIT.
             _commands.Begin.ExecuteNonQuery();
             open = true;
             var dataVersion = _commands.DataVersion.ExecuteScalar() is long v ? v : -1;
-            if (dataVersion != _dataVersion || _knownVersions.Count > MaxKnownVersions)
+            if (dataVersion != _dataVersion)
             {
-                // Another connection (another process, another store on the file) committed: what we knew may be stale.
+                // Another connection (another process, another store on the file) committed: everything the writer
+                // remembered may be stale, the journal heads (its appends would reuse positions taken) as much as the
+                // documents' versions. Both are read again as needed, inside this transaction, under the write lock.
                 _knownVersions.Clear();
+                _journalHeads.Clear();
                 _dataVersion = dataVersion;
             }
+            else if (_knownVersions.Count > MaxKnownVersions)
+            {
+                _knownVersions.Clear();
+            }
+
+            heads = new Dictionary<string, JournalHead>(_journalHeads, StringComparer.Ordinal);
 
             for (var i = 0; i < batch.Count || (!savepoints && Gather(batch)); i++)
             {
@@ -492,7 +611,8 @@ public sealed class SqliteCrmStore : ICrmStore, IAsyncDisposable, IDisposable
                 }
             }
 
-            FailBatch(batch, e);
+            // Another process held the file's write lock for longer than the bounded wait: say so in a typed error.
+            FailBatch(batch, e is SqliteException { SqliteErrorCode: 5 or 6 } busy ? new SqliteStoreBusyException(DataSource, _options.BusyTimeout, busy) : e);
             return true;
         }
 

@@ -43,6 +43,14 @@ public sealed class SqliteStoreOptions
     /// <value>Default 200 µs; from zero to 10 ms.</value>
     public TimeSpan WriterSpin { get; set; } = TimeSpan.FromMicroseconds(200);
 
+    /// <summary>
+    /// How long a write waits for the file's write lock while another connection (another process on the same file)
+    /// holds it. SQLite's busy handler waits this long, and Microsoft.Data.Sqlite retries up to the same time again, so
+    /// a write fails with <see cref="SqliteStoreBusyException"/> after at most about twice this wait.
+    /// </summary>
+    /// <value>Default 10 s; from 100 ms to 10 minutes.</value>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Throws when an option is out of range; the message names the option.</summary>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     public void Validate()
@@ -66,6 +74,11 @@ public sealed class SqliteStoreOptions
         if (WriterSpin < TimeSpan.Zero || WriterSpin > TimeSpan.FromMilliseconds(10))
         {
             throw new ArgumentException($"SqliteStoreOptions.WriterSpin must be from zero to 10 ms; got {WriterSpin}.", nameof(WriterSpin));
+        }
+
+        if (BusyTimeout < TimeSpan.FromMilliseconds(100) || BusyTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"SqliteStoreOptions.BusyTimeout must be from 100 ms to 10 minutes; got {BusyTimeout}.", nameof(BusyTimeout));
         }
 
         if (!Enum.IsDefined(Synchronous))
