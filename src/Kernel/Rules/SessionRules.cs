@@ -114,7 +114,10 @@ public sealed class SessionRules
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The tenant's rules (stored and in code) with their state.</summary>
+    /// <summary>
+    /// The tenant's rules (stored and in code) with their state. A stored rule whose version cannot be used is listed
+    /// with <see cref="RuleInfo.IsBroken"/> and the reason; listing never fails because of one.
+    /// </summary>
     public async Task<IReadOnlyList<RuleInfo>> ListAsync(CancellationToken cancellationToken = default)
     {
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
@@ -258,6 +261,8 @@ public sealed class SessionRules
     }
 
     /// <summary>Dry-runs a stored or code rule by id.</summary>
+    /// <exception cref="EntityNotFoundException">No rule has this id.</exception>
+    /// <exception cref="InvalidStateException">The rule's stored version is broken (<see cref="RuleInfo.IsBroken"/>) and cannot run.</exception>
     public async Task<IReadOnlyList<DryRunMatch>> DryRunAsync(string ruleId, CancellationToken cancellationToken = default)
     {
         var info = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Definition.Id == ruleId)
