@@ -220,9 +220,11 @@ public sealed class SessionRules
                 }
             }
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
-            // Unreadable JSON: the id and version are all there is.
+            // Unreadable JSON, or a name that is not valid UTF-16 (a lone surrogate): the id and version are all there is.
+            name = null;
+            trigger = null;
         }
 
         return new RuleDefinition(id, string.IsNullOrWhiteSpace(name) ? id : name, trigger ?? "") { Version = stored.Version };

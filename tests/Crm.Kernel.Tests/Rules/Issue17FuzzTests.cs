@@ -67,6 +67,10 @@ public sealed class Issue17FuzzTests
             await k.Session(Admin).Rules.SetEnabledAsync(id, false);
             await k.DealAsync(Seller1, 100m);
         }
+
+        // The accepted rules' scheduled actions and deadlines fire too (the longest offset is 3,660 days): none fails.
+        var run = await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant() + NodaTime.Duration.FromDays(3700));
+        Assert.Equal(0, run.Failed);
     }
 
     [Property(MaxTest = 100)]

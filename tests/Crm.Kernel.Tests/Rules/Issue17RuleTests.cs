@@ -93,6 +93,7 @@ public sealed class Issue17RuleTests
         """{ "id": "broken", "name": "Forever", "trigger": "DealOpened", "deadline": { "within": "2147483647 working days", "metWhen": { "type": "isSet", "field": "deal.title" } } }""",
         """{ "id": "broken", "name": "Forever", "trigger": "DealOpened", "deadline": { "within": "P106751991D", "metWhen": { "type": "isSet", "field": "deal.title" } } }""",
         """not json at all""",
+        """{ "id": "broken", "name": "Lone \uD800 surrogate", "trigger": "DealOpened", "actions": [ { "type": "moveStage" } ] }""",
     };
 
     [Theory]
