@@ -94,6 +94,12 @@ public static class ProcessTemplateJson
             var path = (ex.InnerException as JsonException)?.Path ?? PathIn(ex.Message) ?? "$";
             throw new CrmValidationException(path, Explain(path, ex.Message));
         }
+        catch (Exception ex) when (ex is not CrmException and not OutOfMemoryException)
+        {
+            // A file a methodology ships is input: whatever the reader throws (e.g. an allOf without conditions) is a rejection.
+            var path = PathIn(ex.Message) ?? "$";
+            throw new CrmValidationException(path, "the JSON cannot be read as a template: " + Explain(path, ex.Message));
+        }
     }
 
     private const string ActionTypes = "createTask, notify, setField, setClientClassifier, waitForEvent, startSubProcess";
@@ -177,6 +183,7 @@ public static class ProcessTemplateJson
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             WriteIndented = true,
             AllowOutOfOrderMetadataProperties = true,
+            AllowDuplicateProperties = false,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             RespectNullableAnnotations = false,
         };
@@ -228,9 +235,7 @@ public static class ProcessTemplateJson
             }
 
             var text = reader.GetString();
-            return BusinessDuration.TryParse(text, out var value)
-                ? value
-                : throw new JsonException($"'{text}' is not a business duration; use e.g. \"5 working days\", \"PT4H working\" or \"PT48H\".");
+            return BusinessDuration.TryParse(text, out var value, out var problem) ? value : throw new JsonException(problem);
         }
 
         public override void Write(Utf8JsonWriter writer, BusinessDuration value, JsonSerializerOptions options) =>

@@ -1,17 +1,98 @@
 using Crm.Abstractions;
+using Crm.Kernel.Rules;
+using Crm.Kernel.Scheduling;
+using NodaTime;
 
 namespace Crm.Kernel.Processes;
 
-/// <summary>Checks a template's consistency; every problem is reported with its JSON path (the builder uses the same paths).</summary>
+/// <summary>
+/// Checks a template's consistency and meaning (texts present and bounded, guards well formed, durations within
+/// <see cref="BusinessDuration"/>'s bounds), then rehearses it (computes every deadline and reminder, evaluates every
+/// guard) so a template that validates also runs; every problem is reported with its JSON path (the builder uses the
+/// same paths).
+/// </summary>
 internal static class ProcessTemplateValidator
 {
+    /// <summary>Longest id, step name, role, trigger, event type, field or classifier name, in characters.</summary>
+    public const int MaxNameLength = 100;
+    /// <summary>Longest template name, task title and notification subject, in characters.</summary>
+    public const int MaxTitleLength = 200;
+    /// <summary>Longest notification body, in characters.</summary>
+    public const int MaxBodyLength = 4000;
+    /// <summary>Longest value a step sets or a guard compares with, in characters.</summary>
+    public const int MaxValueLength = 1000;
+    /// <summary>Most steps of a template.</summary>
+    public const int MaxSteps = 200;
+    /// <summary>Most roles, reminders, on-entry actions and transitions (each per step), and conditions in a guard list.</summary>
+    public const int MaxItems = 50;
+    /// <summary>Deepest nesting of guard conditions.</summary>
+    public const int MaxGuardDepth = 16;
+
+    private static readonly BusinessCalendar RehearsalCalendar = new(new BusinessCalendarOptions());
+    private static readonly Instant RehearsalStart = Instant.FromUtc(2026, 1, 5, 9, 0);
+
     public static void ThrowIfInvalid(ProcessTemplate template, List<ValidationError>? earlier = null)
     {
         var errors = earlier ?? [];
         Validate(template, errors);
+        if (errors.Count == 0)
+        {
+            Rehearse(template, errors);
+        }
+
         if (errors.Count > 0)
         {
             throw new CrmValidationException(errors);
+        }
+    }
+
+    /// <summary>What the engine computes when an instance enters each step, done once on sample data.</summary>
+    private static void Rehearse(ProcessTemplate t, List<ValidationError> errors)
+    {
+        var none = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < t.Steps.Count; i++)
+        {
+            var step = t.Steps[i];
+            var path = $"$.steps[{i}]";
+            if (step.Deadline is { } deadline)
+            {
+                Try($"{path}.deadline", errors, () =>
+                {
+                    var due = deadline.AddTo(RehearsalStart, RehearsalCalendar);
+                    foreach (var reminder in step.Reminders)
+                    {
+                        reminder.SubtractFrom(due, RehearsalCalendar);
+                    }
+                });
+            }
+
+            for (var k = 0; k < step.OnEntry.Count; k++)
+            {
+                if (step.OnEntry[k] is CreateTaskAction task)
+                {
+                    Try($"{path}.onEntry[{k}].due", errors, () => task.Due.AddTo(RehearsalStart, RehearsalCalendar));
+                }
+            }
+
+            for (var j = 0; j < step.Transitions.Count; j++)
+            {
+                if (step.Transitions[j].Condition is { } guard)
+                {
+                    Try($"{path}.transitions[{j}].guard", errors, () => guard.IsSatisfiedBy(none));
+                }
+            }
+        }
+    }
+
+    private static void Try(string path, List<ValidationError> errors, Action run)
+    {
+        try
+        {
+            run();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            errors.Add(new(path, $"the template would fail when it runs: {e.Message}"));
         }
     }
 
@@ -21,6 +102,14 @@ internal static class ProcessTemplateValidator
         {
             errors.Add(new("$.id", "a template needs an id."));
         }
+        else
+        {
+            Name(t.Id, "$.id", errors);
+        }
+
+        RuleValidation.Text(t.Name, "$.name", MaxTitleLength, false, errors);
+        Count(t.Roles.Count, "$.roles", MaxItems, errors);
+        Count(t.Steps.Count, "$.steps", MaxSteps, errors);
 
         if (t.Version < 1)
         {
@@ -38,6 +127,10 @@ internal static class ProcessTemplateValidator
             if (string.IsNullOrWhiteSpace(t.Roles[i]))
             {
                 errors.Add(new($"$.roles[{i}]", "a role needs a name."));
+            }
+            else if (!Name(t.Roles[i], $"$.roles[{i}]", errors))
+            {
+                continue;
             }
             else if (!roles.Add(t.Roles[i]))
             {
@@ -57,6 +150,10 @@ internal static class ProcessTemplateValidator
             if (string.IsNullOrWhiteSpace(name))
             {
                 errors.Add(new($"$.steps[{i}].name", "a step needs a name."));
+            }
+            else if (!Name(name, $"$.steps[{i}].name", errors))
+            {
+                continue;
             }
             else if (!stepIndex.TryAdd(name, i))
             {
@@ -97,6 +194,9 @@ internal static class ProcessTemplateValidator
             errors.Add(new($"{path}.responsibleRole", $"role '{role}' is not declared in $.roles."));
         }
 
+        Count(step.Reminders.Count, $"{path}.reminders", MaxItems, errors);
+        Count(step.OnEntry.Count, $"{path}.onEntry", MaxItems, errors);
+        Count(step.Transitions.Count, $"{path}.transitions", MaxItems, errors);
         if (step.Deadline is null && step.Reminders.Count > 0)
         {
             errors.Add(new($"{path}.reminders", "reminders are counted before the deadline; set a deadline."));
@@ -126,7 +226,7 @@ internal static class ProcessTemplateValidator
             {
                 errors.Add(new($"{tp}.trigger", "a transition needs a trigger."));
             }
-            else
+            else if (Name(tr.Trigger, $"{tp}.trigger", errors))
             {
                 triggers.Add(tr.Trigger);
                 if (!tr.IsGuarded && !unguarded.Add(tr.Trigger))
@@ -142,6 +242,11 @@ internal static class ProcessTemplateValidator
             else if (!stepIndex.ContainsKey(tr.Target))
             {
                 errors.Add(new($"{tp}.target", $"unknown step '{tr.Target}'."));
+            }
+
+            if (tr.Condition is { } guard)
+            {
+                Guard(guard, $"{tp}.guard", 1, errors);
             }
         }
 
@@ -161,19 +266,27 @@ internal static class ProcessTemplateValidator
                 break;
             case CreateTaskAction task:
                 ValidateAssignee(task.Assignee, $"{path}.assignee", roles, errors);
-                Require(task.Title, $"{path}.title", "a task needs a title.", errors);
+                Require(task.Title, $"{path}.title", "a task needs a title.", errors, MaxTitleLength);
                 break;
             case NotifyAction notify:
                 ValidateAssignee(notify.Recipient, $"{path}.recipient", roles, errors);
-                Require(notify.Subject, $"{path}.subject", "a notification needs a subject.", errors);
+                Require(notify.Subject, $"{path}.subject", "a notification needs a subject.", errors, MaxTitleLength);
+                Require(notify.Body, $"{path}.body", "a notification needs a body.", errors, MaxBodyLength, multiline: true);
                 break;
             case SetFieldAction field:
-                Require(field.Field, $"{path}.field", "name the field to set.", errors);
+                Require(field.Field, $"{path}.field", "name the field to set.", errors, MaxNameLength);
+                Require(field.Value, $"{path}.value", "give the value to set.", errors, MaxValueLength);
                 break;
             case SetClientClassifierAction classifier:
-                Require(classifier.Classifier, $"{path}.classifier", "name the client classifier to set.", errors);
+                Require(classifier.Classifier, $"{path}.classifier", "name the client classifier to set.", errors, MaxNameLength);
+                Require(classifier.Value, $"{path}.value", "give the value to set.", errors, MaxValueLength);
                 break;
             case WaitForEventAction wait:
+                if (!string.IsNullOrWhiteSpace(wait.EventType))
+                {
+                    Name(wait.EventType, $"{path}.eventType", errors);
+                }
+
                 Require(wait.EventType, $"{path}.eventType", "name the domain event type to wait for.", errors);
                 if (string.IsNullOrWhiteSpace(wait.Trigger))
                 {
@@ -186,7 +299,7 @@ internal static class ProcessTemplateValidator
 
                 break;
             case StartSubProcessAction sub:
-                Require(sub.TemplateId, $"{path}.templateId", "name the template of the sub-process.", errors);
+                Require(sub.TemplateId, $"{path}.templateId", "name the template of the sub-process.", errors, MaxNameLength);
                 break;
         }
     }
@@ -205,13 +318,82 @@ internal static class ProcessTemplateValidator
         {
             errors.Add(new($"{path}.user", "a user id must not be blank."));
         }
+        else if (assignee.User is { } named)
+        {
+            Name(named, $"{path}.user", errors);
+        }
     }
 
-    private static void Require(string? value, string path, string message, List<ValidationError> errors)
+    private static void Require(string? value, string path, string message, List<ValidationError> errors, int max = int.MaxValue, bool multiline = false)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
             errors.Add(new(path, message));
+        }
+        else if (max < int.MaxValue)
+        {
+            RuleValidation.Text(value, path, max, multiline, errors);
+        }
+    }
+
+    /// <summary>An identifier-like name: bounded, valid UTF-16, no control characters. False (and an error) when not.</summary>
+    private static bool Name(string value, string path, List<ValidationError> errors)
+    {
+        var before = errors.Count;
+        RuleValidation.Text(value, path, MaxNameLength, false, errors);
+        return errors.Count == before;
+    }
+
+    private static void Count(int count, string path, int max, List<ValidationError> errors)
+    {
+        if (count > max)
+        {
+            errors.Add(new(path, $"at most {max} items; got {count}."));
+        }
+    }
+
+    private static void Guard(ProcessCondition? condition, string path, int depth, List<ValidationError> errors)
+    {
+        if (depth > MaxGuardDepth)
+        {
+            errors.Add(new(path, $"guards nest at most {MaxGuardDepth} deep."));
+            return;
+        }
+
+        switch (condition)
+        {
+            case null:
+                errors.Add(new(path, "a condition is missing."));
+                break;
+            case VariableEquals e:
+                Require(e.Name, path + ".name", "name the variable.", errors, MaxNameLength);
+                Require(e.Value, path + ".value", "give the value to compare with.", errors, MaxValueLength);
+                break;
+            case VariableNotEquals n:
+                Require(n.Name, path + ".name", "name the variable.", errors, MaxNameLength);
+                Require(n.Value, path + ".value", "give the value to compare with.", errors, MaxValueLength);
+                break;
+            case VariableIsSet s:
+                Require(s.Name, path + ".name", "name the variable.", errors, MaxNameLength);
+                break;
+            case AllOf all:
+                Guards(all.Conditions, path, depth, errors);
+                break;
+            case AnyOf any:
+                Guards(any.Conditions, path, depth, errors);
+                break;
+            case Not not:
+                Guard(not.Condition, path + ".condition", depth + 1, errors);
+                break;
+        }
+    }
+
+    private static void Guards(IReadOnlyList<ProcessCondition> conditions, string path, int depth, List<ValidationError> errors)
+    {
+        Count(conditions.Count, path + ".conditions", MaxItems, errors);
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            Guard(conditions[i], $"{path}.conditions[{i}]", depth + 1, errors);
         }
     }
 

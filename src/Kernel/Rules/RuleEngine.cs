@@ -26,8 +26,11 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     private readonly Dictionary<string, IRuleActionHandler> _handlers;
     private readonly ConcurrentDictionary<string, CompiledRules> _cache = new(StringComparer.Ordinal);
 
-    public RuleEngine(IEnumerable<RuleDefinition> codeRules, IEnumerable<IRuleActionHandler> handlers)
+    private readonly Microsoft.Extensions.Logging.ILogger? _logger;
+
+    public RuleEngine(IEnumerable<RuleDefinition> codeRules, IEnumerable<IRuleActionHandler> handlers, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
+        _logger = logger;
         _codeRules = codeRules.ToArray();
         foreach (var rule in _codeRules)
         {
@@ -80,8 +83,23 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
 
         var compiled = new CompiledRules(version, book, _codeRules);
         _cache[key] = compiled;
+        if (_logger is not null)
+        {
+            foreach (var (rule, problem) in compiled.Broken)
+            {
+                BrokenRule(_logger, rule, unit.Tenant.Value, problem, null);
+            }
+        }
+
         return compiled;
     }
+
+    private static readonly Action<Microsoft.Extensions.Logging.ILogger, string, string, string, Exception?> BrokenRule =
+        Microsoft.Extensions.Logging.LoggerMessage.Define<string, string, string>(Microsoft.Extensions.Logging.LogLevel.Warning, new Microsoft.Extensions.Logging.EventId(1701, "BrokenRule"),
+            "Stored rule {Rule} of tenant {Tenant} cannot be used and is skipped (the tenant's other rules and commands run): {Problem} Define a corrected, higher version or disable it.");
+
+    /// <summary>The handler of a plug-in rule action, when one is loaded.</summary>
+    public bool HasHandler(string name) => _handlers.ContainsKey(name);
 
     /// <summary>The definition a rule instance runs with (its own version).</summary>
     public async ValueTask<RuleDefinition?> DefinitionAsync(UnitOfWork unit, RuleInstance instance, CancellationToken cancellationToken)
@@ -301,6 +319,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
 internal sealed class CompiledRules
 {
     private readonly Dictionary<string, RuleDefinition> _versions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _broken = new(StringComparer.Ordinal);
 
     public CompiledRules(long bookVersion, RuleBook? book, IReadOnlyList<RuleDefinition> codeRules)
     {
@@ -314,16 +333,38 @@ internal sealed class CompiledRules
 
         if (book is not null)
         {
+            // A stored version that no longer loads (data from an older kernel, or written around validation) is
+            // reported broken and skipped: it must never stop the tenant's other commands.
             foreach (var (key, json) in book.Versions)
             {
-                _versions.TryAdd(key, RuleJson.Load(json));
+                if (_versions.ContainsKey(key))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    _versions[key] = RuleJson.Load(json);
+                }
+                catch (CrmValidationException e)
+                {
+                    _broken[key] = e.Message;
+                }
             }
 
             foreach (var (id, stored) in book.Rules)
             {
-                if (stored.Enabled)
+                var key = $"{id}@{stored.Version}";
+                if (_versions.TryGetValue(key, out var rule))
                 {
-                    enabled.Add(_versions[$"{id}@{stored.Version}"]);
+                    if (stored.Enabled)
+                    {
+                        enabled.Add(rule);
+                    }
+                }
+                else
+                {
+                    _broken.TryAdd(key, $"Invalid input: the stored JSON of version {stored.Version} is missing.");
                 }
             }
         }
@@ -344,6 +385,12 @@ internal sealed class CompiledRules
     public bool WatchesOutcomes { get; }
 
     public RuleDefinition? Version(string rule, int version) => _versions.GetValueOrDefault($"{rule}@{version}");
+
+    /// <summary>Why a stored version cannot be used, or null when it loads.</summary>
+    public string? Problem(string rule, int version) => _broken.GetValueOrDefault($"{rule}@{version}");
+
+    /// <summary>Stored versions that cannot be used, by <c>id@version</c>, with the reason.</summary>
+    public IReadOnlyDictionary<string, string> Broken => _broken;
 
     /// <summary>True when the rule's trigger filter and criteria hold for the subject.</summary>
     public static bool Matches(RuleDefinition rule, RuleSubject subject) =>

@@ -6,9 +6,30 @@ using Crm.Kernel.Storage;
 
 namespace Crm.Kernel.Rules;
 
-/// <summary>Checks a rule definition; every problem is reported with its JSON path.</summary>
+/// <summary>
+/// Checks a rule definition for structure and meaning: every action names its target, texts are non-empty and bounded,
+/// conditions are well formed and shallow enough, durations are within <see cref="BusinessDuration"/>'s bounds; then
+/// rehearses the rule (writes and reads it back, evaluates its conditions and computes its deadlines on a sample deal) so
+/// a rule that validates also runs. Every problem is reported with its JSON path, e.g. <c>$.actions[0].stage</c>.
+/// </summary>
 internal static class RuleValidation
 {
+    /// <summary>Longest rule name, notification subject and task title, in characters.</summary>
+    public const int MaxTitleLength = 200;
+    /// <summary>Longest notification body, in characters.</summary>
+    public const int MaxBodyLength = 4000;
+    /// <summary>Longest field, classifier or plug-in action name, and longest trigger name, in characters.</summary>
+    public const int MaxNameLength = 100;
+    /// <summary>Longest value (a field value, a condition value, an exception reason, a plug-in parameter), in characters.</summary>
+    public const int MaxValueLength = 1000;
+    /// <summary>Most immediate actions, scheduled actions, values of an <c>in</c> condition, reasons, plug-in parameters.</summary>
+    public const int MaxItems = 50;
+    /// <summary>Deepest nesting of <c>all</c>/<c>any</c>/<c>not</c> conditions.</summary>
+    public const int MaxConditionDepth = 16;
+
+    private static readonly BusinessCalendar RehearsalCalendar = new(new BusinessCalendarOptions());
+    private static readonly NodaTime.Instant RehearsalStart = NodaTime.Instant.FromUtc(2026, 1, 5, 9, 0);
+
     public static void Validate(RuleDefinition? rule, string root)
     {
         var errors = new List<ValidationError>();
@@ -17,19 +38,27 @@ internal static class RuleValidation
             throw new CrmValidationException(root, "a rule is required.");
         }
 
-        if (string.IsNullOrWhiteSpace(rule.Id) || rule.Id.Length > 100 || rule.Id.Any(char.IsWhiteSpace))
+        if (string.IsNullOrWhiteSpace(rule.Id) || rule.Id.Length > 100 || rule.Id.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || char.IsSurrogate(c)))
         {
-            errors.Add(new(root + ".id", "a rule id of 1 to 100 characters without spaces is required."));
+            errors.Add(new(root + ".id", "a rule id of 1 to 100 characters without spaces or control characters is required."));
         }
 
         if (string.IsNullOrWhiteSpace(rule.Name))
         {
             errors.Add(new(root + ".name", "a rule needs a name."));
         }
+        else
+        {
+            Text(rule.Name, root + ".name", MaxTitleLength, false, errors);
+        }
 
         if (string.IsNullOrWhiteSpace(rule.Trigger))
         {
             errors.Add(new(root + ".trigger", "name the event type that triggers the rule, e.g. DealOpened."));
+        }
+        else if (rule.Trigger.Length > MaxNameLength || rule.Trigger.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || char.IsSurrogate(c)))
+        {
+            errors.Add(new(root + ".trigger", $"an event type name of 1 to {MaxNameLength} characters without spaces or control characters is required, e.g. DealOpened."));
         }
 
         if (rule.Version < 1)
@@ -37,25 +66,41 @@ internal static class RuleValidation
             errors.Add(new(root + ".version", $"must be 1 or more; got {rule.Version}."));
         }
 
-        rule.When?.Validate(root + ".when", errors);
-        rule.Criteria?.Validate(root + ".criteria", errors);
-        for (var i = 0; i < (rule.Actions?.Count ?? 0); i++)
+        Condition(rule.When, root + ".when", 1, errors);
+        Condition(rule.Criteria, root + ".criteria", 1, errors);
+        if (rule.Actions is null)
         {
-            ValidateAction(rule.Actions![i], $"{root}.actions[{i}]", errors);
+            errors.Add(new(root + ".actions", "a list of actions is required (it may be empty)."));
+        }
+        else
+        {
+            Count(rule.Actions.Count, root + ".actions", errors);
+            for (var i = 0; i < rule.Actions.Count; i++)
+            {
+                ValidateAction(rule.Actions[i], $"{root}.actions[{i}]", errors);
+            }
         }
 
-        for (var i = 0; i < (rule.Scheduled?.Count ?? 0); i++)
+        if (rule.Scheduled is null)
         {
-            var scheduled = rule.Scheduled![i];
-            var path = $"{root}.scheduled[{i}]";
-            if (scheduled is null)
+            errors.Add(new(root + ".scheduled", "a list of scheduled actions is required (it may be empty)."));
+        }
+        else
+        {
+            Count(rule.Scheduled.Count, root + ".scheduled", errors);
+            for (var i = 0; i < rule.Scheduled.Count; i++)
             {
-                errors.Add(new(path, "a scheduled action cannot be null."));
-                continue;
-            }
+                var scheduled = rule.Scheduled[i];
+                var path = $"{root}.scheduled[{i}]";
+                if (scheduled is null)
+                {
+                    errors.Add(new(path, "a scheduled action cannot be null."));
+                    continue;
+                }
 
-            ValidateAction(scheduled.Action, path + ".action", errors);
-            scheduled.Unless?.Validate(path + ".unless", errors);
+                ValidateAction(scheduled.Action, path + ".action", errors);
+                Condition(scheduled.Unless, path + ".unless", 1, errors);
+            }
         }
 
         if (rule.Deadline is { } deadline)
@@ -66,8 +111,12 @@ internal static class RuleValidation
             }
             else
             {
-                deadline.MetWhen.Validate(root + ".deadline.metWhen", errors);
+                Condition(deadline.MetWhen, root + ".deadline.metWhen", 1, errors);
             }
+
+            Defined(deadline.NotifyOnViolation, root + ".deadline.notifyOnViolation", errors);
+
+            Defined(deadline.Policy, root + ".deadline.policy", errors);
         }
 
         if (rule.Exceptions is { } exceptions)
@@ -76,12 +125,26 @@ internal static class RuleValidation
             {
                 errors.Add(new(root + ".exceptions.flag", "name the flag a seller sets, e.g. Complex."));
             }
+            else
+            {
+                Text(exceptions.Flag, root + ".exceptions.flag", MaxNameLength, false, errors);
+            }
 
             if (exceptions.Reasons is null || exceptions.Reasons.Count == 0)
             {
                 errors.Add(new(root + ".exceptions.reasons", "list at least one reason."));
             }
+            else
+            {
+                Count(exceptions.Reasons.Count, root + ".exceptions.reasons", errors);
+                for (var i = 0; i < exceptions.Reasons.Count; i++)
+                {
+                    Required(exceptions.Reasons[i], $"{root}.exceptions.reasons[{i}]", MaxValueLength, false, "a reason needs a text.", errors);
+                }
+            }
 
+            Required(exceptions.ApprovedFlag, root + ".exceptions.approvedFlag", MaxNameLength, false, "name the classifier set on approval, e.g. RequestApproved.", errors);
+            Defined(exceptions.OnApproval, root + ".exceptions.onApproval", errors);
             if (rule.Deadline is null)
             {
                 errors.Add(new(root + ".exceptions", "exceptions need a deadline to extend or stop."));
@@ -92,6 +155,94 @@ internal static class RuleValidation
         {
             throw new CrmValidationException(errors);
         }
+
+        Rehearse(rule, root);
+    }
+
+    /// <summary>
+    /// Runs what the engine will do with the rule on a sample deal, without writing anything: evaluates every condition,
+    /// computes every deadline and offset from a sample moment, fills the texts, and (for rules without C# code) writes
+    /// the rule as JSON and reads it back. Whatever fails here would fail every triggering command later.
+    /// </summary>
+    private static void Rehearse(RuleDefinition rule, string root)
+    {
+        var errors = new List<ValidationError>();
+        var subject = SampleSubject();
+        Try(root + ".when", errors, () => rule.When?.IsTrue(subject));
+        Try(root + ".criteria", errors, () => rule.Criteria?.IsTrue(subject));
+        for (var i = 0; i < rule.Scheduled.Count; i++)
+        {
+            var scheduled = rule.Scheduled[i];
+            Try($"{root}.scheduled[{i}].after", errors, () => scheduled.After.AddTo(RehearsalStart, RehearsalCalendar));
+            Try($"{root}.scheduled[{i}].unless", errors, () => scheduled.Unless?.IsTrue(subject));
+        }
+
+        if (rule.Deadline is { } deadline)
+        {
+            Try(root + ".deadline.within", errors, () => deadline.Within.AddTo(RehearsalStart, RehearsalCalendar));
+            Try(root + ".deadline.metWhen", errors, () => deadline.MetWhen.IsTrue(subject));
+            if (rule.Exceptions is { } exceptions)
+            {
+                Try(root + ".exceptions.extension", errors, () => exceptions.Extension.AddTo(deadline.Within.AddTo(RehearsalStart, RehearsalCalendar), RehearsalCalendar));
+            }
+        }
+
+        if (errors.Count == 0 && !HasCode(rule))
+        {
+            Try(root, errors, () => RuleJson.ReadBack(rule));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+    }
+
+    private static void Try(string path, List<ValidationError> errors, Func<object?> run)
+    {
+        try
+        {
+            run();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            errors.Add(new(path, $"the rule would fail when it runs: {e.Message}"));
+        }
+    }
+
+    private static bool HasCode(RuleDefinition rule)
+    {
+        static bool Code(RuleCondition? c) => c switch
+        {
+            CodeCondition => true,
+            WhenAll all => all.Conditions.Any(Code),
+            WhenAny any => any.Conditions.Any(Code),
+            WhenNot not => Code(not.Condition),
+            _ => false,
+        };
+
+        return Code(rule.When) || Code(rule.Criteria) || Code(rule.Deadline?.MetWhen) || rule.Scheduled.Any(s => Code(s.Unless));
+    }
+
+    private static RuleSubject SampleSubject()
+    {
+        var deal = new Crm.Kernel.Deals.Deal
+        {
+            Id = new DealId("rehearsal-deal"),
+            Client = new ClientId("rehearsal-client"),
+            Pipeline = new PipelineId("rehearsal"),
+            Stage = new StageId("rehearsal"),
+            Owner = new UserId("rehearsal-owner"),
+            Amount = Money.Of(1000m, "USD"),
+        };
+        var client = new Crm.Kernel.Clients.Client
+        {
+            Id = deal.Client,
+            Kind = ClientKind.Company,
+            Name = "Rehearsal",
+            Owner = deal.Owner,
+        };
+        return new RuleSubject(deal, client);
     }
 
     private static void ValidateAction(RuleAction? action, string path, List<ValidationError> errors)
@@ -101,27 +252,198 @@ internal static class RuleValidation
             case null:
                 errors.Add(new(path, "an action is required."));
                 break;
-            case NotifyRuleAction n when string.IsNullOrWhiteSpace(n.Subject):
-                errors.Add(new(path + ".subject", "a notification needs a subject."));
+            case NotifyRuleAction n:
+                Required(n.Subject, path + ".subject", MaxTitleLength, false, "a notification needs a subject.", errors);
+                Required(n.Body, path + ".body", MaxBodyLength, true, "a notification needs a body.", errors);
+                Recipient(n.To, n.User, path, ".to", errors);
                 break;
-            case NotifyRuleAction { To: Recipient.User, User: null }:
-            case CreateTaskRuleAction { For: Recipient.User, User: null }:
-                errors.Add(new(path + ".user", "name the user when the recipient is a user."));
+            case CreateTaskRuleAction t:
+                Required(t.Title, path + ".title", MaxTitleLength, false, "a task needs a title.", errors);
+                Recipient(t.For, t.User, path, ".for", errors);
                 break;
-            case CreateTaskRuleAction t when string.IsNullOrWhiteSpace(t.Title):
-                errors.Add(new(path + ".title", "a task needs a title."));
+            case SetDealFieldRuleAction f:
+                Required(f.Name, path + ".name", MaxNameLength, false, "a name is required.", errors);
+                Text(f.Value, path + ".value", MaxValueLength, false, errors);
                 break;
-            case SetDealFieldRuleAction { Name: var name } when string.IsNullOrWhiteSpace(name):
-            case SetDealClassifierRuleAction { Name: var name2 } when string.IsNullOrWhiteSpace(name2):
-            case SetClientClassifierRuleAction { Name: var name3 } when string.IsNullOrWhiteSpace(name3):
-                errors.Add(new(path + ".name", "a name is required."));
+            case SetDealClassifierRuleAction c:
+                Required(c.Name, path + ".name", MaxNameLength, false, "a name is required.", errors);
+                Text(c.Value, path + ".value", MaxValueLength, false, errors);
                 break;
-            case StartProcessRuleAction p when string.IsNullOrWhiteSpace(p.TemplateId):
-                errors.Add(new(path + ".templateId", "a process template id is required."));
+            case SetClientClassifierRuleAction c:
+                Required(c.Name, path + ".name", MaxNameLength, false, "a name is required.", errors);
+                Required(c.Value, path + ".value", MaxValueLength, false, "a value is required.", errors);
                 break;
-            case PluginRuleAction p when string.IsNullOrWhiteSpace(p.Name):
-                errors.Add(new(path + ".name", "name the plug-in action."));
+            case MoveStageRuleAction m when m.Stage.Value is null:
+                errors.Add(new(path + ".stage", "required: name the stage to move the deal to."));
                 break;
+            case StartProcessRuleAction p:
+                Required(p.TemplateId, path + ".templateId", MaxNameLength, false, "a process template id is required.", errors);
+                break;
+            case AchieveGoalRuleAction g when g.Goal.Value is null:
+                errors.Add(new(path + ".goal", "required: name the goal to achieve."));
+                break;
+            case PluginRuleAction p:
+                Required(p.Name, path + ".name", MaxNameLength, false, "name the plug-in action.", errors);
+                if (p.Parameters is null)
+                {
+                    errors.Add(new(path + ".parameters", "required: give the parameters (an empty object when none)."));
+                    break;
+                }
+
+                Count(p.Parameters.Count, path + ".parameters", errors);
+                foreach (var (key, value) in p.Parameters)
+                {
+                    Required(key, path + ".parameters", MaxNameLength, false, "a parameter needs a name.", errors);
+                    Required(value, $"{path}.parameters.{key}", MaxValueLength, false, "a parameter needs a value.", errors);
+                }
+
+                break;
+        }
+    }
+
+    private static void Recipient(Recipient to, UserId? user, string path, string field, List<ValidationError> errors)
+    {
+        if (!Enum.IsDefined(to))
+        {
+            errors.Add(new(path + field, $"unknown recipient {(int)to}; use DealOwner, OwnerHead or User."));
+        }
+        else if (to == Crm.Abstractions.Recipient.User && user?.Value is null)
+        {
+            errors.Add(new(path + ".user", "name the user when the recipient is a user."));
+        }
+    }
+
+    private static void Condition(RuleCondition? condition, string path, int depth, List<ValidationError> errors)
+    {
+        if (condition is null)
+        {
+            return;
+        }
+
+        if (depth > MaxConditionDepth)
+        {
+            errors.Add(new(path, $"conditions nest at most {MaxConditionDepth} deep."));
+            return;
+        }
+
+        switch (condition)
+        {
+            case FieldEquals e:
+                Required(e.Value, path + ".value", MaxValueLength, false, "required: the value to compare with.", errors);
+                FieldName(e.Field, path, errors);
+                break;
+            case FieldIn i when i.Values is not null:
+                Count(i.Values.Count, path + ".values", errors);
+                for (var k = 0; k < i.Values.Count; k++)
+                {
+                    Required(i.Values[k], $"{path}.values[{k}]", MaxValueLength, false, "a value cannot be null or empty.", errors);
+                }
+
+                FieldName(i.Field, path, errors);
+                break;
+            case FieldCompare c:
+                FieldName(c.Field, path, errors);
+                break;
+            case FieldBetween b:
+                FieldName(b.Field, path, errors);
+                break;
+            case FieldIsSet s:
+                FieldName(s.Field, path, errors);
+                break;
+            case WhenAll { Conditions: { } all }:
+                Count(all.Count, path + ".conditions", errors);
+                for (var k = 0; k < all.Count; k++)
+                {
+                    Condition(all[k], $"{path}.conditions[{k}]", depth + 1, errors);
+                }
+
+                break;
+            case WhenAny { Conditions: { } any }:
+                Count(any.Count, path + ".conditions", errors);
+                for (var k = 0; k < any.Count; k++)
+                {
+                    Condition(any[k], $"{path}.conditions[{k}]", depth + 1, errors);
+                }
+
+                break;
+            case WhenNot not:
+                Condition(not.Condition, path + ".condition", depth + 1, errors);
+                break;
+        }
+
+        if (depth == 1)
+        {
+            condition.Validate(path, errors);
+        }
+    }
+
+    private static void FieldName(string? field, string path, List<ValidationError> errors)
+    {
+        if (field is not null)
+        {
+            Text(field, path + ".field", MaxNameLength, false, errors);
+        }
+    }
+
+    private static void Count(int count, string path, List<ValidationError> errors)
+    {
+        if (count > MaxItems)
+        {
+            errors.Add(new(path, $"at most {MaxItems} items; got {count}."));
+        }
+    }
+
+    private static void Defined<TEnum>(TEnum value, string path, List<ValidationError> errors)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            errors.Add(new(path, $"'{value}' is not one of: {string.Join(", ", Enum.GetNames<TEnum>())}."));
+        }
+    }
+
+    private static void Required(string? value, string path, int max, bool multiline, string message, List<ValidationError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add(new(path, message));
+            return;
+        }
+
+        Text(value, path, max, multiline, errors);
+    }
+
+    /// <summary>Bounded, valid UTF-16, and no control characters (line breaks and tabs allowed in multi-line texts).</summary>
+    internal static void Text(string? value, string path, int max, bool multiline, List<ValidationError> errors)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length > max)
+        {
+            errors.Add(new(path, $"at most {max} characters; got {value.Length}."));
+            return;
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                errors.Add(new(path, $"invalid text: an unpaired surrogate (U+{(int)c:X4}) at position {i}."));
+                return;
+            }
+            else if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
+            {
+                errors.Add(new(path, $"invalid text: control character U+{(int)c:X4} at position {i}."));
+                return;
+            }
         }
     }
 }
@@ -151,14 +473,19 @@ public static class RuleJson
         {
             throw new CrmValidationException(e.Path ?? "$", $"the JSON cannot be read as a rule: {e.Message.Split(" Path:")[0]}");
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is not CrmException and not OutOfMemoryException)
         {
+            // Input from admins and files: whatever the reader throws (a bad id, an overflowing number) is a rejection.
             throw new CrmValidationException("$", "the JSON cannot be read as a rule: " + e.Message);
         }
 
         RuleValidation.Validate(rule, "$");
         return rule!;
     }
+
+    /// <summary>Writes the rule and reads it back without validation: what the store will hold must be readable.</summary>
+    internal static RuleDefinition ReadBack(RuleDefinition rule) =>
+        JsonSerializer.Deserialize<RuleDefinition>(Write(rule), Options) ?? throw new InvalidDataException("the rule reads back as null.");
 
     /// <summary>Writes a rule as JSON.</summary>
     /// <exception cref="CrmValidationException">The rule holds a <see cref="CodeCondition"/>, which has no JSON form.</exception>
@@ -180,6 +507,7 @@ public static class RuleJson
         var options = new JsonSerializerOptions(CrmJson.Options)
         {
             WriteIndented = true,
+            AllowDuplicateProperties = false,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             AllowOutOfOrderMetadataProperties = true,
         };
@@ -190,9 +518,11 @@ public static class RuleJson
     private sealed class BusinessDurationConverter : JsonConverter<BusinessDuration>
     {
         public override BusinessDuration Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            BusinessDuration.TryParse(reader.GetString(), out var value)
-                ? value
-                : throw new JsonException($"'{reader.GetString()}' is not a duration such as \"5 working days\", \"PT4H working\" or \"PT48H\".");
+            reader.TokenType != JsonTokenType.String
+                ? throw new JsonException("expected a duration string such as \"5 working days\", \"PT4H working\" or \"PT48H\".")
+                : BusinessDuration.TryParse(reader.GetString(), out var value, out var problem)
+                    ? value
+                    : throw new JsonException(problem);
 
         public override void Write(Utf8JsonWriter writer, BusinessDuration value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
     }

@@ -12,7 +12,19 @@ namespace Crm.Kernel.Rules;
 /// <param name="Definition">The rule.</param>
 /// <param name="Enabled">Whether it runs.</param>
 /// <param name="InCode">True for rules registered in code (<c>crm.AddRule</c>), which cannot be changed per tenant.</param>
-public sealed record RuleInfo(RuleDefinition Definition, bool Enabled, bool InCode);
+/// <remarks>
+/// A stored rule whose version cannot be used (its JSON does not load, e.g. data written by an older kernel) is listed
+/// with <see cref="IsBroken"/> set and <see cref="Problem"/> saying why; its <see cref="Definition"/> then holds only the
+/// id, version and, when readable, the name and trigger. A broken rule never runs; the tenant's other rules and commands do.
+/// </remarks>
+public sealed record RuleInfo(RuleDefinition Definition, bool Enabled, bool InCode)
+{
+    /// <summary>Why the stored version cannot be used, or null when it can.</summary>
+    public string? Problem { get; init; }
+
+    /// <summary>True when the stored version cannot be used (see <see cref="Problem"/>); it does not run.</summary>
+    public bool IsBroken => Problem is not null;
+}
 
 /// <summary>What a rule would do to one open deal now.</summary>
 /// <param name="Deal">The deal.</param>
@@ -61,14 +73,21 @@ public sealed class SessionRules
 
     private RuleEngine Engine => _session.Context.Rules;
 
-    /// <summary>Defines a rule for the tenant, or a new version of it (the version must grow). Administrators only.</summary>
-    /// <exception cref="CrmValidationException">The rule is invalid, holds C# code, or its version does not grow.</exception>
+    /// <summary>
+    /// Defines a rule for the tenant, or a new version of it (the version must grow). Administrators only. Besides the
+    /// rule's own validation, what it refers to must resolve in the tenant: a stage it moves to and a goal it achieves
+    /// exist in the pipeline its criteria name (<c>deal.pipeline</c> equals …), or in one of the tenant's pipelines when
+    /// it names none; a process it starts is registered; a plug-in action it calls is loaded.
+    /// </summary>
+    /// <exception cref="CrmValidationException">The rule is invalid, holds C# code, refers to what does not exist, or its version does not grow; each problem has its JSON path.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
     public async Task<RuleInfo> DefineAsync(RuleDefinition rule, CancellationToken cancellationToken = default)
     {
         RuleValidation.Validate(rule, "$");
         var json = RuleJson.Write(rule);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("define rules");
+        await CheckReferencesAsync(unit, rule, cancellationToken).ConfigureAwait(false);
         var book = await unit.FindAsync(Kinds.RuleBook, Projection.RuleBookId, cancellationToken).ConfigureAwait(false);
         if (book?.Rules.GetValueOrDefault(rule.Id) is { } existing && rule.Version <= existing.Version)
         {
@@ -95,7 +114,10 @@ public sealed class SessionRules
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The tenant's rules (stored and in code) with their state.</summary>
+    /// <summary>
+    /// The tenant's rules (stored and in code) with their state. A stored rule whose version cannot be used is listed
+    /// with <see cref="RuleInfo.IsBroken"/> and the reason; listing never fails because of one.
+    /// </summary>
     public async Task<IReadOnlyList<RuleInfo>> ListAsync(CancellationToken cancellationToken = default)
     {
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
@@ -103,11 +125,109 @@ public sealed class SessionRules
         var result = new List<RuleInfo>();
         foreach (var (id, stored) in rules.Book?.Rules ?? new Dictionary<string, StoredRule>())
         {
-            result.Add(new RuleInfo(rules.Version(id, stored.Version)!, stored.Enabled, false));
+            result.Add(rules.Version(id, stored.Version) is { } definition
+                ? new RuleInfo(definition, stored.Enabled, false)
+                : new RuleInfo(Placeholder(id, stored), stored.Enabled, false) { Problem = rules.Problem(id, stored.Version) ?? "the stored version cannot be read." });
         }
 
         result.AddRange(rules.All.Where(r => rules.Book?.Rules.ContainsKey(r.Id) != true).Select(r => new RuleInfo(r, true, true)));
         return result;
+    }
+
+    private async Task CheckReferencesAsync(UnitOfWork unit, RuleDefinition rule, CancellationToken cancellationToken)
+    {
+        var pipelines = new List<PipelineDefinition>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Pipeline.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            pipelines.Add(((Pipelines.StoredPipeline)Kinds.Pipeline.Read(document)).Definition);
+        }
+
+        var named = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        NamedPipelines(rule.When, named);
+        NamedPipelines(rule.Criteria, named);
+        var scope = named.Count == 0 ? pipelines : pipelines.Where(p => named.Contains(p.Id.Value)).ToList();
+        var scopeText = scope.Count == 0 ? "" : string.Join(", ", scope.Select(p => p.Id.Value));
+        var errors = new List<ValidationError>();
+        var actions = rule.Actions.Select((a, i) => (a, $"$.actions[{i}]")).Concat(rule.Scheduled.Select((s, i) => (s.Action, $"$.scheduled[{i}].action")));
+        foreach (var (action, path) in actions)
+        {
+            switch (action)
+            {
+                case MoveStageRuleAction move when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Id == move.Stage)):
+                    errors.Add(new(path + ".stage", $"unknown stage '{move.Stage}' in pipeline {scopeText}."));
+                    break;
+                case AchieveGoalRuleAction goal when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Goals.Any(g => g.Id == goal.Goal))):
+                    errors.Add(new(path + ".goal", $"no stage of pipeline {scopeText} has goal '{goal.Goal}'."));
+                    break;
+                case StartProcessRuleAction start when !unit.Context.Processes.Machine.Templates.Any(t => string.Equals(t.Id, start.TemplateId, StringComparison.Ordinal)):
+                    errors.Add(new(path + ".templateId", $"no process template '{start.TemplateId}' is registered; register it (or install the methodology that ships it) first."));
+                    break;
+                case PluginRuleAction plugin when !Engine.HasHandler(plugin.Name):
+                    errors.Add(new(path + ".name", $"no loaded plug-in provides rule action '{plugin.Name}'; load the plug-in first."));
+                    break;
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+    }
+
+    /// <summary>Pipelines a condition pins the deal to: <c>deal.pipeline</c> equals/in, alone or in a top-level <c>all</c>.</summary>
+    private static void NamedPipelines(RuleCondition? condition, HashSet<string> named)
+    {
+        switch (condition)
+        {
+            case FieldEquals { Field: "deal.pipeline" } e:
+                named.Add(e.Value);
+                break;
+            case FieldIn { Field: "deal.pipeline" } i:
+                named.UnionWith(i.Values);
+                break;
+            case WhenAll all:
+                foreach (var c in all.Conditions)
+                {
+                    if (c is FieldEquals or FieldIn)
+                    {
+                        NamedPipelines(c, named);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>What can be read of a stored rule that does not load: its id and version, and its name and trigger if present.</summary>
+    private static RuleDefinition Placeholder(string id, StoredRule stored)
+    {
+        string? name = null, trigger = null;
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(stored.Json ?? "{}");
+            if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    if (property.Value.ValueKind == System.Text.Json.JsonValueKind.String && property.NameEquals("name"))
+                    {
+                        name = property.Value.GetString();
+                    }
+                    else if (property.Value.ValueKind == System.Text.Json.JsonValueKind.String && property.NameEquals("trigger"))
+                    {
+                        trigger = property.Value.GetString();
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // Unreadable JSON, or a name that is not valid UTF-16 (a lone surrogate): the id and version are all there is.
+            name = null;
+            trigger = null;
+        }
+
+        return new RuleDefinition(id, string.IsNullOrWhiteSpace(name) ? id : name, trigger ?? "") { Version = stored.Version };
     }
 
     /// <summary>
@@ -143,11 +263,18 @@ public sealed class SessionRules
     }
 
     /// <summary>Dry-runs a stored or code rule by id.</summary>
+    /// <exception cref="EntityNotFoundException">No rule has this id.</exception>
+    /// <exception cref="InvalidStateException">The rule's stored version is broken (<see cref="RuleInfo.IsBroken"/>) and cannot run.</exception>
     public async Task<IReadOnlyList<DryRunMatch>> DryRunAsync(string ruleId, CancellationToken cancellationToken = default)
     {
-        var rule = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Definition.Id == ruleId)?.Definition
+        var info = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Definition.Id == ruleId)
             ?? throw new EntityNotFoundException("rule", ruleId);
-        return await DryRunAsync(rule, cancellationToken).ConfigureAwait(false);
+        if (info.IsBroken)
+        {
+            throw new InvalidStateException($"Rule '{ruleId}' v{info.Definition.Version} is broken and does not run: {info.Problem} Define a corrected, higher version.");
+        }
+
+        return await DryRunAsync(info.Definition, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -134,25 +134,39 @@ public sealed class BusinessCalendar
     /// </summary>
     /// <example><c>AddWorkingDays(Friday, 1)</c> is the next Monday (when Monday is not a holiday).</example>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workingDays"/> is negative.</exception>
+    /// <exception cref="BusinessTimeOutOfRangeException">The result would lie after the last date the calendar can represent.</exception>
     public LocalDate AddWorkingDays(LocalDate date, int workingDays)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workingDays);
-        if (workingDays == 0)
+        // Working days are never more than calendar days: beyond the last date the answer cannot exist.
+        if (workingDays > Period.DaysBetween(date, MaxDate))
         {
-            return IsWorkingDay(date) ? date : NextWorkingDayAfter(date);
+            throw new BusinessTimeOutOfRangeException(Iso(date), Days(workingDays));
         }
 
-        var current = date;
-        for (var counted = 0; counted < workingDays;)
+        try
         {
-            current = current.PlusDays(1);
-            if (IsWorkingDay(current))
+            if (workingDays == 0)
             {
-                counted++;
+                return IsWorkingDay(date) ? date : NextWorkingDayAfter(date);
             }
-        }
 
-        return current;
+            var current = date;
+            for (var counted = 0; counted < workingDays;)
+            {
+                current = current.PlusDays(1);
+                if (IsWorkingDay(current))
+                {
+                    counted++;
+                }
+            }
+
+            return current;
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new BusinessTimeOutOfRangeException(Iso(date), Days(workingDays), e);
+        }
     }
 
     /// <summary>
@@ -162,8 +176,10 @@ public sealed class BusinessCalendar
     public int CountWorkingDays(LocalDate fromExclusive, LocalDate toInclusive)
     {
         var count = 0;
-        for (var d = fromExclusive.PlusDays(1); d <= toInclusive; d = d.PlusDays(1))
+        // Stepping from the start and stopping at the end never steps past the last representable date.
+        for (var d = fromExclusive; d < toInclusive;)
         {
+            d = d.PlusDays(1);
             if (IsWorkingDay(d))
             {
                 count++;
@@ -181,6 +197,7 @@ public sealed class BusinessCalendar
     /// </summary>
     /// <example>Due in 5 working days from Friday 14:00 is the next Friday 14:00 (no holidays), whatever DST did in between.</example>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workingDays"/> is negative.</exception>
+    /// <exception cref="BusinessTimeOutOfRangeException">The result would lie after the last instant the calendar can represent.</exception>
     public Instant AddWorkingDays(Instant from, int workingDays)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workingDays);
@@ -189,19 +206,26 @@ public sealed class BusinessCalendar
             return ClampToWorkingHours(from);
         }
 
-        var local = from.InZone(TimeZone).LocalDateTime;
-        var date = AddWorkingDays(local.Date, workingDays);
-        var time = local.TimeOfDay;
-        if (time < WorkingHoursStart)
+        try
         {
-            time = WorkingHoursStart;
-        }
-        else if (time > WorkingHoursEnd)
-        {
-            time = WorkingHoursEnd;
-        }
+            var local = from.InZone(TimeZone).LocalDateTime;
+            var date = AddWorkingDays(local.Date, workingDays);
+            var time = local.TimeOfDay;
+            if (time < WorkingHoursStart)
+            {
+                time = WorkingHoursStart;
+            }
+            else if (time > WorkingHoursEnd)
+            {
+                time = WorkingHoursEnd;
+            }
 
-        return Resolve(date, time);
+            return Resolve(date, time);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new BusinessTimeOutOfRangeException(from.ToString(), Days(workingDays), e);
+        }
     }
 
     /// <summary>
@@ -211,6 +235,7 @@ public sealed class BusinessCalendar
     /// </summary>
     /// <example>4 working hours from Friday 16:00 (09:00-18:00) is Monday 11:00.</example>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workingTime"/> is negative.</exception>
+    /// <exception cref="BusinessTimeOutOfRangeException">The result would lie after the last instant the calendar can represent.</exception>
     public Instant AddWorkingTime(Instant from, Duration workingTime)
     {
         if (workingTime < Duration.Zero)
@@ -218,23 +243,36 @@ public sealed class BusinessCalendar
             throw new ArgumentOutOfRangeException(nameof(workingTime), workingTime, "Working time must not be negative.");
         }
 
-        var current = ClampToWorkingHours(from);
-        var remaining = workingTime;
-        while (true)
+        // Working time is never more than elapsed time: beyond the last instant the answer cannot exist.
+        if (workingTime > Instant.MaxValue - from)
         {
-            var date = current.InZone(TimeZone).Date;
-            var available = Resolve(date, WorkingHoursEnd) - current;
-            if (remaining <= available)
-            {
-                return current + remaining;
-            }
+            throw new BusinessTimeOutOfRangeException(from.ToString(), workingTime + " of working time");
+        }
 
-            if (available > Duration.Zero)
+        try
+        {
+            var current = ClampToWorkingHours(from);
+            var remaining = workingTime;
+            while (true)
             {
-                remaining -= available;
-            }
+                var date = current.InZone(TimeZone).Date;
+                var available = Resolve(date, WorkingHoursEnd) - current;
+                if (remaining <= available)
+                {
+                    return Checked(current, remaining);
+                }
 
-            current = Resolve(NextWorkingDayAfter(date), WorkingHoursStart);
+                if (available > Duration.Zero)
+                {
+                    remaining -= available;
+                }
+
+                current = Resolve(NextWorkingDayAfter(date), WorkingHoursStart);
+            }
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new BusinessTimeOutOfRangeException(from.ToString(), workingTime + " of working time", e);
         }
     }
 
@@ -243,6 +281,7 @@ public sealed class BusinessCalendar
     /// <see cref="AddWorkingTime"/>), e.g. to place a reminder two working hours before a deadline.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workingTime"/> is negative.</exception>
+    /// <exception cref="BusinessTimeOutOfRangeException">The result would lie before the first instant the calendar can represent.</exception>
     public Instant SubtractWorkingTime(Instant to, Duration workingTime)
     {
         if (workingTime < Duration.Zero)
@@ -250,23 +289,35 @@ public sealed class BusinessCalendar
             throw new ArgumentOutOfRangeException(nameof(workingTime), workingTime, "Working time must not be negative.");
         }
 
-        var current = ClampBackToWorkingHours(to);
-        var remaining = workingTime;
-        while (true)
+        if (workingTime > to - Instant.MinValue)
         {
-            var date = current.InZone(TimeZone).Date;
-            var available = current - Resolve(date, WorkingHoursStart);
-            if (remaining <= available)
-            {
-                return current - remaining;
-            }
+            throw new BusinessTimeOutOfRangeException(to.ToString(), "minus " + workingTime + " of working time");
+        }
 
-            if (available > Duration.Zero)
+        try
+        {
+            var current = ClampBackToWorkingHours(to);
+            var remaining = workingTime;
+            while (true)
             {
-                remaining -= available;
-            }
+                var date = current.InZone(TimeZone).Date;
+                var available = current - Resolve(date, WorkingHoursStart);
+                if (remaining <= available)
+                {
+                    return Checked(current, -remaining);
+                }
 
-            current = Resolve(PreviousWorkingDayBefore(date), WorkingHoursEnd);
+                if (available > Duration.Zero)
+                {
+                    remaining -= available;
+                }
+
+                current = Resolve(PreviousWorkingDayBefore(date), WorkingHoursEnd);
+            }
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new BusinessTimeOutOfRangeException(to.ToString(), "minus " + workingTime + " of working time", e);
         }
     }
 
@@ -275,24 +326,37 @@ public sealed class BusinessCalendar
     /// into working hours (the mirror of <see cref="AddWorkingDays(Instant, int)"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="workingDays"/> is negative.</exception>
+    /// <exception cref="BusinessTimeOutOfRangeException">The result would lie before the first instant the calendar can represent.</exception>
     public Instant SubtractWorkingDays(Instant to, int workingDays)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workingDays);
-        var local = to.InZone(TimeZone).LocalDateTime;
-        var date = local.Date;
-        for (var counted = 0; counted < workingDays;)
+        try
         {
-            date = date.PlusDays(-1);
-            if (IsWorkingDay(date))
+            var local = to.InZone(TimeZone).LocalDateTime;
+            var date = local.Date;
+            if (workingDays > Period.DaysBetween(MinDate, date))
             {
-                counted++;
+                throw new BusinessTimeOutOfRangeException(to.ToString(), "minus " + Days(workingDays));
             }
-        }
 
-        var time = local.TimeOfDay < WorkingHoursStart ? WorkingHoursStart
-            : local.TimeOfDay > WorkingHoursEnd ? WorkingHoursEnd
-            : local.TimeOfDay;
-        return Resolve(date, time);
+            for (var counted = 0; counted < workingDays;)
+            {
+                date = date.PlusDays(-1);
+                if (IsWorkingDay(date))
+                {
+                    counted++;
+                }
+            }
+
+            var time = local.TimeOfDay < WorkingHoursStart ? WorkingHoursStart
+                : local.TimeOfDay > WorkingHoursEnd ? WorkingHoursEnd
+                : local.TimeOfDay;
+            return Resolve(date, time);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new BusinessTimeOutOfRangeException(to.ToString(), "minus " + Days(workingDays), e);
+        }
     }
 
     /// <summary>
@@ -301,17 +365,38 @@ public sealed class BusinessCalendar
     /// if it occurs twice, the earlier occurrence is used.
     /// </summary>
     /// <example>"Remind at 09:00 the next working day" from Friday 17:00 is Monday 09:00 local time.</example>
+    /// <exception cref="BusinessTimeOutOfRangeException">No working day follows within the dates the calendar can represent.</exception>
     public Instant NextWorkingDayAt(Instant from, LocalTime at)
     {
-        var date = from.InZone(TimeZone).Date;
-        return Resolve(NextWorkingDayAfter(date), at);
+        try
+        {
+            var date = from.InZone(TimeZone).Date;
+            return Resolve(NextWorkingDayAfter(date), at);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new BusinessTimeOutOfRangeException(from.ToString(), "the next working day", e);
+        }
     }
 
     /// <summary>
     /// <paramref name="instant"/> itself when it is within working hours of a working day, otherwise the start of the next
     /// working period.
     /// </summary>
+    /// <exception cref="BusinessTimeOutOfRangeException">No working period follows within the dates the calendar can represent.</exception>
     public Instant ClampToWorkingHours(Instant instant)
+    {
+        try
+        {
+            return ClampForward(instant);
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new BusinessTimeOutOfRangeException(instant.ToString(), "the next working period", e);
+        }
+    }
+
+    private Instant ClampForward(Instant instant)
     {
         var date = instant.InZone(TimeZone).Date;
         if (IsWorkingDay(date))
@@ -378,4 +463,23 @@ public sealed class BusinessCalendar
 
     private Instant Resolve(LocalDate date, LocalTime time) =>
         TimeZone.ResolveLocal(date + time, Resolvers.LenientResolver).ToInstant();
+
+    /// <summary><paramref name="start"/> plus <paramref name="delta"/>, or a typed error when that leaves NodaTime's range.</summary>
+    internal static Instant Checked(Instant start, Duration delta)
+    {
+        if (delta > Duration.Zero ? delta > Instant.MaxValue - start : delta < Instant.MinValue - start)
+        {
+            throw new BusinessTimeOutOfRangeException(start.ToString(), delta.ToString());
+        }
+
+        return start + delta;
+    }
+
+    // A day of margin inside NodaTime's range, so resolving a local time in any zone stays valid.
+    private static readonly LocalDate MaxDate = Instant.MaxValue.InUtc().Date.PlusDays(-2);
+    private static readonly LocalDate MinDate = Instant.MinValue.InUtc().Date.PlusDays(2);
+
+    private static string Iso(LocalDate date) => date.ToString("uuuu-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Days(int days) => days.ToString(System.Globalization.CultureInfo.InvariantCulture) + " working days";
 }

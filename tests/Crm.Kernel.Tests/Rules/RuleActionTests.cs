@@ -46,8 +46,13 @@ public sealed class RuleActionTests
     public async Task A_missing_plug_in_action_fails_the_command_clearly()
     {
         await using var k = await WithOrganizationAsync();
-        await k.Session(Admin).Rules.DefineAsync(RuleDefinition.Create("export", "Export", "DealOpened")
-            .Then(new PluginRuleAction("erp-export", new Dictionary<string, string>())).Build());
+        var rule = RuleDefinition.Create("export", "Export", "DealOpened")
+            .Then(new PluginRuleAction("erp-export", new Dictionary<string, string>())).Build();
+        // Defining it while no plug-in provides the action is refused (issue 17)…
+        var refused = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Rules.DefineAsync(rule));
+        Assert.Contains(refused.Errors, e => e.Field == "$.actions[0].name");
+        // …and a rule stored while the plug-in was loaded fails the command clearly once it is gone.
+        await Issue17RuleTests.StoreRuleAsync(k, rule.Id, rule.Version, RuleJson.Write(rule));
         var client = await k.ClientAsync(Seller1, "Acme");
 
         var error = await Assert.ThrowsAsync<InvalidStateException>(() =>
