@@ -10,6 +10,8 @@ namespace Crm.Fuzz.Tests;
 /// <summary>R3: plugin.json manifests; the reader throws only PluginManifestException, and a host never fails to start.</summary>
 public sealed class ManifestFuzzTests(ITestOutputHelper output)
 {
+    private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
     private const string Valid = """{ "id": "crm.fuzz", "version": "1.0.0", "abstractions": "[0.1.0, )", "provides": ["methodology:fuzz"] }""";
 
     private static string Manifest(HostileInput input)
@@ -123,7 +125,8 @@ public sealed class ManifestFuzzTests(ITestOutputHelper output)
                     var name = "Fuzz" + i;
                     Directory.CreateDirectory(Path.Combine(batchFolder, name));
                     File.WriteAllBytes(Path.Combine(batchFolder, name, name + ".dll"), [0x4D, 0x5A]);
-                    File.WriteAllText(Path.Combine(batchFolder, name, PluginManifest.FileName), Manifest(input));
+                    // Lone surrogates cannot be written as UTF-8: they become U+FFFD, as any editor would write them.
+                    File.WriteAllBytes(Path.Combine(batchFolder, name, PluginManifest.FileName), Lenient.GetBytes(Manifest(input)));
                 }
 
                 tally.Run(() =>

@@ -39,17 +39,25 @@ internal sealed class WebShopHost : IAsyncDisposable
         return new WebShopHost(app, folder, new Uri(address));
     }
 
-    /// <summary>The shop tenant's journal head, read from the store.</summary>
+    /// <summary>
+    /// How many journal records the shop tenant holds, leaving out the consumer cursors that the host's background
+    /// delivery (notifications, webhooks) advances on its own: what a request wrote, and nothing else, moves it.
+    /// </summary>
     public async Task<long> HeadAsync()
     {
         await foreach (var record in Kernel.Store.ReadJournalAsync(WebShopApp.Tenant, _head, int.MaxValue))
         {
             _head = Math.Max(_head, record.Position);
+            if (record.Event.StreamKind != "cursor")
+            {
+                _written++;
+            }
         }
 
-        return _head;
+        return _written;
     }
 
+    private long _written;
     private long _head;
 
     /// <summary>How many records of a kind the shop tenant holds.</summary>
