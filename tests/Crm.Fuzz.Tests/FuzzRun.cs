@@ -33,7 +33,7 @@ internal sealed class FuzzTally(string entryPoint, ITestOutputHelper output)
     public int StateChanges { get; private set; }
 
     /// <summary>Runs one input: accepted, refused with a typed CrmException (and then the state must not have changed), or unexpected.</summary>
-    public async Task RunAsync(string input, Func<Task> act, Func<Task<long>>? head = null)
+    public async Task RunAsync(Func<string> input, Func<Task> act, Func<Task<long>>? head = null)
     {
         Inputs++;
         var before = head is null ? 0 : await head();
@@ -48,13 +48,13 @@ internal sealed class FuzzTally(string entryPoint, ITestOutputHelper output)
             if (head is not null && await head() != before)
             {
                 StateChanges++;
-                Note($"state changed on a rejection: {input}");
+                Note($"state changed on a rejection: {input()}");
             }
         }
         catch (Exception e)
         {
             Unexpected++;
-            Note($"{e.GetType().Name}: {Cut(e.Message)} for {input}");
+            Note($"{e.GetType().Name}: {Cut(e.Message)} for {input()}");
         }
     }
 

@@ -141,6 +141,8 @@ public sealed class Issue17InputTests
     [InlineData("order.comment", false)]
     [InlineData("webhook.secret", false)]
     [InlineData("webhook.secret", true)]
+    [InlineData("user.name", false)]
+    [InlineData("team.name", false)]
     public async Task Issue17_every_text_refuses_unpaired_surrogates_and_has_a_length_limit(string entry, bool huge)
     {
         await using var k = await ShopAsync();
@@ -178,6 +180,8 @@ public sealed class Issue17InputTests
             "order.buyer.region" => () => k.Kernel.Orders.IntakeAsync(k.Tenant, new WebsiteOrder("web-1", new OrderBuyer("Nora", "+47 915 00 001", null) { Region = bad }, [new InvoiceLineRequest("chair", 1)])),
             "order.comment" => () => k.Kernel.Orders.IntakeAsync(k.Tenant, new WebsiteOrder("web-1", new OrderBuyer("Nora", "+47 915 00 001", null), [new InvoiceLineRequest("chair", 1)]) { Comment = bad }),
             "webhook.secret" => () => k.Session(Admin).Webhooks.SubscribeAsync(new Uri("https://example.com/hook"), bad + "0123456789abcdef", ["DealOpened"]),
+            "user.name" => () => k.Session(Admin).Organization.RegisterUserAsync(new Crm.Kernel.Organization.NewUser(new UserId("u9"), bad)),
+            "team.name" => () => k.Session(Admin).Organization.DefineTeamAsync(new TeamId("t9"), bad, Head1),
             _ => throw new ArgumentOutOfRangeException(nameof(entry)),
         };
 
