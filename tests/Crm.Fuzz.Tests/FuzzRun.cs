@@ -82,12 +82,15 @@ internal sealed class FuzzTally(string entryPoint, ITestOutputHelper output)
         }
     }
 
-    /// <summary>Records an outcome the entry point's own check judged wrong.</summary>
-    public void Fail(string what)
+    /// <summary>Records an outcome the entry point's own check judged wrong; <paramref name="kind"/> groups them in the summary.</summary>
+    public void Fail(string what, string kind = "other")
     {
         Unexpected++;
+        _kinds[kind] = _kinds.GetValueOrDefault(kind) + 1;
         Note(what);
     }
+
+    private readonly SortedDictionary<string, int> _kinds = new(StringComparer.Ordinal);
 
     public void Count(bool accepted)
     {
@@ -106,6 +109,10 @@ internal sealed class FuzzTally(string entryPoint, ITestOutputHelper output)
     public void AssertClean()
     {
         output.WriteLine($"{entryPoint}: {Inputs} inputs, {Accepted} accepted, {Refused} refused with a typed error, {Unexpected} unexpected, {StateChanges} state changes on a rejection");
+        if (_kinds.Count > 0)
+        {
+            output.WriteLine("  unexpected by kind: " + string.Join(", ", _kinds.Select(k => $"{k.Key} × {k.Value}")));
+        }
         foreach (var line in _unexpected)
         {
             output.WriteLine("  " + line);

@@ -103,7 +103,8 @@ public sealed class WebShopFuzzTests(ITestOutputHelper output)
             var shown = FuzzTally.Cut(json);
             if (status >= 500)
             {
-                tally.Fail($"{status} for {shown}: {FuzzTally.Cut(text)}");
+                var moved = await shop.HeadAsync() != head ? " (and the order was written)" : "";
+                tally.Fail($"{status}{moved} for {shown}: {FuzzTally.Cut(text)}", $"{status}{moved}");
                 continue;
             }
 
@@ -112,7 +113,7 @@ public sealed class WebShopFuzzTests(ITestOutputHelper output)
                 created++;
                 if (response.Headers.Location is null)
                 {
-                    tally.Fail($"201 without Location for {shown}");
+                    tally.Fail($"201 without Location for {shown}", "201 without Location");
                 }
             }
 
@@ -120,13 +121,13 @@ public sealed class WebShopFuzzTests(ITestOutputHelper output)
             {
                 if (response.Content.Headers.ContentType?.MediaType != "application/problem+json" || !text.Contains("\"detail\"", StringComparison.Ordinal))
                 {
-                    tally.Fail($"{status} without problem details for {shown}: '{FuzzTally.Cut(text)}'");
+                    tally.Fail($"{status} without problem details ({(text.Length == 0 ? "empty body" : response.Content.Headers.ContentType?.MediaType)}) for {shown}: '{FuzzTally.Cut(text)}'", $"{status} without problem details");
                     continue;
                 }
 
                 if (await shop.HeadAsync() != head)
                 {
-                    tally.Fail($"{status} but the journal moved for {shown}");
+                    tally.Fail($"{status} but the journal moved for {shown}", $"{status} and the journal moved");
                     continue;
                 }
             }
@@ -135,9 +136,9 @@ public sealed class WebShopFuzzTests(ITestOutputHelper output)
         }
 
         output.WriteLine("answers: " + string.Join(", ", statuses.Select(s => $"{s.Key} × {s.Value}")));
+        tally.AssertClean();
         Assert.Equal(created, await shop.CountAsync("order"));
         Assert.Equal(created, await shop.CountAsync("deal"));
-        tally.AssertClean();
     }
 
     /// <summary>Guards: 1,522 of the fuzzed 400 answers had an empty body; every error answer is problem details carrying the message.</summary>

@@ -118,12 +118,18 @@ public sealed class SessionTasks
     /// The planner view: the visible users' open tasks per working day, from <paramref name="from"/> (default: today in
     /// the business calendar's zone) over <paramref name="workingDays"/> working days (default 15: three weeks).
     /// </summary>
-    /// <exception cref="CrmValidationException">The number of days is not from 1 to 260.</exception>
+    /// <exception cref="CrmValidationException">The number of days is not from 1 to 260, or the first day is before 1900 or from 2200 on.</exception>
     public async Task<Workload> WorkloadAsync(LocalDate? from = null, int workingDays = 15, CancellationToken cancellationToken = default)
     {
         if (workingDays is < 1 or > 260)
         {
             throw new CrmValidationException("workingDays", $"must be from 1 to 260; got {workingDays}.");
+        }
+
+        var dateErrors = new List<ValidationError>(0);
+        if (!InputRules.Date(dateErrors, "from", from))
+        {
+            throw new CrmValidationException(dateErrors);
         }
 
         var calendar = _session.Context.Processes.Calendar;
