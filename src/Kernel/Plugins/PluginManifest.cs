@@ -100,7 +100,7 @@ public sealed record PluginManifest(string Id, NuGetVersion Version, VersionRang
                     }
 
                     var entry = item.GetString()!;
-                    if (Validation.InputRules.Problem(entry, Validation.TextLimits.Attribute, required: true, singleLine: true) is { } problem)
+                    if (Validation.InputRules.Problem(entry, Validation.TextLimits.Attribute, required: true) is { } problem)
                     {
                         throw new PluginManifestException($"\"provides\" entry '{Validation.InputRules.Quote(entry)}' {problem.TrimEnd('.')}");
                     }
