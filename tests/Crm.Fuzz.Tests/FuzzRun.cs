@@ -90,6 +90,13 @@ internal sealed class FuzzTally(string entryPoint, ITestOutputHelper output)
         Note(what);
     }
 
+    /// <summary>Records one input whose outcome was wrong (for entry points that count their inputs themselves).</summary>
+    public void FailInput(string what, string kind)
+    {
+        Inputs++;
+        Fail(what, kind);
+    }
+
     private readonly SortedDictionary<string, int> _kinds = new(StringComparer.Ordinal);
 
     public void Count(bool accepted)

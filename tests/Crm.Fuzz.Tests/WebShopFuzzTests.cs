@@ -104,7 +104,7 @@ public sealed class WebShopFuzzTests(ITestOutputHelper output)
             if (status >= 500)
             {
                 var moved = await shop.HeadAsync() != head ? " (and the order was written)" : "";
-                tally.Fail($"{status}{moved} for {shown}: {FuzzTally.Cut(text)}", $"{status}{moved}");
+                tally.FailInput($"{status}{moved} for {shown}: {FuzzTally.Cut(text)}", $"{status}{moved}");
                 continue;
             }
 
@@ -121,13 +121,13 @@ public sealed class WebShopFuzzTests(ITestOutputHelper output)
             {
                 if (response.Content.Headers.ContentType?.MediaType != "application/problem+json" || !text.Contains("\"detail\"", StringComparison.Ordinal))
                 {
-                    tally.Fail($"{status} without problem details ({(text.Length == 0 ? "empty body" : response.Content.Headers.ContentType?.MediaType)}) for {shown}: '{FuzzTally.Cut(text)}'", $"{status} without problem details");
+                    tally.FailInput($"{status} without problem details ({(text.Length == 0 ? "empty body" : response.Content.Headers.ContentType?.MediaType)}) for {shown}: '{FuzzTally.Cut(text)}'", $"{status} without problem details ({(text.Length == 0 ? "empty body" : "no detail")})");
                     continue;
                 }
 
                 if (await shop.HeadAsync() != head)
                 {
-                    tally.Fail($"{status} but the journal moved for {shown}", $"{status} and the journal moved");
+                    tally.FailInput($"{status} but the journal moved for {shown}", $"{status} and the journal moved");
                     continue;
                 }
             }
