@@ -6,6 +6,8 @@ namespace Crm.Abstractions;
 /// <summary>
 /// An amount of money: a <see cref="decimal"/> and an ISO 4217 currency code. Amounts in different
 /// currencies are never added together: arithmetic across currencies throws <see cref="CurrencyMismatchException"/>.
+/// The kernel's API accepts amounts of at most 10^15 in absolute value with at most 4 decimals (deal amounts, prices,
+/// invoice lines; see <c>docs/input-limits.md</c>), so that sums of many of them stay within <see cref="decimal"/>'s range.
 /// </summary>
 /// <example><code>var total = Money.Of(1200m, "USD") + Money.Of(300m, "USD"); // USD 1,500.00</code></example>
 public readonly record struct Money

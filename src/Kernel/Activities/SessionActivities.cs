@@ -3,6 +3,7 @@ using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 using NodaTime;
 
 namespace Crm.Kernel.Activities;
@@ -33,7 +34,8 @@ public sealed class SessionActivities
     internal SessionActivities(CrmSession session) => _session = session;
 
     /// <summary>Logs an activity against a visible client (and deal).</summary>
-    /// <exception cref="CrmValidationException">Empty subject, negative duration, or a deal of another client.</exception>
+    /// <exception cref="CrmValidationException">Empty subject, negative duration, or a deal of another client; a text too long or not valid
+    /// UTF-16 (see <c>docs/input-limits.md</c>), an instant outside 1900–2200, a duration over 366 days.</exception>
     public async Task<Activity> LogAsync(NewActivity activity, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(activity);
@@ -45,6 +47,21 @@ public sealed class SessionActivities
         if (activity.Duration is { } d && d < Duration.Zero)
         {
             throw new CrmValidationException("duration", "cannot be negative.");
+        }
+
+        var errors = new List<ValidationError>();
+        InputRules.Text(errors, "subject", activity.Subject, TextLimits.Title, required: true);
+        InputRules.Text(errors, "body", activity.Body, TextLimits.FreeText);
+        InputRules.Text(errors, "recordingReference", activity.RecordingReference, TextLimits.Value, singleLine: true);
+        InputRules.InstantInRange(errors, "at", activity.At);
+        if (activity.Duration is { } length && length > Duration.FromDays(366))
+        {
+            errors.Add(new("duration", $"is at most 366 days; got {length}."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
         }
 
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using Crm.Abstractions;
+using Crm.Kernel.Validation;
 using PhoneNumbers;
 
 namespace Crm.Kernel.Clients;
@@ -31,14 +32,19 @@ public sealed class ContactNormalizer
             return e164;
         }
 
-        throw new CrmValidationException(field, $"'{raw}' is not a valid phone number (read with default region {DefaultRegion}); write it with its country code, e.g. +47 22 33 44 55.");
+        if (InputRules.Problem(raw, TextLimits.Phone, required: true, singleLine: true) is { } problem)
+        {
+            throw new CrmValidationException(field, problem);
+        }
+
+        throw new CrmValidationException(field, $"'{InputRules.Quote(raw)}' is not a valid phone number (read with default region {DefaultRegion}); write it with its country code, e.g. +47 22 33 44 55.");
     }
 
     /// <summary>Tries to normalize a phone number to E.164.</summary>
     public bool TryNormalizePhone(string? raw, out string e164)
     {
         e164 = string.Empty;
-        if (string.IsNullOrWhiteSpace(raw) || raw.Length > 64)
+        if (InputRules.Problem(raw, TextLimits.Phone, required: true, singleLine: true) is not null)
         {
             return false;
         }
@@ -66,10 +72,15 @@ public sealed class ContactNormalizer
     /// <exception cref="CrmValidationException">It is not an e-mail address.</exception>
     public string NormalizeEmail(string raw, string field = "email")
     {
+        if (InputRules.Problem(raw, TextLimits.Email, required: true, singleLine: true) is { } problem)
+        {
+            throw new CrmValidationException(field, problem);
+        }
+
         var trimmed = raw?.Trim() ?? string.Empty;
         if (trimmed.Length is 0 or > 254 || !MailAddress.TryCreate(trimmed, out var address) || address.Address != trimmed)
         {
-            throw new CrmValidationException(field, $"'{raw}' is not an e-mail address like name@example.com.");
+            throw new CrmValidationException(field, $"'{InputRules.Quote(raw)}' is not an e-mail address like name@example.com.");
         }
 
         return trimmed.ToLowerInvariant();

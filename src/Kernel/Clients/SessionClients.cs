@@ -2,6 +2,7 @@ using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 
 namespace Crm.Kernel.Clients;
 
@@ -158,12 +159,16 @@ public sealed class SessionClients
     }
 
     /// <summary>Sets an operational classifier on a client card (null clears it).</summary>
+    /// <exception cref="CrmValidationException">The name is empty, longer than 100 characters or not one line of valid text; the value is longer than 4,000 characters or not valid text.</exception>
     public async Task<Client> SetClassifierAsync(ClientId id, string name, string? value, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        if (string.IsNullOrWhiteSpace(name) || name.Length > TextLimits.Key)
         {
-            throw new CrmValidationException("name", $"a classifier name of 1 to 100 characters is required; got '{name}'.");
+            throw new CrmValidationException("name", $"a classifier name of 1 to {TextLimits.Key} characters is required; got '{InputRules.Quote(name)}'.");
         }
+
+        InputRules.RequireText("name", name, TextLimits.Key, required: true, singleLine: true);
+        InputRules.RequireText("value", value, TextLimits.Value);
 
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var client = await unit.GetAsync(Kinds.Client, id.Value, cancellationToken).ConfigureAwait(false);
@@ -181,9 +186,23 @@ public sealed class SessionClients
     private List<ClientContact> Normalize(NewClient client)
     {
         var errors = new List<ValidationError>();
-        if (string.IsNullOrWhiteSpace(client.Name) || client.Name.Length > 300)
+        if (string.IsNullOrWhiteSpace(client.Name) || client.Name.Length > TextLimits.Name)
         {
-            errors.Add(new("name", "a client needs a name of 1 to 300 characters."));
+            errors.Add(new("name", $"a client needs a name of 1 to {TextLimits.Name} characters."));
+        }
+        else
+        {
+            InputRules.Text(errors, "name", client.Name, TextLimits.Name, required: true, singleLine: true);
+        }
+
+        InputRules.Text(errors, "region", client.Region, TextLimits.Attribute, singleLine: true);
+        InputRules.Text(errors, "city", client.City, TextLimits.Attribute, singleLine: true);
+        InputRules.Text(errors, "industry", client.Industry, TextLimits.Attribute, singleLine: true);
+        InputRules.InstantInRange(errors, "registeredAt", client.RegisteredAt);
+        if (client.Contacts is { Count: > 100 })
+        {
+            errors.Add(new("contacts", $"a client has at most 100 contacts; got {client.Contacts.Count}."));
+            throw new CrmValidationException(errors);
         }
 
         var normalizer = _session.Context.Contacts;
@@ -191,6 +210,13 @@ public sealed class SessionClients
         for (var i = 0; i < (client.Contacts?.Count ?? 0); i++)
         {
             var contact = client.Contacts![i];
+            if (contact is null)
+            {
+                errors.Add(new($"contacts[{i}]", "a contact is required (null given)."));
+                continue;
+            }
+
+            InputRules.Text(errors, $"contacts[{i}].name", contact.Name, TextLimits.Name, singleLine: true);
             string? phone = null, email = null;
             try
             {

@@ -4,6 +4,7 @@ using Crm.Abstractions.Storage;
 using Crm.Kernel.Pipelines;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 using NodaTime;
 
 namespace Crm.Kernel.Deals;
@@ -42,6 +43,12 @@ public sealed class SessionDeals
         {
             errors.Add(new("amount", $"must be zero or more; got {deal.Amount}."));
         }
+        else
+        {
+            InputRules.Amount(errors, "amount", deal.Amount.Amount);
+        }
+
+        InputRules.Date(errors, "expectedClose", deal.ExpectedClose);
 
         if (deal.WinProbability is < 0m or > 1m)
         {
@@ -181,6 +188,11 @@ public sealed class SessionDeals
             throw new CrmValidationException("amount", $"must be zero or more with a currency; got {amount}.");
         }
 
+        if (InputRules.AmountProblem(amount.Amount) is { } problem)
+        {
+            throw new CrmValidationException("amount", problem);
+        }
+
         return RecordAsync(id, expectedVersion, "change the amount", new DealAmountChanged(id, amount), cancellationToken);
     }
 
@@ -196,8 +208,17 @@ public sealed class SessionDeals
     }
 
     /// <summary>Sets the expected close date.</summary>
-    public Task<Deal> SetExpectedCloseAsync(DealId id, LocalDate? date, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
-        RecordAsync(id, expectedVersion, "set the expected close date", new DealExpectedCloseSet(id, date), cancellationToken);
+    /// <exception cref="CrmValidationException">The date is before 1900 or from 2200 on.</exception>
+    public Task<Deal> SetExpectedCloseAsync(DealId id, LocalDate? date, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    {
+        var errors = new List<ValidationError>(0);
+        if (!InputRules.Date(errors, "date", date))
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        return RecordAsync(id, expectedVersion, "set the expected close date", new DealExpectedCloseSet(id, date), cancellationToken);
+    }
 
     /// <summary>
     /// The pipeline's deals as a Kanban board: one column per stage in path order (the unsorted stage first), each
@@ -319,7 +340,10 @@ public sealed class SessionDeals
         if (value is { Length: > 0 } && value.Length > max)
         {
             errors.Add(new(field, $"is at most {max} characters; got {value.Length}."));
+            return;
         }
+
+        InputRules.Text(errors, field, value, max);
     }
 
     private static IReadOnlyDictionary<string, string> CheckFields(List<ValidationError> errors, IReadOnlyDictionary<string, string>? fields)
@@ -334,11 +358,23 @@ public sealed class SessionDeals
         {
             if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
             {
-                errors.Add(new("fields", $"field names are 1 to 100 characters; got '{name}'."));
+                errors.Add(new("fields", $"field names are 1 to 100 characters; got '{InputRules.Quote(name)}'."));
             }
             else if (value is null || value.Length > MaxTextLength)
             {
-                errors.Add(new($"fields.{name}", $"a value is required, at most {MaxTextLength} characters."));
+                errors.Add(new($"fields.{InputRules.Quote(name)}", $"a value is required, at most {MaxTextLength} characters."));
+            }
+            else if (InputRules.Problem(name, TextLimits.Key, required: true, singleLine: true) is { } nameProblem)
+            {
+                errors.Add(new("fields", $"field name '{InputRules.Quote(name)}' {nameProblem}"));
+            }
+            else if (InputRules.Problem(value, MaxTextLength) is { } valueProblem)
+            {
+                errors.Add(new($"fields.{name}", valueProblem));
+            }
+            else if (result.ContainsKey(name.Trim()))
+            {
+                errors.Add(new("fields", $"field name '{name.Trim()}' is given twice (names are compared after trimming)."));
             }
             else
             {
@@ -353,8 +389,10 @@ public sealed class SessionDeals
     {
         if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
         {
-            throw new CrmValidationException(field, $"a name of 1 to 100 characters is required; got '{name}'.");
+            throw new CrmValidationException(field, $"a name of 1 to 100 characters is required; got '{InputRules.Quote(name)}'.");
         }
+
+        InputRules.RequireText(field, name, TextLimits.Key, required: true, singleLine: true);
     }
 
     private static void CheckValue(string? value, string field)
@@ -363,5 +401,7 @@ public sealed class SessionDeals
         {
             throw new CrmValidationException(field, $"is at most {MaxTextLength} characters; got {value.Length}.");
         }
+
+        InputRules.RequireText(field, value, MaxTextLength);
     }
 }

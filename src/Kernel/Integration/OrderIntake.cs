@@ -6,6 +6,7 @@ using Crm.Kernel.Deals;
 using Crm.Kernel.Hosting;
 using Crm.Kernel.Invoicing;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 using NodaTime;
 
 namespace Crm.Kernel.Integration;
@@ -71,12 +72,34 @@ public sealed class OrderIntake
 
     internal OrderIntake(KernelContext context) => _context = context;
 
-    /// <summary>Takes an order in for a tenant.</summary>
+    /// <summary>How often a new buyer's card is looked up again after another order created it at the same moment.</summary>
+    private const int MaxAttempts = 3;
+
+    /// <summary>
+    /// Takes an order in for a tenant. Two orders of one new buyer arriving at once land on one client card: the
+    /// one that loses the race for the buyer's phone or e-mail finds the card the other created and uses it.
+    /// </summary>
     /// <exception cref="CrmValidationException">The order is invalid; nothing was created. Every problem has its path.</exception>
     public async Task<OrderIntakeResult> IntakeAsync(TenantId tenant, WebsiteOrder order, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(order);
         var contacts = Validate(order);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await IntakeOnceAsync(tenant, order, contacts, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DuplicateKeyException e) when (attempt < MaxAttempts && e.Scope is SessionClients.PhoneScope or SessionClients.EmailScope)
+            {
+                // Another command took the buyer's phone or e-mail between our lookup and our commit (nothing of ours
+                // was written): look the card up again; the next attempt finds it.
+            }
+        }
+    }
+
+    private async Task<OrderIntakeResult> IntakeOnceAsync(TenantId tenant, WebsiteOrder order, List<(string Scope, string Key)> contacts, CancellationToken cancellationToken)
+    {
         var unit = _context.Begin(tenant, null);
         if (await unit.FindAsync(Kinds.Order, order.ExternalId, cancellationToken).ConfigureAwait(false) is { } existing)
         {
@@ -157,6 +180,11 @@ public sealed class OrderIntake
         {
             errors.Add(new("externalId", "the shop's order id (1 to 100 characters, no spaces) is required."));
         }
+        else if (!IsExternalId(order.ExternalId))
+        {
+            // The id goes into URLs and headers (Location: /orders/{id}) and into other systems: printable ASCII only.
+            errors.Add(new("externalId", $"'{InputRules.Quote(order.ExternalId)}' may hold printable ASCII characters only (letters, digits and punctuation, no spaces or control characters)."));
+        }
 
         var contacts = new List<(string, string)>();
         if (order.Buyer is null)
@@ -165,10 +193,17 @@ public sealed class OrderIntake
         }
         else
         {
-            if (string.IsNullOrWhiteSpace(order.Buyer.Name) || order.Buyer.Name.Length > 300)
+            if (string.IsNullOrWhiteSpace(order.Buyer.Name) || order.Buyer.Name.Length > TextLimits.Name)
             {
-                errors.Add(new("buyer.name", "a name of 1 to 300 characters is required."));
+                errors.Add(new("buyer.name", $"a name of 1 to {TextLimits.Name} characters is required."));
             }
+            else
+            {
+                InputRules.Text(errors, "buyer.name", order.Buyer.Name, TextLimits.Name, required: true, singleLine: true);
+            }
+
+            InputRules.Text(errors, "buyer.city", order.Buyer.City, TextLimits.Attribute, singleLine: true);
+            InputRules.Text(errors, "buyer.region", order.Buyer.Region, TextLimits.Attribute, singleLine: true);
 
             if (string.IsNullOrWhiteSpace(order.Buyer.Phone) && string.IsNullOrWhiteSpace(order.Buyer.Email))
             {
@@ -181,9 +216,13 @@ public sealed class OrderIntake
                 {
                     contacts.Add((SessionClients.PhoneScope, e164));
                 }
+                else if (InputRules.Problem(order.Buyer.Phone, TextLimits.Phone, required: true, singleLine: true) is { } problem)
+                {
+                    errors.Add(new("buyer.phone", problem));
+                }
                 else
                 {
-                    errors.Add(new("buyer.phone", $"'{order.Buyer.Phone}' is not a valid phone number (default region {_context.Contacts.DefaultRegion})."));
+                    errors.Add(new("buyer.phone", $"'{InputRules.Quote(order.Buyer.Phone)}' is not a valid phone number (default region {_context.Contacts.DefaultRegion})."));
                 }
             }
 
@@ -213,6 +252,10 @@ public sealed class OrderIntake
         {
             errors.Add(new("comment", $"is at most 4000 characters; got {order.Comment.Length}."));
         }
+        else
+        {
+            InputRules.Text(errors, "comment", order.Comment, TextLimits.Value);
+        }
 
         if (errors.Count > 0)
         {
@@ -220,5 +263,18 @@ public sealed class OrderIntake
         }
 
         return contacts;
+    }
+
+    private static bool IsExternalId(string id)
+    {
+        foreach (var c in id)
+        {
+            if (c is < '!' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

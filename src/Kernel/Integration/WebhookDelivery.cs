@@ -285,7 +285,8 @@ public sealed class SessionWebhooks
     internal SessionWebhooks(CrmSession session) => _session = session;
 
     /// <summary>Subscribes an endpoint to event types; deliveries start with events committed after this.</summary>
-    /// <exception cref="CrmValidationException">Not an absolute http(s) URL, a secret shorter than 16 characters, or no event types.</exception>
+    /// <exception cref="CrmValidationException">Not an absolute http(s) URL, a secret shorter than 16 characters (or longer than 512, or not
+    /// one line of valid UTF-16 text), or no event types.</exception>
     public async Task<WebhookSubscription> SubscribeAsync(Uri url, string secret, IReadOnlyList<string> eventTypes, CancellationToken cancellationToken = default)
     {
         var errors = new List<ValidationError>();
@@ -297,6 +298,12 @@ public sealed class SessionWebhooks
         if (string.IsNullOrEmpty(secret) || secret.Length < 16)
         {
             errors.Add(new("secret", "a secret of at least 16 characters is required to sign deliveries."));
+        }
+
+        Validation.InputRules.Text(errors, "secret", secret, Validation.TextLimits.Secret, singleLine: true);
+        for (var i = 0; i < (eventTypes?.Count ?? 0); i++)
+        {
+            Validation.InputRules.Text(errors, $"eventTypes[{i}]", eventTypes![i], Validation.TextLimits.Key, singleLine: true);
         }
 
         if (eventTypes is null || eventTypes.Count == 0 || eventTypes.Any(string.IsNullOrWhiteSpace))

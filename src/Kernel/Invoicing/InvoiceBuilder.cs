@@ -2,6 +2,7 @@ using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Deals;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 
 namespace Crm.Kernel.Invoicing;
 
@@ -20,7 +21,8 @@ internal static class InvoiceBuilder
     }
 
     /// <summary>Validates the lines, prices them and records the invoice in the unit.</summary>
-    /// <exception cref="CrmValidationException">No lines, too many, an unknown product, a bad quantity or discount, or mixed currencies; every problem with its path.</exception>
+    /// <exception cref="CrmValidationException">No lines, too many, an unknown product, a bad quantity or discount, mixed currencies, or an
+    /// amount beyond the limits (a price, a line total or the invoice total above 10^15); every problem with its path.</exception>
     public static async ValueTask<Invoice> BuildAsync(UnitOfWork unit, Deal deal, IReadOnlyList<InvoiceLineRequest>? lines, Cause cause, CancellationToken cancellationToken)
     {
         var errors = new List<ValidationError>();
@@ -46,9 +48,18 @@ internal static class InvoiceBuilder
                 continue;
             }
 
-            if (line.Quantity is <= 0m or > 1_000_000m)
+            if (!InputRules.Text(errors, path + ".product", line.Product, TextLimits.Key, required: true, singleLine: true))
+            {
+                continue;
+            }
+
+            if (line.Quantity is <= 0m or > InputRules.MaxQuantity)
             {
                 errors.Add(new(path + ".quantity", $"must be more than 0 and at most 1,000,000; got {line.Quantity}."));
+            }
+            else
+            {
+                InputRules.Amount(errors, path + ".quantity", line.Quantity);
             }
 
             if (line.DiscountPercent is < 0m or > 100m)
@@ -70,9 +81,23 @@ internal static class InvoiceBuilder
                 continue;
             }
 
+            // A product stored before prices were bounded may still carry a price no line can be computed from.
+            if (InputRules.AmountProblem(product.Price.Amount) is { } priceProblem)
+            {
+                errors.Add(new(path + ".product", $"'{product.Id}' has a price that cannot be invoiced: it {priceProblem} Define the product again with a price within the limit."));
+                continue;
+            }
+
             if (errors.Count == 0)
             {
-                priced.Add(Line(product, line.Quantity, line.DiscountPercent));
+                var priced1 = Line(product, line.Quantity, line.DiscountPercent);
+                if (Math.Abs(priced1.Total) > InputRules.MaxAmount)
+                {
+                    errors.Add(new(path, $"the line total {priced1.Total} {currency} (quantity {line.Quantity} × price {product.Price.Amount}) is above the limit of {InputRules.MaxAmountText}; split the order or check the quantity."));
+                    continue;
+                }
+
+                priced.Add(priced1);
             }
         }
 
@@ -84,6 +109,11 @@ internal static class InvoiceBuilder
         var id = Guid.NewGuid().ToString("N");
         var net = priced.Sum(l => l.Net);
         var tax = priced.Sum(l => l.Tax);
+        if (Math.Abs(net + tax) > InputRules.MaxAmount)
+        {
+            throw new CrmValidationException("lines", $"the invoice total {net + tax} {currency} is above the limit of {InputRules.MaxAmountText}; split it into several invoices.");
+        }
+
         return (Invoice)(await unit.RecordAsync(new InvoiceCreated(id, deal.Id, deal.Client, currency!, priced, net, tax, net + tax), cause, cancellationToken).ConfigureAwait(false))!;
     }
 }

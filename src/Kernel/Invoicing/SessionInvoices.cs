@@ -6,6 +6,7 @@ using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 
 namespace Crm.Kernel.Invoicing;
 
@@ -17,7 +18,8 @@ public sealed class SessionProducts
     internal SessionProducts(CrmSession session) => _session = session;
 
     /// <summary>Defines (or changes) a product.</summary>
-    /// <exception cref="CrmValidationException">Empty id or name, a negative price, a tax rate outside [0, 1].</exception>
+    /// <exception cref="CrmValidationException">Empty id or name, a negative price, a price above 10^15 or with more than 4 decimals,
+    /// a tax rate outside [0, 1], a text that is not valid UTF-16.</exception>
     public async Task<Product> DefineAsync(string id, string name, Money price, decimal taxRate = 0m, CancellationToken cancellationToken = default)
     {
         var errors = new List<ValidationError>();
@@ -34,6 +36,16 @@ public sealed class SessionProducts
         if (price.Currency is null || price.Amount < 0m)
         {
             errors.Add(new("price", $"a price of zero or more with a currency is required; got {price}."));
+        }
+        else
+        {
+            InputRules.Amount(errors, "price", price.Amount);
+        }
+
+        if (errors.Count == 0)
+        {
+            InputRules.Text(errors, "id", id, TextLimits.Key, required: true, singleLine: true);
+            InputRules.Text(errors, "name", name, TextLimits.Name, required: true, singleLine: true);
         }
 
         if (taxRate is < 0m or > 1m)
@@ -102,6 +114,8 @@ public sealed class SessionInvoices
         {
             throw new CrmValidationException("reason", "say why the invoice is cancelled.");
         }
+
+        InputRules.RequireText("reason", reason, TextLimits.Value, required: true);
 
         return ChangeAsync(invoiceId, null, "cancel an invoice", (_, i) => new InvoiceCancelled(i.Id, reason.Trim()), cancellationToken);
     }

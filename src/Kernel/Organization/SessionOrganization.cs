@@ -38,6 +38,15 @@ public sealed class SessionOrganization
     public async Task<CrmUser> RegisterUserAsync(NewUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        var textErrors = new List<ValidationError>();
+        Validation.InputRules.Text(textErrors, "name", user.Name, 200, singleLine: true);
+        Validation.InputRules.Text(textErrors, "timeZone", user.TimeZone, Validation.TextLimits.Key, singleLine: true);
+        Validation.InputRules.Text(textErrors, "extension", user.Extension, 32, singleLine: true);
+        if (textErrors.Count > 0)
+        {
+            throw new CrmValidationException(textErrors);
+        }
+
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("register users");
         var errors = new List<ValidationError>();
@@ -101,6 +110,8 @@ public sealed class SessionOrganization
         {
             throw new CrmValidationException("name", "a team needs a name of 1 to 200 characters.");
         }
+
+        Validation.InputRules.RequireText("name", name, 200, required: true, singleLine: true);
 
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("define teams");

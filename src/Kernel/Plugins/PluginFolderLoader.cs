@@ -86,6 +86,11 @@ internal static class PluginFolderLoader
             report.Add(new SkippedPlugin(manifestPath, PluginSkipReason.MalformedManifest, error.Message));
             return;
         }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            report.Add(new SkippedPlugin(manifestPath, PluginSkipReason.MalformedManifest, $"{PluginManifest.FileName} cannot be read: {error.Message}"));
+            return;
+        }
 
         var running = RunningAbstractionsVersion;
         if (!manifest.Abstractions.Satisfies(running))

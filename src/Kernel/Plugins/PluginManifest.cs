@@ -21,11 +21,33 @@ public sealed record PluginManifest(string Id, NuGetVersion Version, VersionRang
 
     private static readonly Regex IdPattern = new("^[a-z0-9]+([.-][a-z0-9]+)*$", RegexOptions.CultureInvariant);
 
+    /// <summary>The largest manifest read, in characters.</summary>
+    private const int MaxLength = 64 * 1024;
+
     /// <summary>Parses a manifest's text.</summary>
-    /// <exception cref="PluginManifestException">The text is not JSON, or a field is missing or invalid; the message names the field.</exception>
+    /// <exception cref="PluginManifestException">The text is not JSON, or a field is missing or invalid; the message names the field.
+    /// Any malformed content ends here, never in another exception: a host skips the plug-in and keeps running.</exception>
     public static PluginManifest Parse(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (json.Length > MaxLength)
+        {
+            throw new PluginManifestException($"is {json.Length} characters long; a manifest is at most {MaxLength}");
+        }
+
+        try
+        {
+            return ParseDocument(json);
+        }
+        catch (Exception error) when (error is InvalidOperationException or ArgumentException or FormatException or OverflowException or JsonException)
+        {
+            // System.Text.Json reports some malformed content (an unpaired surrogate escape such as "\uDC00") only when a value is read.
+            throw new PluginManifestException($"holds content that cannot be read ({error.Message})", error);
+        }
+    }
+
+    private static PluginManifest ParseDocument(string json)
+    {
         JsonDocument document;
         try
         {
@@ -47,7 +69,7 @@ public sealed record PluginManifest(string Id, NuGetVersion Version, VersionRang
             var id = RequiredString(root, "id");
             if (!IdPattern.IsMatch(id))
             {
-                throw new PluginManifestException($"\"id\" '{id}' must be lower-case letters and digits separated by dots or dashes, e.g. \"crm.methodology.spin\"");
+                throw new PluginManifestException($"\"id\" '{Validation.InputRules.Quote(id)}' must be lower-case letters and digits separated by dots or dashes, e.g. \"crm.methodology.spin\"");
             }
 
             var versionText = RequiredString(root, "version");
@@ -77,7 +99,13 @@ public sealed record PluginManifest(string Id, NuGetVersion Version, VersionRang
                         throw new PluginManifestException("\"provides\" must hold non-empty strings only, e.g. [\"methodology:spin\"]");
                     }
 
-                    provides.Add(item.GetString()!);
+                    var entry = item.GetString()!;
+                    if (Validation.InputRules.Problem(entry, Validation.TextLimits.Attribute, required: true) is { } problem)
+                    {
+                        throw new PluginManifestException($"\"provides\" entry '{Validation.InputRules.Quote(entry)}' {problem.TrimEnd('.')}");
+                    }
+
+                    provides.Add(entry);
                 }
             }
             else
@@ -96,7 +124,13 @@ public sealed record PluginManifest(string Id, NuGetVersion Version, VersionRang
             throw new PluginManifestException($"\"{name}\" is missing or not a non-empty string");
         }
 
-        return element.GetString()!;
+        var value = element.GetString()!;
+        if (Validation.InputRules.Problem(value, Validation.TextLimits.Attribute, required: true, singleLine: true) is { } problem)
+        {
+            throw new PluginManifestException($"\"{name}\" '{Validation.InputRules.Quote(value)}' {problem.TrimEnd('.')}");
+        }
+
+        return value;
     }
 }
 

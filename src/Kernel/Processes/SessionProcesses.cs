@@ -25,10 +25,19 @@ public sealed class SessionProcesses
     /// <summary>Starts a process for a deal. Roles not given are played by the deal's owner (<c>head</c>: the owner's head).</summary>
     /// <exception cref="EntityNotFoundException">Unknown template or deal.</exception>
     /// <exception cref="AccessDeniedException">The deal is outside the user's visibility.</exception>
+    /// <exception cref="CrmValidationException">A variable's name is not one line of 1 to 100 characters, or its value is longer than
+    /// 10,000 characters, or either is not valid UTF-16 text.</exception>
     public async Task<ProcessInstance> StartAsync(string templateId, DealId deal, IReadOnlyDictionary<string, UserId>? roles = null,
         IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(templateId);
+        var inputErrors = new List<ValidationError>();
+        Validation.InputRules.Texts(inputErrors, "variables", variables, Validation.TextLimits.Key, Validation.TextLimits.FreeText);
+        if (inputErrors.Count > 0)
+        {
+            throw new CrmValidationException(inputErrors);
+        }
+
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var dealState = await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
         actor.RequireCanActFor(dealState.Owner, "start a process", $"deal '{deal}'");
@@ -181,5 +190,7 @@ public sealed class SessionProcesses
         {
             throw new CrmValidationException("reason", "a reason of 1 to 1000 characters is required.");
         }
+
+        Validation.InputRules.RequireText("reason", reason, 1000, required: true);
     }
 }

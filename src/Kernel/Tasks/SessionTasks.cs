@@ -3,6 +3,7 @@ using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 using NodaTime;
 
 namespace Crm.Kernel.Tasks;
@@ -28,7 +29,7 @@ public sealed class SessionTasks
     internal SessionTasks(CrmSession session) => _session = session;
 
     /// <summary>Creates a task.</summary>
-    /// <exception cref="CrmValidationException">Empty title or an inactive assignee.</exception>
+    /// <exception cref="CrmValidationException">Empty title or an inactive assignee; a title that is not valid UTF-16 text, or a due instant outside 1900–2200.</exception>
     /// <exception cref="AccessDeniedException">The assignee or the deal is outside the user's visibility.</exception>
     /// <exception cref="EntityNotFoundException">The client does not exist or the user does not see it.</exception>
     public async Task<WorkTask> CreateAsync(NewWorkTask task, CancellationToken cancellationToken = default)
@@ -38,6 +39,9 @@ public sealed class SessionTasks
         {
             throw new CrmValidationException("title", "a task needs a title of 1 to 500 characters.");
         }
+
+        InputRules.RequireText("title", task.Title, TextLimits.Title, required: true);
+        InputRules.RequireInstant("due", task.Due);
 
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var assignee = task.Assignee ?? actor.Id;
@@ -75,8 +79,12 @@ public sealed class SessionTasks
         ChangeAsync(id, "complete a task", t => new WorkTaskCompleted(t.Id), cancellationToken);
 
     /// <summary>Cancels a task.</summary>
-    public Task<WorkTask> CancelAsync(WorkTaskId id, string? reason = null, CancellationToken cancellationToken = default) =>
-        ChangeAsync(id, "cancel a task", t => new WorkTaskCancelled(t.Id, reason), cancellationToken);
+    /// <exception cref="CrmValidationException">The reason is longer than 4,000 characters or not valid UTF-16 text.</exception>
+    public Task<WorkTask> CancelAsync(WorkTaskId id, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        InputRules.RequireText("reason", reason, TextLimits.Value);
+        return ChangeAsync(id, "cancel a task", t => new WorkTaskCancelled(t.Id, reason), cancellationToken);
+    }
 
     /// <summary>Hands an open task to another active user.</summary>
     public async Task<WorkTask> ReassignAsync(WorkTaskId id, UserId to, CancellationToken cancellationToken = default)
@@ -121,12 +129,18 @@ public sealed class SessionTasks
     /// The planner view: the visible users' open tasks per working day, from <paramref name="from"/> (default: today in
     /// the business calendar's zone) over <paramref name="workingDays"/> working days (default 15: three weeks).
     /// </summary>
-    /// <exception cref="CrmValidationException">The number of days is not from 1 to 260.</exception>
+    /// <exception cref="CrmValidationException">The number of days is not from 1 to 260, or the first day is before 1900 or from 2200 on.</exception>
     public async Task<Workload> WorkloadAsync(LocalDate? from = null, int workingDays = 15, CancellationToken cancellationToken = default)
     {
         if (workingDays is < 1 or > 260)
         {
             throw new CrmValidationException("workingDays", $"must be from 1 to 260; got {workingDays}.");
+        }
+
+        var dateErrors = new List<ValidationError>(0);
+        if (!InputRules.Date(dateErrors, "from", from))
+        {
+            throw new CrmValidationException(dateErrors);
         }
 
         var calendar = _session.Context.Processes.Calendar;

@@ -6,6 +6,7 @@ using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
 using Crm.Kernel.Hosting;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 using NodaTime;
 
 namespace Crm.Kernel.Telephony;
@@ -25,13 +26,26 @@ public sealed class TelephonyIntake
     private KernelContext Context => _kernel.Context;
 
     /// <summary>Handles one call event of a tenant.</summary>
-    /// <exception cref="CrmValidationException">A malformed number, an empty call id, or an answering extension nobody has.</exception>
+    /// <exception cref="CrmValidationException">A malformed number, an empty call id, or an answering extension nobody has; a kind or
+    /// direction that is not a defined value, an instant outside 1900–2200, a text that is not valid UTF-16 or too long.</exception>
     public async Task<CallHandling> HandleAsync(TenantId tenant, CallEvent call, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(call);
         if (string.IsNullOrWhiteSpace(call.CallId) || call.CallId.Length > 128)
         {
             throw new CrmValidationException("callId", "a call id of 1 to 128 characters is required.");
+        }
+
+        var errors = new List<ValidationError>();
+        InputRules.Text(errors, "callId", call.CallId, 128, required: true, singleLine: true);
+        InputRules.Defined(errors, "kind", call.Kind);
+        InputRules.Defined(errors, "direction", call.Direction);
+        InputRules.InstantInRange(errors, "at", call.At);
+        InputRules.Text(errors, "extension", call.Extension, TextLimits.Key, singleLine: true);
+        InputRules.Text(errors, "recordingReference", call.RecordingReference, TextLimits.Value, singleLine: true);
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
         }
 
         var number = Context.Contacts.NormalizePhone(call.ExternalNumber, "externalNumber");
