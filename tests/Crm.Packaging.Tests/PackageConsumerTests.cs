@@ -88,6 +88,32 @@ public sealed class PackageConsumerTests(PackedFeed packed) : IClassFixture<Pack
         Assert.Matches(new Regex(@"methodology contoso\.solar installed; deal \S+ moved to stage 'proposal'"), output);
     }
 
+    /// <summary>
+    /// Issue 19 (point 6): package validation against a baseline. With eng/baselines/Crm.Abstractions.&lt;baseline&gt;.nupkg
+    /// present, packing a version that adds an abstract member to a public interface (a break for every implementer)
+    /// fails with the API-compatibility error that names the member; guards the wiring in Directory.Build.targets.
+    /// </summary>
+    [Fact]
+    public void Issue19_pack_fails_on_a_breaking_change_against_the_baseline_package()
+    {
+        var root = PackedFeed.RepositoryRoot();
+        var baselineVersion = XDocument.Load(Path.Combine(root, "Directory.Build.props")).Descendants("CrmPackageBaselineVersion").Single().Value;
+        var source = PackedFeed.CopyRepository(root, Path.Combine(packed.Work, "baseline-repo"));
+        var project = Path.Combine(source, "src", "Abstractions", "Crm.Abstractions.csproj");
+        DotNet.Run(source, StepTimeout, "pack", project, "-c", "Release", "-o", Path.Combine(source, "eng", "baselines"), $"-p:Version={baselineVersion}", "-p:IncludeSymbols=false", "-nologo");
+        Assert.True(File.Exists(Path.Combine(source, "eng", "baselines", $"Crm.Abstractions.{baselineVersion}.nupkg")));
+
+        var file = Directory.GetFiles(Path.Combine(source, "src", "Abstractions"), "*.cs", SearchOption.AllDirectories)
+            .Single(f => File.ReadAllText(f).Contains("public interface INotificationChannel\n{", StringComparison.Ordinal));
+        File.WriteAllText(file, File.ReadAllText(file).Replace("public interface INotificationChannel\n{",
+            "public interface INotificationChannel\n{\n    /// <summary>Added after the baseline.</summary>\n    string Issue19BaselineProbe { get; }\n", StringComparison.Ordinal));
+
+        var failure = Assert.Throws<InvalidOperationException>(() => DotNet.Run(source, StepTimeout, "pack", project, "-c", "Release",
+            "-o", Path.Combine(packed.Work, "baseline-feed"), $"-p:Version={baselineVersion}-next.1", "-p:IncludeSymbols=false", "-nologo"));
+        Assert.Contains("CP0006", failure.Message);                 // a member added to an interface
+        Assert.Contains("Issue19BaselineProbe", failure.Message);
+    }
+
     private static void AssertPackageIsComplete(string package, string id, string readme, bool isPlugin)
     {
         using var zip = ZipFile.OpenRead(package);

@@ -12,6 +12,9 @@ public sealed class PackedFeed : IDisposable
 {
     internal static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(4);
 
+    /// <summary>Packing compiles the whole kernel in Release; on a shared 2-core machine that alone can take minutes.</summary>
+    private static readonly TimeSpan PackTimeout = TimeSpan.FromMinutes(10);
+
     public PackedFeed()
     {
         var root = RepositoryRoot();
@@ -25,7 +28,7 @@ public sealed class PackedFeed : IDisposable
         File.WriteAllText(filter, $$"""
             { "solution": { "path": "Crm.Kernel.sln", "projects": [{{string.Join(", ", Packable.Select(p => "\"" + p.Replace(@"\", @"\\", StringComparison.Ordinal) + "\""))}}] } }
             """);
-        DotNet.Run(source, StepTimeout, "pack", filter, "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nologo");
+        DotNet.Run(source, PackTimeout, "pack", filter, "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nologo");
 
         Consumer = WriteConsumer(root, Path.Combine(Work, "consumer"), Feed, Version);
         DotNet.Run(Consumer, StepTimeout, "build", Consumer, "-nologo");
@@ -83,7 +86,7 @@ public sealed class PackedFeed : IDisposable
             .ToList();
 
     /// <summary>Copies what packing needs (sources and build settings, no bin/obj), so the test never writes into the working tree.</summary>
-    private static string CopyRepository(string root, string target)
+    internal static string CopyRepository(string root, string target)
     {
         Directory.CreateDirectory(target);
         foreach (var file in new[] { "Crm.Kernel.sln", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "nuget.config", "README.md" })
