@@ -82,6 +82,8 @@ public class SerializationBenchmarks
         Same(_dealJson, DealJson.Write(_deal), "DealJson");
         Same(_dealJson, JsonSerializer.Serialize(_deal, _sourceGen.Deal), "source generation");
         Same(_dealJson, JsonSerializer.Serialize(_deal, _sourceGenPatternInstants.Deal), "source generation, pattern instants");
+        Same(_dealJson, JsonSerializer.Serialize(_deal, DealCompileTimeContext.Default.Deal), "source generation, compile-time converters");
+        Same(_dealJson, JsonSerializer.Serialize(JsonSerializer.Deserialize(_dealJson, DealCompileTimeContext.Default.Deal)!, CrmJson.Options), "source-generated read, compile-time converters");
         Same(_dealJson, JsonSerializer.Serialize(_deal, _reflectionPatternInstants), "reflection, pattern instants");
         Same(_dealJson, JsonSerializer.Serialize(JsonSerializer.Deserialize(_dealJson, _sourceGen.Deal)!, CrmJson.Options), "source-generated read");
 
@@ -120,6 +122,9 @@ public class SerializationBenchmarks
     public string Deal_write_source_generated() => JsonSerializer.Serialize(_deal, _sourceGen.Deal);
 
     [Benchmark, BenchmarkCategory("Deal write")]
+    public string Deal_write_source_generated_compile_time_converters() => JsonSerializer.Serialize(_deal, DealCompileTimeContext.Default.Deal);
+
+    [Benchmark, BenchmarkCategory("Deal write")]
     public string Deal_write_source_generated_pattern_instants() => JsonSerializer.Serialize(_deal, _sourceGenPatternInstants.Deal);
 
     [Benchmark, BenchmarkCategory("Deal write")]
@@ -130,6 +135,9 @@ public class SerializationBenchmarks
 
     [Benchmark, BenchmarkCategory("Deal read")]
     public Deal Deal_read_source_generated() => JsonSerializer.Deserialize(_dealJson, _sourceGen.Deal)!;
+
+    [Benchmark, BenchmarkCategory("Deal read")]
+    public Deal Deal_read_source_generated_compile_time_converters() => JsonSerializer.Deserialize(_dealJson, DealCompileTimeContext.Default.Deal)!;
 
     [Benchmark, BenchmarkCategory("Deal read")]
     public Deal Deal_read_reflection_pattern_instants() => JsonSerializer.Deserialize<Deal>(_dealJson, _reflectionPatternInstants)!;
@@ -189,3 +197,44 @@ internal sealed class PatternInstantConverter : JsonConverter<Instant>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Deal))]
 internal sealed partial class DealSourceGenContext : JsonSerializerContext;
+
+/// <summary>
+/// Source-generated metadata for a deal with every converter the kernel uses declared at compile time (so no converter
+/// is added at run time), the way a kernel-owned context would have to be written.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(CrmJson.InstantConverter), typeof(LocalDateIsoConverter), typeof(JsonStringEnumConverter<DealStatus>),
+        typeof(JsonStringEnumConverter<CauseKind>), typeof(DealIdConverter), typeof(ClientIdConverter), typeof(PipelineIdConverter),
+        typeof(StageIdConverter), typeof(UserIdConverter), typeof(GoalIdConverter)])]
+[JsonSerializable(typeof(Deal))]
+internal sealed partial class DealCompileTimeContext : JsonSerializerContext;
+
+/// <summary>Local dates as ISO text, as the kernel's pattern converter writes them.</summary>
+internal sealed class LocalDateIsoConverter : JsonConverter<LocalDate>
+{
+    public override LocalDate Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        LocalDatePattern.Iso.Parse(reader.GetString() ?? string.Empty).Value;
+
+    public override void Write(Utf8JsonWriter writer, LocalDate value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(LocalDatePattern.Iso.Format(value));
+}
+
+/// <summary>An id as its string, as the kernel's id converters write it.</summary>
+internal abstract class IdConverter<T>(Func<string, T> create, Func<T, string> value) : JsonConverter<T>
+{
+    public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => create(reader.GetString() ?? string.Empty);
+
+    public override void Write(Utf8JsonWriter writer, T id, JsonSerializerOptions options) => writer.WriteStringValue(value(id));
+}
+
+internal sealed class DealIdConverter() : IdConverter<DealId>(v => new DealId(v), id => id.Value);
+
+internal sealed class ClientIdConverter() : IdConverter<ClientId>(v => new ClientId(v), id => id.Value);
+
+internal sealed class PipelineIdConverter() : IdConverter<PipelineId>(v => new PipelineId(v), id => id.Value);
+
+internal sealed class StageIdConverter() : IdConverter<StageId>(v => new StageId(v), id => id.Value);
+
+internal sealed class UserIdConverter() : IdConverter<UserId>(v => new UserId(v), id => id.Value);
+
+internal sealed class GoalIdConverter() : IdConverter<GoalId>(v => new GoalId(v), id => id.Value);
