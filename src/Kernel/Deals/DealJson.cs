@@ -8,7 +8,7 @@ using NodaTime.Text;
 
 namespace Crm.Kernel.Deals;
 
-// Kept: source generation on the kernel's options was 1.34–1.47x slower and allocates 15 % more (SerializationBenchmarks, benchmarks/README.md).
+// Kept: System.Text.Json source generation was 1.36–1.43x slower and allocates 15 % more (SerializationBenchmarks, --serialization-pairs; benchmarks/README.md).
 /// <summary>
 /// Writes a deal's stored JSON, byte for byte what <see cref="CrmJson.Serialize{T}"/> writes (same property names and
 /// order, nulls left out, the same writer and escaping). Reading stays with the serializer. Tests hold the two to the
