@@ -23,6 +23,12 @@ if (args is ["--pg-loop", ..])
     return;
 }
 
+if (args is ["--serialization-pairs", ..])
+{
+    Crm.Benchmarks.Serialization.SerializationPairs.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 /// <summary>Entry point: pick suites with <c>--filter</c>; <c>--interleaved [rounds]</c> for the paired deal-command run.</summary>

@@ -9,8 +9,8 @@ namespace Crm.Kernel.Processes;
 /// Owned by one <see cref="ProcessMachine"/> (no static state: two kernels in one process do not share it). Thread-safe.
 /// </summary>
 /// <remarks>
-/// Building and configuring a machine costs ~4-5x a Fire, so it happens once per version; see
-/// <see cref="ConfiguredProcessMachine"/> for how one cached machine serves many instances.
+/// A machine is configured once per version; see <see cref="ConfiguredProcessMachine"/> for how one cached machine
+/// serves many instances.
 /// </remarks>
 public sealed class ProcessMachineCache
 {
@@ -58,11 +58,7 @@ public sealed class ProcessMachineCache
 /// </summary>
 /// <remarks>
 /// Concurrency: the machine is shared by every instance of the version, so the field holding "the current instance" must
-/// belong to one caller at a time. We take a lock around each Fire instead of pooling several configured machines:
-/// measured (benchmarks/Crm.Benchmarks/Processes/RESULTS.md) a whole kernel Fire, lock and cache lookup included, has a
-/// median within 1.0-1.2x of a bare Stateless Fire (~320-380 ns on 2 cores, 1.06x its allocations), so one version's machine serves
-/// millions of transitions a second, far beyond what a unit of work with a store commit reaches; a pool would multiply
-/// the configuration cost (0.8-1.3 µs here) and the memory per version, and make "configured once" untrue. Immediate
+/// belong to one caller at a time: each Fire takes a lock, so callers of one version fire one after another. Immediate
 /// firing mode: the kernel queues cascades itself, so Stateless' internal queue is not needed.
 /// </remarks>
 public sealed class ConfiguredProcessMachine

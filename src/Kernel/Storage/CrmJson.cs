@@ -52,10 +52,10 @@ internal static class CrmJson
             writer.WriteStringValue(pattern.Format(value));
     }
 
+    // Kept: InstantPattern.ExtendedIso was 1.8–3.3x slower to write, 3.4–5x to read, and allocates (SerializationBenchmarks, benchmarks/README.md).
     /// <summary>
     /// Instants as <see cref="InstantPattern.ExtendedIso"/> text (<c>2026-01-05T09:00:00.5Z</c>), written and read
-    /// digit by digit for years 0001–9999 (every stored document holds several, so NodaTime's general pattern engine was
-    /// a visible share of a command's JSON); anything else goes through the pattern, with the same text and errors.
+    /// digit by digit for years 0001–9999; anything else goes through the pattern, with the same text and errors.
     /// </summary>
     internal sealed class InstantConverter : JsonConverter<Instant>
     {

@@ -7,9 +7,7 @@ namespace Crm.Kernel.Storage;
 /// Unix milliseconds from the kernel's clock, a 12-bit counter for ids of the same millisecond (RFC 9562 §6.2, method
 /// 1; when it runs out the ids borrow the next millisecond, so the order holds) and 62 random bits. The random bits
 /// come from <see cref="Random.Shared"/>, seeded by the operating system per process: the ids must be unique and
-/// ordered, not secret. <see cref="Guid.CreateVersion7(DateTimeOffset)"/> draws from the operating system's
-/// cryptographic source on every call, a system call each time (some 400 ns on Linux with glibc 2.36), two per command.
-/// Thread-safe.
+/// ordered, not secret. Thread-safe.
 /// </summary>
 internal sealed class OrderedIds
 {
