@@ -40,14 +40,7 @@ public static class Forecasts
     public static VelocityReport Velocity(ReportData data, string currency, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return VelocityCore(data, currency, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("Forecasts.Velocity", data, e);
-        }
+        return ReportOverflowException.Guard("Forecasts.Velocity", data, () => VelocityCore(data, currency, filter));
     }
 
     private static VelocityReport VelocityCore(ReportData data, string currency, ReportFilter? filter = null)
@@ -105,14 +98,7 @@ public static class Forecasts
     public static IReadOnlyList<GrowthRow> Growth(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return GrowthCore(data, dimension, currency, current, previous, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("Forecasts.Growth", data, e);
-        }
+        return ReportOverflowException.Guard("Forecasts.Growth", data, () => GrowthCore(data, dimension, currency, current, previous, filter));
     }
 
     private static IReadOnlyList<GrowthRow> GrowthCore(ReportData data, Dimension dimension, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
@@ -136,14 +122,7 @@ public static class Forecasts
     public static ForecastReport Forecast(ReportData data, string currency, DateInterval horizon, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return ForecastCore(data, currency, horizon, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("Forecasts.Forecast", data, e);
-        }
+        return ReportOverflowException.Guard("Forecasts.Forecast", data, () => ForecastCore(data, currency, horizon, filter));
     }
 
     private static ForecastReport ForecastCore(ReportData data, string currency, DateInterval horizon, ReportFilter? filter = null)

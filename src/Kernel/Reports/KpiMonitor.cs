@@ -69,14 +69,7 @@ public static class KpiMonitor
     public static IReadOnlyList<KpiRow> Run(ReportData data, IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return RunCore(data, kpis, plans, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("KpiMonitor.Run", data, e);
-        }
+        return ReportOverflowException.Guard("KpiMonitor.Run", data, () => RunCore(data, kpis, plans, filter));
     }
 
     private static IReadOnlyList<KpiRow> RunCore(ReportData data, IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans, ReportFilter? filter = null)

@@ -52,14 +52,7 @@ public static class ReportDesigner
     public static IReadOnlyList<DesignedRow> Run(ReportData data, ReportDefinition definition, ReportFilter? filter = null, IExchangeRates? rates = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return RunCore(data, definition, filter, rates);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("ReportDesigner.Run", data, e);
-        }
+        return ReportOverflowException.Guard("ReportDesigner.Run", data, () => RunCore(data, definition, filter, rates));
     }
 
     private static IReadOnlyList<DesignedRow> RunCore(ReportData data, ReportDefinition definition, ReportFilter? filter = null, IExchangeRates? rates = null)

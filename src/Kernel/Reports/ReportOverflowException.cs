@@ -28,8 +28,21 @@ public sealed class ReportOverflowException : CrmException
     /// <summary>That deal's amount.</summary>
     public Money? LargestAmount { get; }
 
+    /// <summary>Runs one report's calculation, turning an overflow of its sums into this exception for that report alone.</summary>
+    internal static T Guard<T>(string report, ReportData data, Func<T> calculate)
+    {
+        try
+        {
+            return calculate();
+        }
+        catch (OverflowException e)
+        {
+            throw For(report, data, e);
+        }
+    }
+
     /// <summary>The exception for <paramref name="report"/> over <paramref name="data"/>, naming its largest deal.</summary>
-    internal static ReportOverflowException For(string report, ReportData data, OverflowException innerException)
+    private static ReportOverflowException For(string report, ReportData data, OverflowException innerException)
     {
         var largest = -1;
         for (var d = 0; d < data.DealCount; d++)

@@ -216,14 +216,7 @@ public static class SalesReports
     public static FunnelReport Funnel(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return FunnelCore(data, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("Funnel", data, e);
-        }
+        return ReportOverflowException.Guard("Funnel", data, () => FunnelCore(data, filter));
     }
 
     private static FunnelReport FunnelCore(ReportData data, ReportFilter? filter = null)
@@ -493,14 +486,7 @@ public static class SalesReports
     public static RevenueReport WonRevenue(ReportData data, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return WonRevenueCore(data, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("WonRevenue", data, e);
-        }
+        return ReportOverflowException.Guard("WonRevenue", data, () => WonRevenueCore(data, filter));
     }
 
     private static RevenueReport WonRevenueCore(ReportData data, ReportFilter? filter = null)
@@ -548,14 +534,7 @@ public static class SalesReports
     public static AbcReport Abc(ReportData data, string currency, ReportFilter? filter = null, decimal a = 0.80m, decimal b = 0.15m, AbcBoundary boundary = AbcBoundary.CrossingClientInUpperClass)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return AbcCore(data, currency, filter, a, b, boundary);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("Abc", data, e);
-        }
+        return ReportOverflowException.Guard("Abc", data, () => AbcCore(data, currency, filter, a, b, boundary));
     }
 
     private static AbcReport AbcCore(ReportData data, string currency, ReportFilter? filter, decimal a, decimal b, AbcBoundary boundary)
@@ -652,14 +631,7 @@ public static class SalesReports
             throw new CrmValidationException("dimension", $"a breakdown groups by region, city, industry, team, source or owner; got {dimension}. Use ReportDesigner.Run for it.");
         }
 
-        try
-        {
-            return BreakdownCore(data, dimension, currency, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("Breakdown", data, e);
-        }
+        return ReportOverflowException.Guard("Breakdown", data, () => BreakdownCore(data, dimension, currency, filter));
     }
 
     private static BreakdownReport BreakdownCore(ReportData data, Dimension dimension, string currency, ReportFilter? filter = null)
@@ -735,14 +707,7 @@ public static class SalesReports
     public static IReadOnlyList<PlanFactRow> PlanFact(ReportData data, bool perOwner, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return PlanFactCore(data, perOwner, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("PlanFact", data, e);
-        }
+        return ReportOverflowException.Guard("PlanFact", data, () => PlanFactCore(data, perOwner, filter));
     }
 
     private static IReadOnlyList<PlanFactRow> PlanFactCore(ReportData data, bool perOwner, ReportFilter? filter = null)

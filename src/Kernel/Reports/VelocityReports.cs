@@ -31,14 +31,7 @@ public static class VelocityReports
     public static VelocityChange Compare(ReportData data, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        try
-        {
-            return CompareCore(data, currency, current, previous, filter);
-        }
-        catch (OverflowException e)
-        {
-            throw ReportOverflowException.For("VelocityReports.Compare", data, e);
-        }
+        return ReportOverflowException.Guard("VelocityReports.Compare", data, () => CompareCore(data, currency, current, previous, filter));
     }
 
     private static VelocityChange CompareCore(ReportData data, string currency, DateInterval current, DateInterval previous, ReportFilter? filter = null)
