@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Crm.Abstractions;
+using Crm.Kernel.Validation;
 using CsvHelper;
 using NodaTime;
 using NodaTime.Text;
@@ -304,24 +305,13 @@ internal static class CsvCells
     /// <summary>What makes the text unusable (a control character, a lone surrogate), or null when it is fine.</summary>
     public static string? FindInvalid(string value)
     {
-        for (var i = 0; i < value.Length; i++)
+        var at = InputRules.InvalidCharacterAt(value, ControlCharacters.Refused);
+        if (at >= 0)
         {
-            var c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-                continue;
-            }
-
-            if (char.IsSurrogate(c))
-            {
-                return $"a broken character (lone surrogate U+{(int)c:X4}) at position {i + 1}";
-            }
-
-            if (char.IsControl(c))
-            {
-                return $"the control character U+{(int)c:X4} at position {i + 1}";
-            }
+            var c = value[at];
+            return char.IsSurrogate(c)
+                ? $"a broken character (lone surrogate U+{(int)c:X4}) at position {at + 1}"
+                : $"the control character U+{(int)c:X4} at position {at + 1}";
         }
 
         return null;

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Crm.Abstractions;
 using Crm.Kernel.Scheduling;
 using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
 
 namespace Crm.Kernel.Rules;
 
@@ -427,23 +428,13 @@ internal static class RuleValidation
             return;
         }
 
-        for (var i = 0; i < value.Length; i++)
+        var at = InputRules.InvalidCharacterAt(value, multiline ? ControlCharacters.LineBreaksAndTabsAllowed : ControlCharacters.Refused);
+        if (at >= 0)
         {
-            var c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                errors.Add(new(path, $"invalid text: an unpaired surrogate (U+{(int)c:X4}) at position {i}."));
-                return;
-            }
-            else if (char.IsControl(c) && !(multiline && c is '\n' or '\r' or '\t'))
-            {
-                errors.Add(new(path, $"invalid text: control character U+{(int)c:X4} at position {i}."));
-                return;
-            }
+            var c = value[at];
+            errors.Add(new(path, char.IsSurrogate(c)
+                ? $"invalid text: an unpaired surrogate (U+{(int)c:X4}) at position {at}."
+                : $"invalid text: control character U+{(int)c:X4} at position {at}."));
         }
     }
 }

@@ -102,6 +102,42 @@ internal static class InputRules
         }
     }
 
+    /// <summary>
+    /// The position of the first character <paramref name="value"/> may not hold: an unpaired surrogate (not valid UTF-16),
+    /// or a control character that <paramref name="control"/> refuses; -1 when there is none. The one scanner for every
+    /// text the kernel accepts (API input, rule and template JSON, CSV cells); each caller words its own message.
+    /// </summary>
+    internal static int InvalidCharacterAt(string value, ControlCharacters control)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(c))
+            {
+                return i;
+            }
+
+            var refused = control switch
+            {
+                ControlCharacters.Refused => char.IsControl(c),
+                ControlCharacters.LineBreaksAndTabsAllowed => char.IsControl(c) && c is not ('\n' or '\r' or '\t'),
+                _ => c == '\0',
+            };
+            if (refused)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>Why a text is refused, or null when it is accepted.</summary>
     public static string? Problem(string? value, int max, bool required = false, bool singleLine = false)
     {
@@ -115,34 +151,15 @@ internal static class InputRules
             return $"is at most {max} characters; got {value.Length}.";
         }
 
-        for (var i = 0; i < value.Length; i++)
+        var at = InvalidCharacterAt(value, singleLine ? ControlCharacters.Refused : ControlCharacters.OnlyNulRefused);
+        if (at >= 0)
         {
-            var c = value[i];
-            if (char.IsHighSurrogate(c))
-            {
-                if (i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-                {
-                    i++;
-                    continue;
-                }
-
-                return $"holds an unpaired surrogate (U+{(int)c:X4}) at position {i}: it is not valid UTF-16 text and a store cannot keep it.";
-            }
-
-            if (char.IsLowSurrogate(c))
-            {
-                return $"holds an unpaired surrogate (U+{(int)c:X4}) at position {i}: it is not valid UTF-16 text and a store cannot keep it.";
-            }
-
-            if (c == '\0')
-            {
-                return $"holds a NUL character at position {i}; a store cannot keep it.";
-            }
-
-            if (singleLine && char.IsControl(c))
-            {
-                return $"is one line of text; it holds the control character U+{(int)c:X4} at position {i}.";
-            }
+            var c = value[at];
+            return char.IsSurrogate(c)
+                ? $"holds an unpaired surrogate (U+{(int)c:X4}) at position {at}: it is not valid UTF-16 text and a store cannot keep it."
+                : c == '\0'
+                    ? $"holds a NUL character at position {at}; a store cannot keep it."
+                    : $"is one line of text; it holds the control character U+{(int)c:X4} at position {at}.";
         }
 
         return null;
@@ -272,4 +289,17 @@ internal static class InputRules
     }
 
     private static string Show(decimal amount) => amount.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Which control characters a text may hold (see <see cref="InputRules.InvalidCharacterAt"/>).</summary>
+internal enum ControlCharacters
+{
+    /// <summary>None: one line of text.</summary>
+    Refused,
+
+    /// <summary>Line breaks and tabs only: a multi-line text in a definition.</summary>
+    LineBreaksAndTabsAllowed,
+
+    /// <summary>All but NUL, which a store cannot keep.</summary>
+    OnlyNulRefused,
 }
