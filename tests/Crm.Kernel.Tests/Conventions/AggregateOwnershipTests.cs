@@ -70,7 +70,6 @@ public sealed class AggregateOwnershipTests
             .Where(x => !x.line.TrimStart().StartsWith("//", StringComparison.Ordinal) && reference.IsMatch(x.line))
             .Select(x => $"{Path.GetFileName(x.file)}:{x.index + 1}: {x.line.Trim()}")
             .ToArray();
-        Assert.Empty(offenders);
 
         // The same in the compiled types: Storage's own types (all but the Kinds the capabilities extend) use no capability type.
         var capabilityNamespaces = capabilities.Select(c => "Crm.Kernel." + c).ToHashSet(StringComparer.Ordinal);
@@ -81,7 +80,7 @@ public sealed class AggregateOwnershipTests
             .Select(x => $"{x.t.FullName} uses {x.u.FullName}")
             .Distinct()
             .ToArray();
-        Assert.Empty(used);
+        Assert.Empty(offenders.Concat(used));
     }
 
     [Fact]
