@@ -63,7 +63,7 @@ public class SqliteDealCommandBreakdownBenchmarks
         {
             versions += (await _kernel.Store.LoadAsync(BenchKernel.Tenant, "user", BenchKernel.Seller.Value))!.Version;
             versions += (await _kernel.Store.LoadAsync(BenchKernel.Tenant, "deal", deal.Value))!.Version;
-            versions += (await _kernel.Store.LoadAsync(BenchKernel.Tenant, Kinds.RuleBook.Name, Projection.RuleBookId))?.Version ?? 0;
+            versions += (await _kernel.Store.LoadAsync(BenchKernel.Tenant, Kinds.RuleBook.Name, Kinds.RuleBookId))?.Version ?? 0;
         }
 
         return versions;

@@ -63,7 +63,7 @@ public sealed class SessionMethodologies
         var cause = new Cause(CauseKind.Manual, "methodology:" + id, "install " + methodology.Name);
 
         var errors = new List<ValidationError>();
-        var book = await unit.FindAsync(Kinds.RuleBook, Projection.RuleBookId, cancellationToken).ConfigureAwait(false);
+        var book = await unit.FindAsync(Kinds.RuleBook, Kinds.RuleBookId, cancellationToken).ConfigureAwait(false);
         var rules = new List<RuleDefined>();
         foreach (var (rule, json) in prepared.Rules)
         {

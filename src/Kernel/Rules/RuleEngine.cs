@@ -73,7 +73,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     /// <summary>The enabled rules of the unit's tenant (stored ones plus code ones), indexed by trigger.</summary>
     public async ValueTask<CompiledRules> RulesAsync(UnitOfWork unit, CancellationToken cancellationToken)
     {
-        var book = await unit.FindAsync(Kinds.RuleBook, Projection.RuleBookId, cancellationToken).ConfigureAwait(false);
+        var book = await unit.FindAsync(Kinds.RuleBook, Kinds.RuleBookId, cancellationToken).ConfigureAwait(false);
         var version = book?.Version ?? 0;
         var key = unit.Tenant.Value;
         if (_cache.TryGetValue(key, out var cached) && cached.BookVersion == version)

@@ -88,7 +88,7 @@ public sealed class SessionRules
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("define rules");
         await CheckReferencesAsync(unit, rule, cancellationToken).ConfigureAwait(false);
-        var book = await unit.FindAsync(Kinds.RuleBook, Projection.RuleBookId, cancellationToken).ConfigureAwait(false);
+        var book = await unit.FindAsync(Kinds.RuleBook, Kinds.RuleBookId, cancellationToken).ConfigureAwait(false);
         if (book?.Rules.GetValueOrDefault(rule.Id) is { } existing && rule.Version <= existing.Version)
         {
             throw new CrmValidationException("version", $"rule '{rule.Id}' is at version {existing.Version}; a redefinition needs a higher version.");
@@ -96,7 +96,7 @@ public sealed class SessionRules
 
         await unit.RecordAsync(new RuleDefined(rule.Id, rule.Version, json), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new RuleInfo(rule, unit.Result(Kinds.RuleBook, Projection.RuleBookId).Rules[rule.Id].Enabled, false);
+        return new RuleInfo(rule, unit.Result(Kinds.RuleBook, Kinds.RuleBookId).Rules[rule.Id].Enabled, false);
     }
 
     /// <summary>Enables or disables a stored rule. Administrators only. Running instances finish either way.</summary>
@@ -104,7 +104,7 @@ public sealed class SessionRules
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("enable or disable rules");
-        var book = await unit.FindAsync(Kinds.RuleBook, Projection.RuleBookId, cancellationToken).ConfigureAwait(false);
+        var book = await unit.FindAsync(Kinds.RuleBook, Kinds.RuleBookId, cancellationToken).ConfigureAwait(false);
         if (book?.Rules.ContainsKey(ruleId) != true)
         {
             throw new EntityNotFoundException("rule", ruleId);

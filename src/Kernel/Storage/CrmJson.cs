@@ -209,18 +209,11 @@ internal sealed class EventTypeRegistry
 
     public EventTypeRegistry()
     {
-        foreach (var type in typeof(DomainEvent).Assembly.GetTypes())
+        // The public events of Crm.Abstractions and the kernel's own ones, which live beside the capability that owns them.
+        foreach (var type in AggregateRegistry.EventTypes())
         {
-            if (!type.IsAbstract && typeof(DomainEvent).IsAssignableFrom(type))
-            {
-                Register(type);
-            }
+            Register(type);
         }
-
-        // The kernel's own events (permission sets, caller cards shown) live beside the capability that owns them.
-        Register(typeof(Crm.Kernel.Security.PermissionSetDefined));
-        Register(typeof(Crm.Kernel.Security.UserPermissionSetAssigned));
-        Register(typeof(Crm.Kernel.Security.CallerCardShown));
     }
 
     public void Register(Type type)
