@@ -80,16 +80,21 @@ internal sealed class RetrySchedule
     /// <paramref name="shouldHandle"/> accepts (and attempt timeouts) retried up to <see cref="MaxAttempts"/> in all,
     /// waiting <see cref="DelayAfter"/>, timed by <paramref name="time"/> (the kernel's clock, see <see cref="ClockTimeProvider"/>).
     /// </summary>
-    public ResiliencePipeline Pipeline(TimeProvider time, Duration attemptTimeout, PredicateBuilder<object> shouldHandle) =>
-        new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
+    public ResiliencePipeline Pipeline(TimeProvider time, Duration attemptTimeout, PredicateBuilder<object> shouldHandle)
+    {
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = MaxAttempts - 1,
                 ShouldHandle = shouldHandle.Handle<TimeoutRejectedException>(),
                 DelayGenerator = args => new ValueTask<TimeSpan?>(DelayAfter(args.AttemptNumber + 1).ToTimeSpan()),
-            })
-            .AddTimeout(attemptTimeout.ToTimeSpan())
-            .Build();
+            });
+        }
+
+        return builder.AddTimeout(attemptTimeout.ToTimeSpan()).Build();
+    }
 }
 
 /// <summary>

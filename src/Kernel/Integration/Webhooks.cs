@@ -65,7 +65,7 @@ public sealed class WebhookOptions
     }
 
     /// <summary>How long one attempt may take before it counts as failed.</summary>
-    /// <value>Default 10 seconds; at least 10 milliseconds.</value>
+    /// <value>Default 10 seconds; from 10 milliseconds to 1 day.</value>
     public Duration AttemptTimeout { get; set; } = Duration.FromSeconds(10);
 
     internal static void Validate(WebhookOptions options, string path, List<string> failures)
@@ -79,9 +79,9 @@ public sealed class WebhookOptions
             options.Retry.Validate(path + ".Retry", 1, Duration.Zero, failures);
         }
 
-        if (options.AttemptTimeout < Duration.FromMilliseconds(10))
+        if (options.AttemptTimeout < Duration.FromMilliseconds(10) || options.AttemptTimeout > Duration.FromDays(1))
         {
-            failures.Add($"{path}.AttemptTimeout must be at least 10 ms; got {options.AttemptTimeout}.");
+            failures.Add($"{path}.AttemptTimeout must be from 10 ms to 1 day; got {options.AttemptTimeout}.");
         }
     }
 }
