@@ -2,6 +2,7 @@ using Crm.Abstractions.Plugins;
 using Crm.Abstractions.Ports;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Mail.MailKit;
 
@@ -10,8 +11,10 @@ public static class MailKitExtensions
 {
     /// <summary>
     /// Sends the kernel's mail over SMTP with MailKit: registers <see cref="MailKitMailSender"/> as the
-    /// <see cref="IMailSender"/> singleton. Options are validated here, so a bad configuration fails at start-up.
-    /// Calling it again replaces the earlier registration (the last call wins; one sender is registered).
+    /// <see cref="IMailSender"/> singleton, built from <c>IOptions&lt;MailKitOptions&gt;</c>. The options are validated when
+    /// the host starts (<c>ValidateOnStart</c>), or when the sender is first resolved outside a host, with a message that
+    /// names the option; more configuration (e.g. <c>services.Configure&lt;MailKitOptions&gt;(section)</c>) may follow this
+    /// call. Calling it again replaces the earlier registration and configuration (the last call wins; one sender is registered).
     /// </summary>
     /// <example><code>
     /// services.AddCrmKernel(crm => crm.UseSqlite("Data Source=crm.db").AddMailKit(o =>
@@ -23,7 +26,6 @@ public static class MailKitExtensions
     /// }));
     /// </code></example>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="configure"/> is null.</exception>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public static TBuilder AddMailKit<TBuilder>(this TBuilder builder, Action<MailKitOptions> configure)
         where TBuilder : ICrmKernelBuilder
     {
@@ -35,13 +37,30 @@ public static class MailKitExtensions
 
     internal static void AddMailKit(IServiceCollection services, Action<MailKitOptions> configure)
     {
-        var options = new MailKitOptions();
-        configure(options);
-        var sender = new MailKitMailSender(options);
         services.RemoveAll<IMailSender>();
         services.RemoveAll<MailKitMailSender>();
-        services.AddSingleton(sender);
+        services.RemoveAll<IConfigureOptions<MailKitOptions>>();
+        services.AddOptions<MailKitOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MailKitOptions>, MailKitOptionsValidator>());
+        services.AddSingleton(sp => new MailKitMailSender(sp.GetRequiredService<IOptions<MailKitOptions>>().Value));
         services.AddSingleton<IMailSender>(sp => sp.GetRequiredService<MailKitMailSender>());
+    }
+}
+
+/// <summary>Validates <see cref="MailKitOptions"/> on start with <see cref="MailKitOptions.Validate"/>'s message, which names the option.</summary>
+internal sealed class MailKitOptionsValidator : IValidateOptions<MailKitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MailKitOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
+        }
     }
 }
 
@@ -61,7 +80,6 @@ public sealed class MailKitPlugin : ICrmPlugin
 
     /// <summary>Registers <see cref="MailKitMailSender"/> as the <see cref="IMailSender"/> when <see cref="Options"/> is set.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="context"/> is null.</exception>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public void Configure(ICrmPluginContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

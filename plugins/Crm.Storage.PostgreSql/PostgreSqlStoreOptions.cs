@@ -3,6 +3,7 @@ using Crm.Abstractions.Plugins;
 using Crm.Abstractions.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Crm.Storage.PostgreSql;
@@ -49,13 +50,14 @@ public sealed partial class PostgreSqlStoreOptions
 public static class PostgreSqlStoreExtensions
 {
     /// <summary>
-    /// Stores the kernel's data in PostgreSQL; several kernel hosts may share one database. The schema is created or
-    /// migrated when the store is first resolved (safe when several hosts start at once). The last <c>UseXxx</c> store
-    /// call wins; calling it twice registers once.
+    /// Stores the kernel's data in PostgreSQL; several kernel hosts may share one database. The store is built from
+    /// <c>IOptions&lt;PostgreSqlStoreOptions&gt;</c>, validated when the host starts (<c>ValidateOnStart</c>), or when the
+    /// store is first resolved outside a host, with a message that names the option. The schema is created or migrated
+    /// when the store is first resolved (safe when several hosts start at once). The last <c>UseXxx</c> store call wins
+    /// (it replaces earlier PostgreSQL configuration); calling it twice registers once.
     /// </summary>
     /// <example><code>services.AddCrmKernel(crm => crm.UsePostgreSql("Host=db;Database=crm;Username=crm", o => o.Schema = "sales"));</code></example>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public static TBuilder UsePostgreSql<TBuilder>(this TBuilder builder, string connectionString, Action<PostgreSqlStoreOptions>? configure = null)
         where TBuilder : ICrmKernelBuilder
     {
@@ -68,11 +70,34 @@ public static class PostgreSqlStoreExtensions
 
     internal static void Register(IServiceCollection services, PostgreSqlStoreOptions options)
     {
-        options.Validate();
         services.RemoveAll<ICrmStore>();
         services.RemoveAll<PostgreSqlCrmStore>();
-        services.AddSingleton(_ => new PostgreSqlCrmStore(options));
+        services.RemoveAll<IConfigureOptions<PostgreSqlStoreOptions>>();
+        services.AddOptions<PostgreSqlStoreOptions>().Configure(o =>
+        {
+            o.ConnectionString = options.ConnectionString;
+            o.Schema = options.Schema;
+        }).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgreSqlStoreOptions>, PostgreSqlStoreOptionsValidator>());
+        services.AddSingleton(sp => new PostgreSqlCrmStore(sp.GetRequiredService<IOptions<PostgreSqlStoreOptions>>().Value));
         services.AddSingleton<ICrmStore>(sp => sp.GetRequiredService<PostgreSqlCrmStore>());
+    }
+}
+
+/// <summary>Validates <see cref="PostgreSqlStoreOptions"/> on start with <see cref="PostgreSqlStoreOptions.Validate"/>'s message, which names the option.</summary>
+internal sealed class PostgreSqlStoreOptionsValidator : IValidateOptions<PostgreSqlStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PostgreSqlStoreOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
+        }
     }
 }
 
@@ -92,7 +117,6 @@ public sealed class PostgreSqlPlugin : ICrmPlugin
 
     /// <summary>Registers <see cref="PostgreSqlCrmStore"/> as the <see cref="ICrmStore"/> when <see cref="ConnectionString"/> is set.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="context"/> is null.</exception>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
     public void Configure(ICrmPluginContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -2,6 +2,7 @@ using Crm.Abstractions.Plugins;
 using Crm.Abstractions.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Crm.Storage.Sqlite;
 
@@ -92,22 +93,48 @@ public sealed class SqliteStoreOptions
 public static class SqliteStoreExtensions
 {
     /// <summary>
-    /// Stores the kernel's data in one SQLite file (WAL mode, group commit). The last <c>UseXxx</c> store call wins;
-    /// calling it twice registers once. The store is opened (and its schema created) when the kernel is first resolved.
+    /// Stores the kernel's data in one SQLite file (WAL mode, group commit), built from <c>IOptions&lt;SqliteStoreOptions&gt;</c>.
+    /// The options are validated when the host starts (<c>ValidateOnStart</c>), or when the store is first resolved
+    /// outside a host, with a message that names the option; more configuration (e.g.
+    /// <c>services.Configure&lt;SqliteStoreOptions&gt;(section)</c>) may follow this call. The last <c>UseXxx</c> store call
+    /// wins (it replaces earlier SQLite configuration); calling it twice registers once. The store is opened (and its
+    /// schema created) when the kernel is first resolved.
     /// </summary>
     /// <example><code>services.AddCrmKernel(crm => crm.UseSqlite("Data Source=crm.db"));</code></example>
-    /// <exception cref="ArgumentException">An option is invalid; the message names it.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     public static TBuilder UseSqlite<TBuilder>(this TBuilder builder, string connectionString, Action<SqliteStoreOptions>? configure = null)
         where TBuilder : ICrmKernelBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = new SqliteStoreOptions { ConnectionString = connectionString };
-        configure?.Invoke(options);
-        options.Validate();
-        builder.Services.RemoveAll<ICrmStore>();
-        builder.Services.RemoveAll<SqliteCrmStore>();
-        builder.Services.AddSingleton(_ => new SqliteCrmStore(options));
-        builder.Services.AddSingleton<ICrmStore>(sp => sp.GetRequiredService<SqliteCrmStore>());
+        var services = builder.Services;
+        services.RemoveAll<ICrmStore>();
+        services.RemoveAll<SqliteCrmStore>();
+        services.RemoveAll<IConfigureOptions<SqliteStoreOptions>>();
+        services.AddOptions<SqliteStoreOptions>().Configure(o =>
+        {
+            o.ConnectionString = connectionString;
+            configure?.Invoke(o);
+        }).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteStoreOptions>, SqliteStoreOptionsValidator>());
+        services.AddSingleton(sp => new SqliteCrmStore(sp.GetRequiredService<IOptions<SqliteStoreOptions>>().Value));
+        services.AddSingleton<ICrmStore>(sp => sp.GetRequiredService<SqliteCrmStore>());
         return builder;
+    }
+}
+
+/// <summary>Validates <see cref="SqliteStoreOptions"/> on start with <see cref="SqliteStoreOptions.Validate"/>'s message, which names the option.</summary>
+internal sealed class SqliteStoreOptionsValidator : IValidateOptions<SqliteStoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SqliteStoreOptions options)
+    {
+        try
+        {
+            options.Validate();
+            return ValidateOptionsResult.Success;
+        }
+        catch (ArgumentException e)
+        {
+            return ValidateOptionsResult.Fail(e.Message);
+        }
     }
 }

@@ -3,6 +3,8 @@ using Crm.Abstractions.Ports;
 using Crm.Kernel.Hosting;
 using Crm.Kernel.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Xunit;
 
 namespace Crm.Mail.MailKit.Tests;
@@ -46,13 +48,29 @@ public sealed class MailKitOptionsTests
         Valid().Validate();
     }
 
+    /// <summary>Issue 19: bad SMTP options no longer throw at registration; the host fails at start, naming the option.</summary>
     [Fact]
-    public void AddMailKit_fails_at_registration_on_bad_options()
+    public async Task Issue19_AddMailKit_bad_options_fail_at_host_start_naming_the_option()
     {
-        var services = new ServiceCollection();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddCrmKernel(crm => crm.UseInMemoryStore().AddMailKit(o => o.Host = "smtp.example.com"));
+        using var host = builder.Build();
 
-        var error = Assert.Throws<ArgumentException>(() => services.AddCrmKernel(crm => crm.UseInMemoryStore().AddMailKit(o => o.Host = "smtp.example.com")));
-        Assert.StartsWith("MailKitOptions.From", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.StartsWith("MailKitOptions.From is required", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 19: SMTP options may also come from configuration after AddMailKit; they are validated on start too.</summary>
+    [Fact]
+    public async Task Issue19_MailKit_options_configured_after_AddMailKit_are_validated_on_start()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddCrmKernel(crm => crm.UseInMemoryStore().AddMailKit(o => { o.Host = "smtp.example.com"; o.From = "crm@example.com"; }));
+        builder.Services.Configure<MailKitOptions>(o => o.Port = 0);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.StartsWith("MailKitOptions.Port must be from 1 to 65535; got 0", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

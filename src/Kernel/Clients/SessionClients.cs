@@ -126,7 +126,7 @@ public sealed class SessionClients
     /// <exception cref="CrmValidationException">The number is malformed.</exception>
     public async Task<Client?> FindByPhoneAsync(string phone, CancellationToken cancellationToken = default)
     {
-        var e164 = _session.Context.Contacts.NormalizePhone(phone);
+        var e164 = _session.Parts.Contacts.NormalizePhone(phone);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var owner = await unit.Context.Store.FindUniqueKeyOwnerAsync(unit.Tenant, PhoneScope, e164, cancellationToken).ConfigureAwait(false);
         if (owner is null)
@@ -205,7 +205,7 @@ public sealed class SessionClients
             throw new CrmValidationException(errors);
         }
 
-        var normalizer = _session.Context.Contacts;
+        var normalizer = _session.Parts.Contacts;
         var contacts = new List<ClientContact>();
         for (var i = 0; i < (client.Contacts?.Count ?? 0); i++)
         {

@@ -227,7 +227,7 @@ public sealed class SessionDeals
     public async Task<KanbanBoard> GetBoardAsync(PipelineId pipelineId, KanbanQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new KanbanQuery();
-        var pageSize = query.PageSize ?? _session.Context.Options.KanbanPageSize;
+        var pageSize = query.PageSize ?? _session.Parts.Options.KanbanPageSize;
         if (pageSize is < 1 or > 1000 || query.Skip < 0)
         {
             throw new CrmValidationException("pageSize", $"page size must be from 1 to 1000 and skip zero or more; got {pageSize} and {query.Skip}.");

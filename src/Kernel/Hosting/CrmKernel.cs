@@ -3,15 +3,10 @@ using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Journal;
 using Crm.Kernel.Organization;
-using Crm.Kernel.Processes;
 using Crm.Kernel.Notifications;
-using Crm.Abstractions.Ports;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Crm.Kernel.Scheduling;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
-using Microsoft.Extensions.Options;
 using NodaTime;
 
 namespace Crm.Kernel.Hosting;
@@ -23,28 +18,19 @@ namespace Crm.Kernel.Hosting;
 public sealed class CrmKernel : IDisposable
 {
     private readonly KernelContext _context;
+    private readonly SessionFactory _sessions;
 
-    internal CrmKernel(ICrmStore store, IClock clock, IOptions<CrmKernelOptions> options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ITimerHandler> timerHandlers, IEnumerable<ProcessTemplate> templates,
-        IMailSender? mail = null, IEnumerable<INotificationChannel>? channels = null, ILoggerFactory? logging = null, ITelephonyGateway? telephony = null,
-        IEnumerable<Crm.Abstractions.Plugins.SalesMethodology>? methodologies = null)
+    /// <summary>Built by the container from its parts (see <c>AddCrmKernel</c>); nothing is created here.</summary>
+    internal CrmKernel(KernelContext context, SessionFactory sessions, CrmScheduler scheduler, Crm.Kernel.Telephony.TelephonyIntake telephony,
+        Crm.Kernel.Integration.OrderIntake orders, Crm.Kernel.Integration.WebhookDelivery webhooks, NotificationDelivery notifications)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(clock);
-        ArgumentNullException.ThrowIfNull(options);
-        var value = options.Value;
-        var validation = new CrmKernelOptionsValidator().Validate(null, value);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(nameof(CrmKernelOptions), typeof(CrmKernelOptions), validation.Failures);
-        }
-
-        _context = new KernelContext(store, clock, value, reactors, templates, methodologies);
-        Scheduler = new CrmScheduler(_context, timerHandlers);
-        _context.TelephonyGateway = telephony;
-        Telephony = new Crm.Kernel.Telephony.TelephonyIntake(this);
-        Orders = new Crm.Kernel.Integration.OrderIntake(_context);
-        Webhooks = new Crm.Kernel.Integration.WebhookDelivery(_context, value.Webhooks);
-        Notifications = new NotificationDelivery(_context, mail, channels ?? [], (logging ?? NullLoggerFactory.Instance).CreateLogger<NotificationDelivery>());
+        _context = context;
+        _sessions = sessions;
+        Scheduler = scheduler;
+        Telephony = telephony;
+        Orders = orders;
+        Webhooks = webhooks;
+        Notifications = notifications;
     }
 
     /// <summary>Call events from telephony adapters: caller recognition, unknown callers, missed calls.</summary>
@@ -77,8 +63,10 @@ public sealed class CrmKernel : IDisposable
     /// <summary>The durable-timer scheduler; call <see cref="CrmScheduler.RunDueAsync"/> (the hosted service does it in real time).</summary>
     public CrmScheduler Scheduler { get; }
 
-    /// <summary>Releases the webhook HTTP client (the DI container calls it).</summary>
-    public void Dispose() => Webhooks.Dispose();
+    /// <summary>Does nothing: the container owns the kernel's parts and disposes them (the webhook HTTP client among them).</summary>
+    public void Dispose()
+    {
+    }
 
     /// <summary>The store the kernel writes to.</summary>
     public ICrmStore Store => _context.Store;
@@ -88,12 +76,15 @@ public sealed class CrmKernel : IDisposable
 
     internal KernelContext Context => _context;
 
+    /// <summary>The engines and settings sessions share.</summary>
+    internal KernelParts Parts => _sessions.Parts;
+
     /// <summary>Opens a session for a user of a tenant. The user is checked on each call, not here.</summary>
     public CrmSession OpenSession(TenantId tenant, UserId user)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenant.Value, nameof(tenant));
         ArgumentException.ThrowIfNullOrEmpty(user.Value, nameof(user));
-        return new CrmSession(_context, tenant, user);
+        return _sessions.Open(tenant, user);
     }
 
     /// <summary>

@@ -68,13 +68,28 @@ public sealed class CrmKernelOptions
     /// <value>Default Monday to Friday, 09:00–18:00, no holidays.</value>
     public Crm.Kernel.Scheduling.BusinessCalendarOptions Calendar { get; set; } = new();
 
-    /// <summary>How many times a failed notification delivery is retried (with exponential backoff) before it stays failed.</summary>
-    /// <value>Default 5; from 0 to 20.</value>
-    public int DeliveryRetries { get; set; } = 5;
+    /// <summary>
+    /// How failed notification deliveries are retried: each failure is journaled with the instant of its next attempt
+    /// (<see cref="RetryOptions"/>, the same shape webhook delivery uses), on the kernel's clock.
+    /// </summary>
+    /// <value>Default 6 attempts (5 retries), the first retry after 1 minute, doubling, at most 1 day apart.</value>
+    public RetryOptions NotificationRetry { get; set; } = new();
 
-    /// <summary>The first retry delay of a failed delivery; each further retry waits twice as long.</summary>
+    /// <summary>How many times a failed notification delivery is retried: <see cref="NotificationRetry"/>'s <c>MaxAttempts</c> − 1 (kept for existing configuration).</summary>
+    /// <value>Default 5; from 0 to 20.</value>
+    public int DeliveryRetries
+    {
+        get => NotificationRetry.MaxAttempts - 1;
+        set => NotificationRetry.MaxAttempts = value + 1;
+    }
+
+    /// <summary>The first retry delay of a failed delivery: <see cref="NotificationRetry"/>'s <c>FirstDelay</c> (kept for existing configuration).</summary>
     /// <value>Default 1 minute; at least 1 second.</value>
-    public Duration DeliveryRetryDelay { get; set; } = Duration.FromMinutes(1);
+    public Duration DeliveryRetryDelay
+    {
+        get => NotificationRetry.FirstDelay;
+        set => NotificationRetry.FirstDelay = value;
+    }
 
     /// <summary>The currency of amounts the kernel creates by itself (deals from unknown callers).</summary>
     /// <value>Default <c>USD</c>.</value>
@@ -90,6 +105,13 @@ public sealed class CrmKernelOptions
 
     /// <summary>Webhook delivery retries and timeouts.</summary>
     public Crm.Kernel.Integration.WebhookOptions Webhooks { get; set; } = new();
+
+    /// <summary>
+    /// How often the hosted delivery service delivers notifications and webhooks of every tenant. It runs in its own
+    /// loop, apart from the scheduler, so a slow mail server or webhook endpoint does not delay due timers.
+    /// </summary>
+    /// <value>Default 1 second; at least 10 milliseconds.</value>
+    public Duration DeliveryPollInterval { get; set; } = Duration.FromSeconds(1);
 
     internal DateTimeZone TimeZone => DateTimeZoneProviders.Tzdb[DefaultTimeZone];
 }
@@ -146,19 +168,27 @@ internal sealed class CrmKernelOptionsValidator : IValidateOptions<CrmKernelOpti
             failures.Add($"CrmKernelOptions.DefaultCurrency must be an ISO 4217 code such as 'USD'; got '{options.DefaultCurrency}'.");
         }
 
-        if (options.Webhooks is null || options.Webhooks.MaxAttempts is < 1 or > 20 || options.Webhooks.FirstRetryDelay < Duration.Zero || options.Webhooks.AttemptTimeout < Duration.FromMilliseconds(10))
+        if (options.Webhooks is null)
         {
-            failures.Add("CrmKernelOptions.Webhooks needs MaxAttempts from 1 to 20, a FirstRetryDelay of zero or more and an AttemptTimeout of at least 10 ms.");
+            failures.Add("CrmKernelOptions.Webhooks must not be null; leave it out to keep the defaults.");
+        }
+        else
+        {
+            Integration.WebhookOptions.Validate(options.Webhooks, "CrmKernelOptions.Webhooks", failures);
         }
 
-        if (options.DeliveryRetries is < 0 or > 20)
+        if (options.NotificationRetry is null)
         {
-            failures.Add($"CrmKernelOptions.DeliveryRetries must be from 0 to 20; got {options.DeliveryRetries}.");
+            failures.Add("CrmKernelOptions.NotificationRetry must not be null; leave it out to keep the defaults.");
+        }
+        else
+        {
+            options.NotificationRetry.Validate("CrmKernelOptions.NotificationRetry", 1, Duration.FromSeconds(1), failures);
         }
 
-        if (options.DeliveryRetryDelay < Duration.FromSeconds(1))
+        if (options.DeliveryPollInterval < Duration.FromMilliseconds(10))
         {
-            failures.Add($"CrmKernelOptions.DeliveryRetryDelay must be at least 1 second; got {options.DeliveryRetryDelay}.");
+            failures.Add($"CrmKernelOptions.DeliveryPollInterval must be at least 10 ms; got {options.DeliveryPollInterval}.");
         }
 
         if (options.TimerCommitGroup is < 1 or > 1000)

@@ -1,35 +1,29 @@
 using Crm.Abstractions;
 using Crm.Abstractions.Storage;
-using Crm.Kernel.Clients;
 using Crm.Kernel.Storage;
 using NodaTime;
-using Crm.Kernel.Processes;
-using Crm.Kernel.Rules;
-using Crm.Kernel.Scheduling;
 
 namespace Crm.Kernel.Hosting;
 
-/// <summary>What every command of one kernel shares: the store, the clock, the options and the reactors.</summary>
+/// <summary>
+/// What a unit of work needs and nothing else: the store, the clock, the id generator, the aggregate cache, the event
+/// types, the reactors that run inside a unit, the reaction depth limit, and the commit notification. Built by the
+/// container (see <c>AddCrmKernel</c>); immutable apart from the <see cref="Committed"/> event. Engines and adapters are
+/// not reachable from it: each gets what it uses from the container.
+/// </summary>
 internal sealed class KernelContext
 {
-    public KernelContext(ICrmStore store, IClock clock, CrmKernelOptions options, IEnumerable<IUnitOfWorkReactor> reactors, IEnumerable<ProcessTemplate> templates,
-        IEnumerable<Crm.Abstractions.Plugins.SalesMethodology>? methodologies = null)
+    public KernelContext(ICrmStore store, IClock clock, AggregateCache cache, IEnumerable<IUnitOfWorkReactor> reactors, int maxReactionDepth)
     {
-        Rules = reactors.OfType<RuleEngine>().FirstOrDefault() ?? new RuleEngine([], []);
-        var calendar = new BusinessCalendar(options.Calendar);
-        if (options.Calendar.TimeZone == DateTimeZone.Utc)
-        {
-            calendar = calendar.WithTimeZone(options.TimeZone);
-        }
-
-        Processes = new ProcessEngine(new ProcessMachine(clock), calendar, templates);
-        Methodologies = new Crm.Kernel.Methodologies.MethodologyCatalog(methodologies ?? [], Processes);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(reactors);
         Store = store;
         Clock = clock;
-        Options = options;
+        Cache = cache;
         Reactors = reactors.ToArray();
-        Contacts = new ContactNormalizer(options.DefaultPhoneRegion);
-        Cache = new AggregateCache(options.AggregateCacheSize);
+        MaxReactionDepth = maxReactionDepth;
     }
 
     /// <summary>The commit and event ids of this kernel's units (see <see cref="OrderedIds"/>).</summary>
@@ -40,26 +34,15 @@ internal sealed class KernelContext
 
     public ICrmStore Store { get; }
 
-    /// <summary>Who this kernel is when it claims journal consumers: unique per kernel instance, readable in the lease row.</summary>
-    public string ConsumerOwner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-
-    public ProcessEngine Processes { get; }
-
-    public RuleEngine Rules { get; }
-
-    public Crm.Kernel.Methodologies.MethodologyCatalog Methodologies { get; }
-
-    public Crm.Abstractions.Ports.ITelephonyGateway? TelephonyGateway { get; set; }
-
     public IClock Clock { get; }
 
-    public CrmKernelOptions Options { get; }
-
+    /// <summary>The reactors a unit runs after each recorded event (goals, rules, processes, task timers).</summary>
     public IReadOnlyList<IUnitOfWorkReactor> Reactors { get; }
 
-    public EventTypeRegistry EventTypes { get; } = new();
+    /// <summary>How deep reactions may trigger each other within one unit (<see cref="CrmKernelOptions.MaxReactionDepth"/>).</summary>
+    public int MaxReactionDepth { get; }
 
-    public ContactNormalizer Contacts { get; }
+    public EventTypeRegistry EventTypes { get; } = new();
 
     /// <summary>Raised after each successful commit that appended events (journal consumers wake on it).</summary>
     public event Action<TenantId, CommitResult>? Committed;
@@ -79,4 +62,35 @@ internal sealed class KernelContext
             Committed?.Invoke(tenant, result);
         }
     }
+}
+
+/// <summary>
+/// The engines and settings a session's façades share, built once by the container and never changed: the process
+/// engine (with the default business calendar), the rule engine, the methodology catalog, the contact normalizer, the
+/// telephony gateway (if one is registered) and the kernel options. Units of work do not reach it.
+/// </summary>
+internal sealed class KernelParts
+{
+    public KernelParts(Crm.Kernel.Processes.ProcessEngine processes, Crm.Kernel.Rules.RuleEngine rules, Crm.Kernel.Methodologies.MethodologyCatalog methodologies,
+        Crm.Kernel.Clients.ContactNormalizer contacts, CrmKernelOptions options, Crm.Abstractions.Ports.ITelephonyGateway? telephony)
+    {
+        Processes = processes;
+        Rules = rules;
+        Methodologies = methodologies;
+        Contacts = contacts;
+        Options = options;
+        Telephony = telephony;
+    }
+
+    public Crm.Kernel.Processes.ProcessEngine Processes { get; }
+
+    public Crm.Kernel.Rules.RuleEngine Rules { get; }
+
+    public Crm.Kernel.Methodologies.MethodologyCatalog Methodologies { get; }
+
+    public Crm.Kernel.Clients.ContactNormalizer Contacts { get; }
+
+    public CrmKernelOptions Options { get; }
+
+    public Crm.Abstractions.Ports.ITelephonyGateway? Telephony { get; }
 }

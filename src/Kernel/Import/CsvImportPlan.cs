@@ -56,7 +56,7 @@ internal sealed class CsvImportPlan
             return plan;
         }
 
-        var contacts = admin.Context.Contacts;
+        var contacts = admin.Parts.Contacts;
         var badSellers = new Dictionary<UserId, int>();
         var sellers = Read(plan, folder, SellersFile, ["seller_id", "name", "role", "team"], ["time_zone"], s =>
         {

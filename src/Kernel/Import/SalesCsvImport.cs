@@ -68,7 +68,7 @@ public static class SalesCsvImport
         DateTimeZone zone;
         if (options.TimeZone is null)
         {
-            zone = admin.Context.Processes.Calendar.TimeZone;
+            zone = admin.Parts.Processes.Calendar.TimeZone;
         }
         else
         {

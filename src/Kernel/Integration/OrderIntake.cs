@@ -70,7 +70,13 @@ public sealed class OrderIntake
     private const string OrderScope = "order-external-id";
     private readonly KernelContext _context;
 
-    internal OrderIntake(KernelContext context) => _context = context;
+    private readonly KernelParts _parts;
+
+    internal OrderIntake(KernelContext context, KernelParts parts)
+    {
+        _context = context;
+        _parts = parts;
+    }
 
     /// <summary>How often a new buyer's card is looked up again after another order created it at the same moment.</summary>
     private const int MaxAttempts = 3;
@@ -142,19 +148,19 @@ public sealed class OrderIntake
             fields["comment"] = order.Comment.Trim();
         }
 
-        var deal = (Deal)(await unit.RecordAsync(new DealOpened(dealId, clientId.Value, pipeline.Id, stage.Id, owner, Money.Zero(_context.Options.DefaultCurrency),
+        var deal = (Deal)(await unit.RecordAsync(new DealOpened(dealId, clientId.Value, pipeline.Id, stage.Id, owner, Money.Zero(_parts.Options.DefaultCurrency),
             "Order " + order.ExternalId, "website", null, null, fields), cause, cancellationToken).ConfigureAwait(false))!;
         var invoice = await InvoiceBuilder.BuildAsync(unit, deal, order.Lines, cause, cancellationToken).ConfigureAwait(false);
         await unit.RecordAsync(new DealAmountChanged(dealId, Money.Of(invoice.Total, invoice.Currency)), cause, cancellationToken).ConfigureAwait(false);
-        if (_context.Options.OrderTaskTitle is { } title)
+        if (_parts.Options.OrderTaskTitle is { } title)
         {
-            await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), $"{title}: order {order.ExternalId}", owner, _context.Processes.Calendar.AddWorkingTime(unit.Now, Duration.FromHours(2)), dealId, clientId),
+            await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), $"{title}: order {order.ExternalId}", owner, _parts.Processes.Calendar.AddWorkingTime(unit.Now, Duration.FromHours(2)), dealId, clientId),
                 cause, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_context.Options.OrderProcessTemplate is { } template)
+        if (_parts.Options.OrderProcessTemplate is { } template)
         {
-            await _context.Processes.StartAsync(unit, template, dealId, null, null, cause, cancellationToken).ConfigureAwait(false);
+            await _parts.Processes.StartAsync(unit, template, dealId, null, null, cause, cancellationToken).ConfigureAwait(false);
         }
 
         unit.TakeUniqueKey(OrderScope, order.ExternalId, order.ExternalId);
@@ -212,7 +218,7 @@ public sealed class OrderIntake
 
             if (!string.IsNullOrWhiteSpace(order.Buyer.Phone))
             {
-                if (_context.Contacts.TryNormalizePhone(order.Buyer.Phone, out var e164))
+                if (_parts.Contacts.TryNormalizePhone(order.Buyer.Phone, out var e164))
                 {
                     contacts.Add((SessionClients.PhoneScope, e164));
                 }
@@ -222,7 +228,7 @@ public sealed class OrderIntake
                 }
                 else
                 {
-                    errors.Add(new("buyer.phone", $"'{InputRules.Quote(order.Buyer.Phone)}' is not a valid phone number (default region {_context.Contacts.DefaultRegion})."));
+                    errors.Add(new("buyer.phone", $"'{InputRules.Quote(order.Buyer.Phone)}' is not a valid phone number (default region {_parts.Contacts.DefaultRegion})."));
                 }
             }
 
@@ -230,7 +236,7 @@ public sealed class OrderIntake
             {
                 try
                 {
-                    contacts.Add((SessionClients.EmailScope, _context.Contacts.NormalizeEmail(order.Buyer.Email, "buyer.email")));
+                    contacts.Add((SessionClients.EmailScope, _parts.Contacts.NormalizeEmail(order.Buyer.Email, "buyer.email")));
                 }
                 catch (CrmValidationException e)
                 {

@@ -21,8 +21,8 @@ namespace Crm.Kernel.Integration;
 /// <summary>
 /// Delivers chosen journal events to subscribed URLs, from the journal: at least once, in journal order (so in order per
 /// deal), each POST signed with HMAC-SHA256 over <c>timestamp + "." + body</c> (headers <c>X-Crm-Timestamp</c>,
-/// <c>X-Crm-Signature: sha256=&lt;hex&gt;</c>, <c>X-Crm-Event-Id</c>). Failures are retried with exponential backoff
-/// (Polly); an event that fails every retry goes to the subscription's dead-letter list and the later events of the same
+/// <c>X-Crm-Signature: sha256=&lt;hex&gt;</c>, <c>X-Crm-Event-Id</c>). Failures are retried with the kernel's one
+/// retry model (<see cref="WebhookOptions.Retry"/>: exponential backoff, Polly, on the kernel's clock); an event that fails every retry goes to the subscription's dead-letter list and the later events of the same
 /// deal wait behind it, so replaying the dead letters keeps the deal's order. With several hosts, a subscription is
 /// delivered by one host at a time: the host claims it with a lease (<see cref="Hosting.CrmKernelOptions.ConsumerLease"/>),
 /// the others skip it until the lease is released or expires.
@@ -35,25 +35,19 @@ namespace Crm.Kernel.Integration;
 public sealed class WebhookDelivery : IDisposable
 {
     private readonly KernelContext _context;
+    private readonly ConsumerLeases _leases;
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _pipeline;
 
-    internal WebhookDelivery(KernelContext context, WebhookOptions options, HttpMessageHandler? handler = null)
+    internal WebhookDelivery(KernelContext context, ConsumerLeases leases, WebhookOptions options, TimeProvider time, HttpMessageHandler? handler = null)
     {
         _context = context;
+        _leases = leases;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) }) { Timeout = Timeout.InfiniteTimeSpan };
-        _pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
-                Delay = options.FirstRetryDelay.ToTimeSpan(),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                // 410 Gone is the receiver pausing the subscription, not a transient failure: not retried.
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>(e => e.StatusCode != HttpStatusCode.Gone).Handle<TimeoutRejectedException>(),
-            })
-            .AddTimeout(options.AttemptTimeout.ToTimeSpan())
-            .Build();
+        // The kernel's one retry model (the backoff notification delivery journals), run in-process by Polly on the
+        // kernel's clock. 410 Gone is the receiver pausing the subscription, not a transient failure: not retried.
+        _pipeline = new RetrySchedule(options.Retry).Pipeline(time, options.AttemptTimeout,
+            new PredicateBuilder().Handle<HttpRequestException>(e => e.StatusCode != HttpStatusCode.Gone));
     }
 
     /// <summary>Signs a body as receivers verify it: hex HMAC-SHA256 of <c>timestamp + "." + body</c> with the secret.</summary>
@@ -114,7 +108,7 @@ public sealed class WebhookDelivery : IDisposable
         var delivered = 0;
         var deadLettered = 0;
         // One host at a time delivers a subscription: the others skip it while this host's lease runs.
-        await using var lease = await ConsumerLease.TryClaimAsync(_context, tenant, cursorId, cancellationToken).ConfigureAwait(false);
+        await using var lease = await ConsumerLease.TryClaimAsync(_context, _leases, tenant, cursorId, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
             return default;

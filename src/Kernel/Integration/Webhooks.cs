@@ -41,15 +41,47 @@ public readonly record struct WebhookRun(int Delivered, int DeadLettered);
 /// <summary>Retry and timeout settings of webhook delivery.</summary>
 public sealed class WebhookOptions
 {
-    /// <summary>Attempts per event before it is dead-lettered.</summary>
-    /// <value>Default 5; from 1 to 20.</value>
-    public int MaxAttempts { get; set; } = 5;
+    /// <summary>
+    /// How a failed POST is retried before its event is dead-lettered (<see cref="Hosting.RetryOptions"/>, the same shape
+    /// notification delivery uses): retried in the delivery run, with the kernel's backoff, without jitter.
+    /// </summary>
+    /// <value>Default 5 attempts, the first retry after 1 second, doubling, at most 1 minute apart.</value>
+    public Hosting.RetryOptions Retry { get; set; } = new() { MaxAttempts = 5, FirstDelay = Duration.FromSeconds(1), MaxDelay = Duration.FromMinutes(1) };
 
-    /// <summary>The first retry delay; each further retry waits twice as long (exponential backoff, with jitter).</summary>
+    /// <summary>Attempts per event before it is dead-lettered: <see cref="Retry"/>'s <c>MaxAttempts</c> (kept for existing configuration).</summary>
+    /// <value>Default 5; from 1 to 20.</value>
+    public int MaxAttempts
+    {
+        get => Retry.MaxAttempts;
+        set => Retry.MaxAttempts = value;
+    }
+
+    /// <summary>The first retry delay: <see cref="Retry"/>'s <c>FirstDelay</c> (kept for existing configuration).</summary>
     /// <value>Default 1 second.</value>
-    public Duration FirstRetryDelay { get; set; } = Duration.FromSeconds(1);
+    public Duration FirstRetryDelay
+    {
+        get => Retry.FirstDelay;
+        set => Retry.FirstDelay = value;
+    }
 
     /// <summary>How long one attempt may take before it counts as failed.</summary>
-    /// <value>Default 10 seconds.</value>
+    /// <value>Default 10 seconds; from 10 milliseconds to 1 day.</value>
     public Duration AttemptTimeout { get; set; } = Duration.FromSeconds(10);
+
+    internal static void Validate(WebhookOptions options, string path, List<string> failures)
+    {
+        if (options.Retry is null)
+        {
+            failures.Add($"{path}.Retry must not be null; leave it out to keep the defaults.");
+        }
+        else
+        {
+            options.Retry.Validate(path + ".Retry", 1, Duration.Zero, failures);
+        }
+
+        if (options.AttemptTimeout < Duration.FromMilliseconds(10) || options.AttemptTimeout > Duration.FromDays(1))
+        {
+            failures.Add($"{path}.AttemptTimeout must be from 10 ms to 1 day; got {options.AttemptTimeout}.");
+        }
+    }
 }

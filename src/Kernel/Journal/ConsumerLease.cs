@@ -11,21 +11,23 @@ namespace Crm.Kernel.Journal;
 internal sealed class ConsumerLease : IAsyncDisposable
 {
     private readonly KernelContext _context;
+    private readonly ConsumerLeases _leases;
     private readonly TenantId _tenant;
     private readonly string _consumer;
     private NodaTime.Instant _renewedAt;
 
-    private ConsumerLease(KernelContext context, TenantId tenant, string consumer)
+    private ConsumerLease(KernelContext context, ConsumerLeases leases, TenantId tenant, string consumer)
     {
         _context = context;
+        _leases = leases;
         _tenant = tenant;
         _consumer = consumer;
     }
 
     /// <summary>Claims the consumer, or returns null while another host holds an unexpired lease on it.</summary>
-    public static async Task<ConsumerLease?> TryClaimAsync(KernelContext context, TenantId tenant, string consumer, CancellationToken cancellationToken)
+    public static async Task<ConsumerLease?> TryClaimAsync(KernelContext context, ConsumerLeases leases, TenantId tenant, string consumer, CancellationToken cancellationToken)
     {
-        var lease = new ConsumerLease(context, tenant, consumer);
+        var lease = new ConsumerLease(context, leases, tenant, consumer);
         return await lease.RenewAsync(cancellationToken).ConfigureAwait(false) ? lease : null;
     }
 
@@ -33,7 +35,7 @@ internal sealed class ConsumerLease : IAsyncDisposable
     public async Task<bool> RenewAsync(CancellationToken cancellationToken)
     {
         var now = _context.Clock.GetCurrentInstant();
-        if (!await _context.Store.TryClaimConsumerAsync(_tenant, _consumer, _context.ConsumerOwner, now, _context.Options.ConsumerLease, cancellationToken).ConfigureAwait(false))
+        if (!await _context.Store.TryClaimConsumerAsync(_tenant, _consumer, _leases.Owner, now, _leases.Lease, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
@@ -47,18 +49,29 @@ internal sealed class ConsumerLease : IAsyncDisposable
     /// page), otherwise costs nothing. False when the lease was lost: stop, without committing, and let the owner redo the page.
     /// </summary>
     public async Task<bool> KeepAsync(CancellationToken cancellationToken) =>
-        _context.Clock.GetCurrentInstant() - _renewedAt < _context.Options.ConsumerLease / 2 || await RenewAsync(cancellationToken).ConfigureAwait(false);
+        _context.Clock.GetCurrentInstant() - _renewedAt < _leases.Lease / 2 || await RenewAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>Releases the consumer so another host may take it at once.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await _context.Store.ReleaseConsumerAsync(_tenant, _consumer, _context.ConsumerOwner, CancellationToken.None).ConfigureAwait(false);
+            await _context.Store.ReleaseConsumerAsync(_tenant, _consumer, _leases.Owner, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The store is gone or unreachable (the host is stopping): the lease expires by itself, nothing is lost.
         }
     }
+}
+
+/// <summary>
+/// Who this kernel is when it claims journal consumers (unique per kernel instance, readable in the lease row) and how
+/// long it holds them (<see cref="CrmKernelOptions.ConsumerLease"/>). One per kernel, built by the container.
+/// </summary>
+internal sealed class ConsumerLeases(Microsoft.Extensions.Options.IOptions<CrmKernelOptions> options)
+{
+    public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+
+    public NodaTime.Duration Lease { get; } = options.Value.ConsumerLease;
 }

@@ -22,7 +22,7 @@ public sealed class SessionMethodologies
 
     internal SessionMethodologies(CrmSession session) => _session = session;
 
-    private MethodologyCatalog Catalog => _session.Context.Methodologies;
+    private MethodologyCatalog Catalog => _session.Parts.Methodologies;
 
     /// <summary>The methodologies the kernel's plug-ins offer, with this tenant's installation of each. Administrators only.</summary>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>

@@ -49,8 +49,8 @@ public readonly record struct DeliveryRun(int Delivered, int Failed);
 /// <summary>
 /// Delivers committed notifications after commit: follows each tenant's journal from a durable cursor and hands every
 /// <see cref="NotificationRequested"/> to the mail port (to the user's e-mail) and to every registered
-/// <see cref="INotificationChannel"/>. A failed delivery is retried with exponential backoff
-/// (<see cref="CrmKernelOptions.DeliveryRetries"/> times) and stays listed in <see cref="FailedAsync"/>: nothing is lost silently.
+/// <see cref="INotificationChannel"/>. A failed delivery is journaled with the instant of its next attempt, from the kernel's one retry model
+/// (<see cref="CrmKernelOptions.NotificationRetry"/>, on the kernel's clock) and stays listed in <see cref="FailedAsync"/>: nothing is lost silently.
 /// With several hosts, one host at a time delivers a tenant's notifications: it claims the consumer with a lease
 /// (<see cref="CrmKernelOptions.ConsumerLease"/>); the others skip it until the lease is released or expires.
 /// </summary>
@@ -58,13 +58,17 @@ public sealed class NotificationDelivery
 {
     private const string CursorId = "notifications";
     private readonly KernelContext _context;
+    private readonly ConsumerLeases _leases;
+    private readonly RetrySchedule _retry;
     private readonly IMailSender? _mail;
     private readonly IReadOnlyList<INotificationChannel> _channels;
     private readonly ILogger _logger;
 
-    internal NotificationDelivery(KernelContext context, IMailSender? mail, IEnumerable<INotificationChannel> channels, ILogger logger)
+    internal NotificationDelivery(KernelContext context, ConsumerLeases leases, RetrySchedule retry, IMailSender? mail, IEnumerable<INotificationChannel> channels, ILogger logger)
     {
         _context = context;
+        _leases = leases;
+        _retry = retry;
         _mail = mail;
         _channels = channels.ToArray();
         _logger = logger;
@@ -77,7 +81,7 @@ public sealed class NotificationDelivery
         var failed = 0;
         // One host at a time delivers a tenant's notifications (and retries its failures): the others skip them while
         // this host's lease runs.
-        await using var lease = await ConsumerLease.TryClaimAsync(_context, tenant, CursorId, cancellationToken).ConfigureAwait(false);
+        await using var lease = await ConsumerLease.TryClaimAsync(_context, _leases, tenant, CursorId, cancellationToken).ConfigureAwait(false);
         if (lease is null)
         {
             return default;
@@ -131,7 +135,7 @@ public sealed class NotificationDelivery
 
                     failed++;
                     await unit.RecordAsync(new NotificationDeliveryFailed($"{record.Event.EventId:N}:{channel.Name}", note.Id!, channel.Name, note.Recipient, note.Subject, note.Body, note.Deal, error, 1,
-                        unit.Now + _context.Options.DeliveryRetryDelay), Cause.System("notification delivery"), cancellationToken).ConfigureAwait(false);
+                        _retry.NextAttemptAt(unit.Now, 1)), Cause.System("notification delivery"), cancellationToken).ConfigureAwait(false);
                 }
             }
 
@@ -183,9 +187,7 @@ public sealed class NotificationDelivery
             else
             {
                 failed++;
-                var next = attempts > _context.Options.DeliveryRetries
-                    ? (Instant?)null
-                    : unit.Now + Duration.FromTicks(_context.Options.DeliveryRetryDelay.BclCompatibleTicks * (1L << Math.Min(attempts - 1, 20)));
+                var next = _retry.NextAttemptAt(unit.Now, attempts);
                 await unit.RecordAsync(new NotificationDeliveryRetried(failure.Id, false, error, attempts, next), Cause.System("notification retry"), cancellationToken).ConfigureAwait(false);
             }
 

@@ -65,7 +65,7 @@ public sealed class SessionOrganization
         {
             try
             {
-                email = unit.Context.Contacts.NormalizeEmail(user.Email);
+                email = _session.Parts.Contacts.NormalizeEmail(user.Email);
             }
             catch (CrmValidationException e)
             {

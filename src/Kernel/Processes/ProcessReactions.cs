@@ -11,11 +11,10 @@ namespace Crm.Kernel.Processes;
 /// Starts processes that goal reactions ask for, and fires the trigger of running processes waiting for an event about
 /// their deal, one level deeper in the same unit of work.
 /// </summary>
-internal sealed class ProcessReactor : IUnitOfWorkReactor
+internal sealed class ProcessReactor(ProcessEngine engine) : IUnitOfWorkReactor
 {
     public async ValueTask OnEventAsync(UnitOfWork unit, DomainEvent domainEvent, Cause cause, CancellationToken cancellationToken)
     {
-        var engine = unit.Context.Processes;
         if (domainEvent is ProcessStartRequested request)
         {
             unit.Enqueue($"start process {request.TemplateId} for deal {request.Deal}",
@@ -48,7 +47,7 @@ internal sealed class ProcessReactor : IUnitOfWorkReactor
 }
 
 /// <summary>Escalates a process step still unfinished at its deadline to the responsible person's head.</summary>
-internal sealed class ProcessDeadlineHandler : ITimerHandler
+internal sealed class ProcessDeadlineHandler(ProcessEngine engine) : ITimerHandler
 {
     public string Kind => ProcessEngine.DeadlineKind;
 
@@ -60,7 +59,6 @@ internal sealed class ProcessDeadlineHandler : ITimerHandler
             return;
         }
 
-        var engine = unit.Context.Processes;
         var responsible = await engine.ResponsibleAsync(unit, instance, cancellationToken).ConfigureAwait(false);
         if (responsible is not { } user)
         {
@@ -96,19 +94,19 @@ internal sealed class ProcessDeadlineHandler : ITimerHandler
 }
 
 /// <summary>Reminds the person responsible for a process step before its deadline.</summary>
-internal sealed class ProcessReminderHandler : ITimerHandler
+internal sealed class ProcessReminderHandler(ProcessEngine engine) : ITimerHandler
 {
     public string Kind => ProcessEngine.ReminderKind;
 
     public async ValueTask FireAsync(UnitOfWork unit, ScheduledTimer timer, CancellationToken cancellationToken)
     {
         var (instance, step) = await ProcessDeadlineHandler.CurrentAsync(unit, timer, cancellationToken).ConfigureAwait(false);
-        if (instance is null || await unit.Context.Processes.ResponsibleAsync(unit, instance, cancellationToken).ConfigureAwait(false) is not { } user)
+        if (instance is null || await engine.ResponsibleAsync(unit, instance, cancellationToken).ConfigureAwait(false) is not { } user)
         {
             return;
         }
 
-        var template = unit.Context.Processes.Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
+        var template = engine.Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
         await unit.RecordAsync(new NotificationRequested(user, $"Reminder: {template.Name} — '{step}'",
             $"Step '{step}' of process {template.Name} is due at {instance.StepDeadline}.", instance.Deal),
             Cause.Process(instance.Id, template.Name), cancellationToken).ConfigureAwait(false);

@@ -20,7 +20,7 @@ public sealed class SessionProcesses
     internal SessionProcesses(CrmSession session) => _session = session;
 
     /// <summary>The templates this kernel runs (newest version of each).</summary>
-    public IReadOnlyList<ProcessTemplate> Templates => _session.Context.Processes.Machine.Templates;
+    public IReadOnlyList<ProcessTemplate> Templates => _session.Parts.Processes.Machine.Templates;
 
     /// <summary>Starts a process for a deal. Roles not given are played by the deal's owner (<c>head</c>: the owner's head).</summary>
     /// <exception cref="EntityNotFoundException">Unknown template or deal.</exception>
@@ -41,7 +41,7 @@ public sealed class SessionProcesses
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var dealState = await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
         actor.RequireCanActFor(dealState.Owner, "start a process", $"deal '{deal}'");
-        var instance = await unit.Context.Processes.StartAsync(unit, templateId, deal, roles, variables, Cause.Manual, cancellationToken).ConfigureAwait(false);
+        var instance = await _session.Parts.Processes.StartAsync(unit, templateId, deal, roles, variables, Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.Process, instance.Id);
     }
@@ -57,7 +57,7 @@ public sealed class SessionProcesses
             throw new ConcurrencyConflictException("process", processId, expected, instance.Version);
         }
 
-        await unit.Context.Processes.FireAsync(unit, instance, trigger, Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await _session.Parts.Processes.FireAsync(unit, instance, trigger, Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.Process, processId);
     }
@@ -66,7 +66,7 @@ public sealed class SessionProcesses
     public async Task<IReadOnlyList<string>> PermittedTriggersAsync(string processId, CancellationToken cancellationToken = default)
     {
         var (unit, _, instance) = await LoadAsync(processId, "read a process", cancellationToken).ConfigureAwait(false);
-        return unit.Context.Processes.Machine.PermittedTriggers(instance.ToMachineState());
+        return _session.Parts.Processes.Machine.PermittedTriggers(instance.ToMachineState());
     }
 
     /// <summary>Cancels a running process with a reason (journaled).</summary>
@@ -74,7 +74,7 @@ public sealed class SessionProcesses
     {
         RequireReason(reason);
         var (unit, _, instance) = await LoadAsync(processId, "cancel a process", cancellationToken).ConfigureAwait(false);
-        await unit.Context.Processes.CancelAsync(unit, instance, reason.Trim(), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await _session.Parts.Processes.CancelAsync(unit, instance, reason.Trim(), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.Process, processId);
     }
@@ -132,7 +132,7 @@ public sealed class SessionProcesses
 
             if (reason is not null)
             {
-                result.Add(new StalledProcess(instance, reason, await unit.Context.Processes.ResponsibleAsync(unit, instance, cancellationToken).ConfigureAwait(false)));
+                result.Add(new StalledProcess(instance, reason, await _session.Parts.Processes.ResponsibleAsync(unit, instance, cancellationToken).ConfigureAwait(false)));
             }
         }
 
@@ -155,7 +155,7 @@ public sealed class SessionProcesses
         {
             var instance = await unit.GetAsync(Kinds.Process, id, cancellationToken).ConfigureAwait(false);
             await RequireVisibleAsync(unit, actor, instance, "cancel a process", cancellationToken).ConfigureAwait(false);
-            await unit.Context.Processes.CancelAsync(unit, instance, reason.Trim(), Cause.Manual, cancellationToken).ConfigureAwait(false);
+            await _session.Parts.Processes.CancelAsync(unit, instance, reason.Trim(), Cause.Manual, cancellationToken).ConfigureAwait(false);
         }
 
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);

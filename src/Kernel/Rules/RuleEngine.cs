@@ -27,9 +27,11 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     private readonly ConcurrentDictionary<string, CompiledRules> _cache = new(StringComparer.Ordinal);
 
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
+    private readonly Crm.Kernel.Processes.ProcessEngine _processes;
 
-    public RuleEngine(IEnumerable<RuleDefinition> codeRules, IEnumerable<IRuleActionHandler> handlers, Microsoft.Extensions.Logging.ILogger? logger = null)
+    public RuleEngine(IEnumerable<RuleDefinition> codeRules, IEnumerable<IRuleActionHandler> handlers, Crm.Kernel.Processes.ProcessEngine processes, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
+        _processes = processes;
         _logger = logger;
         _codeRules = codeRules.ToArray();
         foreach (var rule in _codeRules)
@@ -241,7 +243,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
                 await DealOperations.MoveAsync(unit, deal, move.Stage, cause, cancellationToken).ConfigureAwait(false);
                 break;
             case StartProcessRuleAction start:
-                await unit.Context.Processes.StartAsync(unit, start.TemplateId, deal.Id, null, null, cause, cancellationToken).ConfigureAwait(false);
+                await _processes.StartAsync(unit, start.TemplateId, deal.Id, null, null, cause, cancellationToken).ConfigureAwait(false);
                 break;
             case AchieveGoalRuleAction goal:
                 var pipeline = await DealOperations.PipelineOfAsync(unit, deal.Pipeline, cancellationToken).ConfigureAwait(false);
@@ -262,7 +264,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     }
 
     /// <summary>Adds a violation to the recipient's digest of the day; the first item of a day sets the sending timer.</summary>
-    public static async ValueTask AddToDigestAsync(UnitOfWork unit, UserId recipient, string subject, string text, Cause cause, CancellationToken cancellationToken)
+    public async ValueTask AddToDigestAsync(UnitOfWork unit, UserId recipient, string subject, string text, Cause cause, CancellationToken cancellationToken)
     {
         var calendar = await CalendarOfAsync(unit, recipient, cancellationToken).ConfigureAwait(false);
         var day = unit.Now.InZone(calendar.TimeZone).Date;
@@ -275,9 +277,9 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         }
     }
 
-    public static async ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken)
+    public async ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken)
     {
-        var calendar = unit.Context.Processes.Calendar;
+        var calendar = _processes.Calendar;
         var person = await unit.FindAsync(Kinds.User, user.Value, cancellationToken).ConfigureAwait(false);
         return person?.TimeZone is { } zone && NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) is { } tz ? calendar.WithTimeZone(tz) : calendar;
     }

@@ -76,7 +76,7 @@ internal sealed class RuleDeadlineHandler(RuleEngine engine) : ITimerHandler
         var line = $"{rule.Name}: deal '{deal.Title ?? deal.Id.Value}' ({deal.Amount}) of {deal.Owner} was not done by {instance.Deadline}.";
         if (deadline.Policy == NotificationPolicy.DailyDigest)
         {
-            await RuleEngine.AddToDigestAsync(unit, recipient, "Rule violations", line, cause, cancellationToken).ConfigureAwait(false);
+            await engine.AddToDigestAsync(unit, recipient, "Rule violations", line, cause, cancellationToken).ConfigureAwait(false);
         }
         else
         {

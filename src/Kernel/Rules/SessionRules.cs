@@ -71,7 +71,7 @@ public sealed class SessionRules
 
     internal SessionRules(CrmSession session) => _session = session;
 
-    private RuleEngine Engine => _session.Context.Rules;
+    private RuleEngine Engine => _session.Parts.Rules;
 
     /// <summary>
     /// Defines a rule for the tenant, or a new version of it (the version must grow). Administrators only. Besides the
@@ -159,7 +159,7 @@ public sealed class SessionRules
                 case AchieveGoalRuleAction goal when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Goals.Any(g => g.Id == goal.Goal))):
                     errors.Add(new(path + ".goal", $"no stage of pipeline {scopeText} has goal '{goal.Goal}'."));
                     break;
-                case StartProcessRuleAction start when !unit.Context.Processes.Machine.Templates.Any(t => string.Equals(t.Id, start.TemplateId, StringComparison.Ordinal)):
+                case StartProcessRuleAction start when !_session.Parts.Processes.Machine.Templates.Any(t => string.Equals(t.Id, start.TemplateId, StringComparison.Ordinal)):
                     errors.Add(new(path + ".templateId", $"no process template '{start.TemplateId}' is registered; register it (or install the methodology that ships it) first."));
                     break;
                 case PluginRuleAction plugin when !Engine.HasHandler(plugin.Name):
@@ -247,7 +247,7 @@ public sealed class SessionRules
                 continue;
             }
 
-            var calendar = await RuleEngine.CalendarOfAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false);
+            var calendar = await Engine.CalendarOfAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false);
             var plan = new List<string>();
             plan.AddRange(rule.Actions.Select(a => "now: " + Describe(a)));
             plan.AddRange(rule.Scheduled.Select(s => $"at {s.After.AddTo(unit.Now, calendar)}: {Describe(s.Action)}{(s.Unless is null ? "" : $" (unless {(s.Unless.IsTrue(subject) ? "— already true, would skip" : "condition holds then")})")}"));
@@ -357,7 +357,7 @@ public sealed class SessionRules
         Instant? newDeadline = null;
         if (approve && policy.OnApproval == ExceptionApproval.ExtendDeadline && instance.Deadline is { } deadline)
         {
-            var calendar = await RuleEngine.CalendarOfAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false);
+            var calendar = await Engine.CalendarOfAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false);
             newDeadline = policy.Extension.AddTo(deadline, calendar);
             unit.SetTimer(new ScheduledTimer($"rule:{instance.Id}:deadline", unit.Tenant, newDeadline.Value, RuleEngine.DeadlineKind, instance.Id));
         }

@@ -24,10 +24,12 @@ public sealed class CrmScheduler
 {
     private readonly KernelContext _context;
     private readonly Dictionary<string, ITimerHandler> _handlers;
+    private readonly CrmKernelOptions _options;
 
-    internal CrmScheduler(KernelContext context, IEnumerable<ITimerHandler> handlers)
+    internal CrmScheduler(KernelContext context, IEnumerable<ITimerHandler> handlers, Microsoft.Extensions.Options.IOptions<CrmKernelOptions> options)
     {
         _context = context;
+        _options = options.Value;
         _handlers = handlers.ToDictionary(h => h.Kind, StringComparer.Ordinal);
     }
 
@@ -43,7 +45,7 @@ public sealed class CrmScheduler
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var claimed = await _context.Store.ClaimDueTimersAsync(now, _context.Options.TimerLease, _context.Options.TimerBatchSize, cancellationToken).ConfigureAwait(false);
+            var claimed = await _context.Store.ClaimDueTimersAsync(now, _options.TimerLease, _options.TimerBatchSize, cancellationToken).ConfigureAwait(false);
             if (claimed.Count == 0)
             {
                 return total;
@@ -52,7 +54,7 @@ public sealed class CrmScheduler
             // Fire in due order. Consecutive timers of one tenant share a unit of work (TimerCommitGroup of them per
             // commit); if a group fails, its timers are retried one by one so one bad timer cannot block the others.
             var outcomes = new List<Outcome>(claimed.Count);
-            var groupSize = _context.Options.TimerCommitGroup;
+            var groupSize = _options.TimerCommitGroup;
             for (var i = 0; i < claimed.Count;)
             {
                 var group = new List<ClaimedTimer> { claimed[i++] };

@@ -8,7 +8,8 @@ namespace Crm.Kernel.Scheduling;
 /// <summary>
 /// Runs <see cref="CrmScheduler.RunDueAsync"/> in real time inside a .NET host, every
 /// <see cref="CrmKernelOptions.SchedulerPollInterval"/>. Registered by <c>AddCrmKernel</c>; it runs only where a host
-/// runs hosted services.
+/// runs hosted services. It fires timers only: notification and webhook deliveries run in a separate hosted loop
+/// (every <see cref="CrmKernelOptions.DeliveryPollInterval"/>), so a slow mail server or endpoint cannot delay them.
 /// </summary>
 public sealed class CrmSchedulerService : BackgroundService
 {
@@ -27,18 +28,15 @@ public sealed class CrmSchedulerService : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = _kernel.Context.Options.SchedulerPollInterval.ToTimeSpan();
+        var interval = _kernel.Parts.Options.SchedulerPollInterval.ToTimeSpan();
         using var timer = new PeriodicTimer(interval);
         do
         {
             try
             {
+                // Only timers: deliveries (mail, channels, webhooks) run in their own hosted loop, so a slow peer
+                // cannot delay a due timer.
                 var run = await _kernel.Scheduler.RunDueAsync(_clock.GetCurrentInstant(), stoppingToken).ConfigureAwait(false);
-                foreach (var tenant in await _kernel.ListTenantsAsync(stoppingToken).ConfigureAwait(false))
-                {
-                    await _kernel.Notifications.DeliverAsync(tenant, stoppingToken).ConfigureAwait(false);
-                    await _kernel.Webhooks.DeliverAsync(tenant, stoppingToken).ConfigureAwait(false);
-                }
 
                 if (run.Failed > 0)
                 {

@@ -31,9 +31,10 @@ public sealed class CrmSession
 {
     private readonly KernelContext _context;
 
-    internal CrmSession(KernelContext context, TenantId tenant, UserId user)
+    internal CrmSession(KernelContext context, KernelParts parts, TenantId tenant, UserId user)
     {
         _context = context;
+        Parts = parts;
         Tenant = tenant;
         User = user;
         Deals = new SessionDeals(this);
@@ -48,7 +49,7 @@ public sealed class CrmSession
         Rules = new SessionRules(this);
         Products = new SessionProducts(this);
         Invoices = new SessionInvoices(this);
-        Telephony = new SessionTelephony(this, context.TelephonyGateway);
+        Telephony = new SessionTelephony(this, parts.Telephony);
         Webhooks = new Crm.Kernel.Integration.SessionWebhooks(this);
         Import = new Crm.Kernel.Import.SessionImport(this);
         Reports = new Crm.Kernel.Reports.SessionReports(this);
@@ -113,6 +114,9 @@ public sealed class CrmSession
     public SessionJournal Journal { get; }
 
     internal KernelContext Context => _context;
+
+    /// <summary>The engines and settings the façades share (immutable, built by the container).</summary>
+    internal KernelParts Parts { get; }
 
     internal async ValueTask<(UnitOfWork Unit, SessionActor Actor)> BeginAsync(CancellationToken cancellationToken, bool cachedReads = false)
     {

@@ -269,7 +269,7 @@ internal sealed class UnitOfWork
 
     private async ValueTask DrainAsync(CancellationToken cancellationToken)
     {
-        var limit = _context.Options.MaxReactionDepth;
+        var limit = _context.MaxReactionDepth;
         while (_queue.TryDequeue(out var item))
         {
             _chain.Add(item.Description);

@@ -143,7 +143,7 @@ public sealed class SessionTasks
             throw new CrmValidationException(dateErrors);
         }
 
-        var calendar = _session.Context.Processes.Calendar;
+        var calendar = _session.Parts.Processes.Calendar;
         var tasks = await ListAsync(openOnly: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         var start = from ?? _session.Context.Clock.GetCurrentInstant().InZone(calendar.TimeZone).Date;
         if (!calendar.IsWorkingDay(start))

@@ -12,7 +12,7 @@ namespace Crm.Kernel.Tasks;
 /// them when it is done or cancelled, in the same unit of work. Reassigning keeps them: the handlers read the
 /// assignee when they fire.
 /// </summary>
-internal sealed class TaskTimers : IUnitOfWorkReactor
+internal sealed class TaskTimers(Microsoft.Extensions.Options.IOptions<Crm.Kernel.Hosting.CrmKernelOptions> options) : IUnitOfWorkReactor
 {
     public const string ReminderKind = "task-reminder";
     public const string OverdueKind = "task-overdue";
@@ -26,7 +26,7 @@ internal sealed class TaskTimers : IUnitOfWorkReactor
         switch (domainEvent)
         {
             case WorkTaskCreated created:
-                var remindAt = created.Due - unit.Context.Options.TaskReminderLead;
+                var remindAt = created.Due - options.Value.TaskReminderLead;
                 if (remindAt > unit.Now)
                 {
                     unit.SetTimer(new ScheduledTimer(ReminderId(created.Task), unit.Tenant, remindAt, ReminderKind, created.Task.Value));

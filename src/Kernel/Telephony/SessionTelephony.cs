@@ -28,7 +28,7 @@ public sealed class SessionTelephony
         actor.RequireCanActFor(card.Owner, "call a client", $"client '{client}'");
         var number = phone is null
             ? card.Contacts.Select(c => c.Phone).FirstOrDefault(p => p is not null) ?? throw new InvalidStateException($"Client '{card.Name}' has no phone number.")
-            : unit.Context.Contacts.NormalizePhone(phone);
+            : _session.Parts.Contacts.NormalizePhone(phone);
         var callId = await gateway.DialAsync(actor.Id, number, cancellationToken).ConfigureAwait(false);
         await unit.RecordAsync(new CallStarted(callId, CallDirection.Outbound, number, client, actor.Id), new Cause(CauseKind.Manual), cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -19,11 +19,17 @@ namespace Crm.Kernel.Telephony;
 /// </summary>
 public sealed class TelephonyIntake
 {
-    private readonly CrmKernel _kernel;
+    private readonly SessionFactory _sessions;
 
-    internal TelephonyIntake(CrmKernel kernel) => _kernel = kernel;
+    internal TelephonyIntake(KernelContext context, SessionFactory sessions)
+    {
+        Context = context;
+        _sessions = sessions;
+    }
 
-    private KernelContext Context => _kernel.Context;
+    private KernelContext Context { get; }
+
+    private KernelParts Parts => _sessions.Parts;
 
     /// <summary>Handles one call event of a tenant.</summary>
     /// <exception cref="CrmValidationException">A malformed number, an empty call id, or an answering extension nobody has; a kind or
@@ -48,7 +54,7 @@ public sealed class TelephonyIntake
             throw new CrmValidationException(errors);
         }
 
-        var number = Context.Contacts.NormalizePhone(call.ExternalNumber, "externalNumber");
+        var number = Parts.Contacts.NormalizePhone(call.ExternalNumber, "externalNumber");
         var unit = Context.Begin(tenant, null);
         var user = await UserOfExtensionAsync(unit, call.Extension, call.Kind == CallEventKind.Answered, cancellationToken).ConfigureAwait(false);
         var state = await unit.FindAsync(Kinds.Call, call.CallId, cancellationToken).ConfigureAwait(false);
@@ -118,7 +124,7 @@ public sealed class TelephonyIntake
     /// <exception cref="EntityNotFoundException">The client does not exist, or the user neither sees it nor took a call from it.</exception>
     public async Task<ClientCard> ClientCardAsync(TenantId tenant, ClientId client, UserId user, CancellationToken cancellationToken = default)
     {
-        var session = _kernel.OpenSession(tenant, user);
+        var session = _sessions.Open(tenant, user);
         Client card;
         try
         {
@@ -177,7 +183,7 @@ public sealed class TelephonyIntake
         await unit.RecordAsync(new ClientRegistered(client, ClientKind.Person, "Caller " + number, [new ClientContact(null, number, null)], null, null, null, owner, at),
             Cause(), cancellationToken, at).ConfigureAwait(false);
         var deal = DealId.New();
-        await unit.RecordAsync(new DealOpened(deal, client, pipeline.Id, unsorted.Id, owner, Money.Zero(Context.Options.DefaultCurrency), "Call from " + number, "call", null, null,
+        await unit.RecordAsync(new DealOpened(deal, client, pipeline.Id, unsorted.Id, owner, Money.Zero(Parts.Options.DefaultCurrency), "Call from " + number, "call", null, null,
             new Dictionary<string, string>()), Cause(), cancellationToken, at).ConfigureAwait(false);
         return (client, deal);
     }

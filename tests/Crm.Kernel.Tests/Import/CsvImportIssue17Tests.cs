@@ -253,7 +253,7 @@ public sealed class CsvImportIssue17Tests : IDisposable
 
         await CsvImportFiles.ImportAsync(k, _folder);
 
-        var zone = k.Session(TestKernel.Admin).Context.Processes.Calendar.TimeZone;
+        var zone = k.Session(TestKernel.Admin).Parts.Processes.Calendar.TimeZone;
         var expected = new LocalDateTime(2016, 10, 20, 9, 0).InZoneLeniently(zone).ToInstant();
         Assert.Equal(expected, (await k.Session(TestKernel.Admin).Deals.GetAsync(new DealId("D2"))).OpenedAt);
     }

@@ -91,7 +91,7 @@ public sealed class Issue17FuzzTests
     {
         var random = new Random(seed);
         await using var k = await WithOrganizationAsync();
-        var machine = k.Kernel.Context.Processes.Machine;
+        var machine = k.Kernel.Parts.Processes.Machine;
         for (var n = 0; n < PerCase; n++)
         {
             var source = JsonNode.Parse(Seeds.Value.Templates[random.Next(Seeds.Value.Templates.Length)])!;
