@@ -45,6 +45,9 @@ internal sealed class KernelContext
 
     public ProcessEngine Processes { get; }
 
+    /// <summary>Reads tenants' own settings (templates, calendars, …) over the defaults in code and options.</summary>
+    public Crm.Kernel.Configuration.TenantConfiguration Configuration { get; } = new();
+
     public RuleEngine Rules { get; }
 
     public Crm.Kernel.Methodologies.MethodologyCatalog Methodologies { get; }

@@ -146,13 +146,15 @@ public sealed class OrderIntake
             "Order " + order.ExternalId, "website", null, null, fields), cause, cancellationToken).ConfigureAwait(false))!;
         var invoice = await InvoiceBuilder.BuildAsync(unit, deal, order.Lines, cause, cancellationToken).ConfigureAwait(false);
         await unit.RecordAsync(new DealAmountChanged(dealId, Money.Of(invoice.Total, invoice.Currency)), cause, cancellationToken).ConfigureAwait(false);
-        if (_context.Options.OrderTaskTitle is { } title)
+        var intake = await _context.Configuration.OrderIntakeAsync(unit, cancellationToken).ConfigureAwait(false);
+        if (intake.TaskTitle is { } title)
         {
-            await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), $"{title}: order {order.ExternalId}", owner, _context.Processes.Calendar.AddWorkingTime(unit.Now, Duration.FromHours(2)), dealId, clientId),
+            var ownerCalendar = await _context.Configuration.CalendarOfAsync(unit, owner, cancellationToken).ConfigureAwait(false);
+            await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), $"{title}: order {order.ExternalId}", owner, ownerCalendar.AddWorkingTime(unit.Now, Duration.FromHours(2)), dealId, clientId),
                 cause, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_context.Options.OrderProcessTemplate is { } template)
+        if (intake.ProcessTemplate is { } template)
         {
             await _context.Processes.StartAsync(unit, template, dealId, null, null, cause, cancellationToken).ConfigureAwait(false);
         }

@@ -26,7 +26,7 @@ internal sealed class ProcessReactor : IUnitOfWorkReactor
         var (eventType, deal) = domainEvent is DealSignalRaised signal
             ? (signal.Name, (DealId?)signal.Deal)
             : (domainEvent.GetType().Name, ProcessEngine.DealOf(domainEvent));
-        if (deal is not { } dealId || !engine.IsWaitedFor(eventType))
+        if (deal is not { } dealId || !engine.IsWaitedFor(eventType) && !await unit.Context.Configuration.IsWaitedForAsync(unit, eventType, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -67,7 +67,7 @@ internal sealed class ProcessDeadlineHandler : ITimerHandler
             return;
         }
 
-        var template = engine.Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
+        var template = (await engine.TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false)).Template;
         var recipient = user;
         if (template.GetStep(step).EscalateToHead)
         {
@@ -108,7 +108,7 @@ internal sealed class ProcessReminderHandler : ITimerHandler
             return;
         }
 
-        var template = unit.Context.Processes.Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
+        var template = (await unit.Context.Processes.TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false)).Template;
         await unit.RecordAsync(new NotificationRequested(user, $"Reminder: {template.Name} — '{step}'",
             $"Step '{step}' of process {template.Name} is due at {instance.StepDeadline}.", instance.Deal),
             Cause.Process(instance.Id, template.Name), cancellationToken).ConfigureAwait(false);

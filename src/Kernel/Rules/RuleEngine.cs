@@ -275,12 +275,9 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         }
     }
 
-    public static async ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken)
-    {
-        var calendar = unit.Context.Processes.Calendar;
-        var person = await unit.FindAsync(Kinds.User, user.Value, cancellationToken).ConfigureAwait(false);
-        return person?.TimeZone is { } zone && NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) is { } tz ? calendar.WithTimeZone(tz) : calendar;
-    }
+    /// <summary>The user's calendar: the tenant's (else the host's), in the user's own zone and hours (see <c>SessionConfiguration</c>).</summary>
+    public static ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken) =>
+        unit.Context.Configuration.CalendarOfAsync(unit, user, cancellationToken);
 
     public static async ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, Recipient recipient, UserId? user, CancellationToken cancellationToken) => recipient switch
     {

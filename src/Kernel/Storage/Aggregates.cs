@@ -168,5 +168,7 @@ internal static class Kinds
 
     public static readonly AggregateKind<Crm.Kernel.Security.PermissionSet> PermissionSet = new("permission-set", (s, v) => s with { Version = v }, _ => []);
 
-    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant, Product, Invoice, Call, Order, Webhook, Target, Methodology, PermissionSet];
+    public static readonly AggregateKind<Crm.Kernel.Configuration.TenantSettings> TenantSettings = new("tenant-settings", (s, v) => s with { Version = v }, _ => []);
+
+    public static IReadOnlyList<AggregateKind> All { get; } = [User, Team, Pipeline, Client, Deal, Task, Activity, Process, Notification, Digest, RuleBook, RuleInstance, Cursor, FailedDelivery, Tenant, Product, Invoice, Call, Order, Webhook, Target, Methodology, PermissionSet, TenantSettings];
 }

@@ -92,6 +92,7 @@ internal static class Projection
         Crm.Kernel.Security.PermissionSetDefined x => new("permission-set", x.Set, Kinds.PermissionSet),
         Crm.Kernel.Security.UserPermissionSetAssigned x => new("user", x.User.Value, Kinds.User),
         Crm.Kernel.Security.CallerCardShown x => new("call", x.Call, null),
+        TenantSettingDefined => new("tenant-settings", Crm.Kernel.Configuration.TenantSettings.StreamId, Kinds.TenantSettings),
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
 
@@ -215,6 +216,7 @@ internal static class Projection
         TargetSet x => new Crm.Kernel.Import.Target { Owner = x.Owner, Start = x.Start, End = x.End, Amount = x.Target },
         OrderReceived x => new Order { Id = x.Order, Deal = x.Deal, Client = x.Client, Invoice = x.Invoice, ReceivedAt = ctx.OccurredAt },
         ProcessCancelled x => Existing<ProcessInstance>(state, e) with { Status = ProcessStatus.Cancelled, CancelReason = x.Reason, Waits = [] },
+        TenantSettingDefined x => Crm.Kernel.Configuration.TenantSettings.Apply(state as Crm.Kernel.Configuration.TenantSettings, x, ctx.OccurredAt),
         _ => throw new ArgumentException($"The kernel has no projection for event {e.GetType().Name}.", nameof(e)),
     };
 

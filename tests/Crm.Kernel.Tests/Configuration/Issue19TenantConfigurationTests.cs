@@ -1,0 +1,202 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Kernel.Configuration;
+using Crm.Kernel.Hosting;
+using Crm.Kernel.Processes;
+using Crm.Kernel.Scheduling;
+using Crm.Kernel.Storage;
+using Crm.Storage.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using NodaTime.Testing;
+using Xunit;
+using static Crm.Kernel.Tests.TestKernel;
+
+namespace Crm.Kernel.Tests.Configuration;
+
+/// <summary>Issue 19, point 2: per-tenant configuration defined at run time through the session API.</summary>
+public sealed class Issue19TenantConfigurationTests
+{
+    // Start is Monday 2026-03-02 09:00 UTC; the holiday is the Tuesday after.
+    private static readonly LocalDate Holiday = new(2026, 3, 3);
+
+    // No on-entry actions: the template is about steps, deadlines and versions (the action JSON is issue 19 point 1's).
+    private static string Onboarding(int version, string trigger = "done") => $$"""
+        { "id": "onboarding", "version": {{version}}, "name": "Onboarding v{{version}}", "roles": [ "sales" ], "initialStep": "kickoff",
+          "steps": [
+            { "name": "kickoff", "responsibleRole": "sales", "deadline": "1 working day",
+              "transitions": [ { "trigger": "{{trigger}}", "target": "live" } ] },
+            { "name": "live", "final": true } ] }
+        """;
+
+    private static ServiceProvider Provider(string store, string file, FakeClock clock)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IClock>(clock);
+        services.AddCrmKernel(crm => (store == "sqlite" ? crm.UseSqlite($"Data Source={file}") : crm.UseInMemoryStore()).Configure(o => o.DefaultPhoneRegion = "NO"));
+        return services.BuildServiceProvider();
+    }
+
+    private static BusinessCalendarOptions WithHoliday() => new() { Holidays = new HashSet<LocalDate> { Holiday } };
+
+    /// <summary>
+    /// Guards the issue's test: one tenant defines a template and a holiday calendar at run time; another tenant on the
+    /// same kernel does not get the template and keeps the host's calendar, so a deadline over the holiday differs. On
+    /// SQLite the definitions are read back by a new kernel on the same file.
+    /// </summary>
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("sqlite")]
+    public async Task Issue19_a_tenant_defines_a_template_and_a_holiday_calendar_while_another_tenant_is_unaffected(string store)
+    {
+        var folder = Directory.CreateTempSubdirectory("crm-config-").FullName;
+        var file = Path.Combine(folder, "crm.db");
+        try
+        {
+            var clock = new FakeClock(Start);
+            await using (var provider = Provider(store, file, clock))
+            {
+                var kernel = provider.GetRequiredService<CrmKernel>();
+                var acme = Wrap(kernel, clock, "acme");
+                var globex = Wrap(kernel, clock, "globex");
+                await acme.SetUpOrganizationAsync();
+                await globex.SetUpOrganizationAsync();
+
+                var admin = acme.Session(Admin).Configuration;
+                var template = await admin.DefineProcessTemplateAsync(Onboarding(1));
+                await admin.DefineCalendarAsync(WithHoliday(), version: 1);
+                Assert.Equal(("onboarding", 1), (template.Id, template.Version));
+
+                // The template is acme's only.
+                var acmeDeal = await acme.DealAsync(Seller1);
+                var globexDeal = await globex.DealAsync(Seller1);
+                var onboarding = await acme.Session(Seller1).Processes.StartAsync("onboarding", acmeDeal.Id);
+                Assert.Equal(("onboarding", 1, "kickoff"), (onboarding.TemplateId, onboarding.TemplateVersion, onboarding.CurrentStep));
+                await Assert.ThrowsAsync<EntityNotFoundException>(() => globex.Session(Seller1).Processes.StartAsync("onboarding", globexDeal.Id));
+                Assert.Contains(await acme.Session(Admin).Configuration.ProcessTemplatesAsync(), t => t.Id == "onboarding");
+                Assert.DoesNotContain(await globex.Session(Admin).Configuration.ProcessTemplatesAsync(), t => t.Id == "onboarding");
+                Assert.Contains(await globex.Session(Admin).Configuration.ProcessTemplatesAsync(), t => t.Id == "delivery");
+
+                // One working day from Monday 09:00 skips acme's Tuesday holiday; globex keeps the host's calendar.
+                Assert.Equal(Instant.FromUtc(2026, 3, 4, 9, 0), onboarding.StepDeadline);
+                var acmeDelivery = await acme.Session(Seller1).Processes.StartAsync("delivery", acmeDeal.Id);
+                var globexDelivery = await globex.Session(Seller1).Processes.StartAsync("delivery", globexDeal.Id);
+                Assert.Equal(Instant.FromUtc(2026, 3, 4, 9, 0), acmeDelivery.StepDeadline);
+                Assert.Equal(Instant.FromUtc(2026, 3, 3, 9, 0), globexDelivery.StepDeadline);
+                Assert.Contains(Holiday, (await acme.Session(Seller1).Configuration.CalendarAsync()).Holidays);
+                Assert.Empty((await globex.Session(Seller1).Configuration.CalendarAsync()).Holidays);
+
+                // Journaled like pipelines and rules.
+                var journal = await acme.Session(Admin).Journal.ReadAsync(0, 10_000);
+                Assert.Equal(["process-template", "calendar"], journal.Select(e => e.Event).OfType<TenantSettingDefined>().Select(e => e.Kind));
+                Assert.Empty((await globex.Session(Admin).Journal.ReadAsync(0, 10_000)).Select(e => e.Event).OfType<TenantSettingDefined>());
+                Assert.Empty(await globex.Session(Admin).Configuration.ListAsync());
+            }
+
+            if (store == "sqlite")
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                await using var reopened = Provider(store, file, clock);
+                var kernel = reopened.GetRequiredService<CrmKernel>();
+                var acme = Wrap(kernel, clock, "acme");
+                var globex = Wrap(kernel, clock, "globex");
+                var deal = await acme.DealAsync(Seller2);
+                Assert.Equal(Instant.FromUtc(2026, 3, 4, 9, 0), (await acme.Session(Seller2).Processes.StartAsync("onboarding", deal.Id)).StepDeadline);
+                await Assert.ThrowsAsync<EntityNotFoundException>(async () => await globex.Session(Seller2).Processes.StartAsync("onboarding", (await globex.DealAsync(Seller2)).Id));
+                Assert.Equal(["calendar/default", "process-template/onboarding"], (await acme.Session(Admin).Configuration.ListAsync()).Select(s => $"{s.Kind}/{s.Key}"));
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Guards: a new template version applies to new instances; a running one stays on the version it started with.</summary>
+    [Fact]
+    public async Task Issue19_a_running_process_stays_on_the_template_version_it_started_with()
+    {
+        await using var k = await WithOrganizationAsync();
+        var admin = k.Session(Admin).Configuration;
+        await admin.DefineProcessTemplateAsync(Onboarding(1, trigger: "done"));
+        var deal = await k.DealAsync(Seller1);
+        var old = await k.Session(Seller1).Processes.StartAsync("onboarding", deal.Id);
+
+        await admin.DefineProcessTemplateAsync(Onboarding(2, trigger: "go-live"));
+        var fresh = await k.Session(Seller1).Processes.StartAsync("onboarding", deal.Id);
+
+        Assert.Equal(1, old.TemplateVersion);
+        Assert.Equal(2, fresh.TemplateVersion);
+        Assert.Equal(["done"], await k.Session(Seller1).Processes.PermittedTriggersAsync(old.Id));
+        Assert.Equal(["go-live"], await k.Session(Seller1).Processes.PermittedTriggersAsync(fresh.Id));
+        var error = await Assert.ThrowsAsync<InvalidStateException>(() => k.Session(Seller1).Processes.FireAsync(old.Id, "go-live"));
+        Assert.Contains("'onboarding' v1", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ProcessStatus.Completed, (await k.Session(Seller1).Processes.FireAsync(old.Id, "done")).Status);
+        Assert.Equal(ProcessStatus.Completed, (await k.Session(Seller1).Processes.FireAsync(fresh.Id, "go-live")).Status);
+        Assert.Equal("onboarding", Assert.Single(await admin.ProcessTemplatesAsync(), t => t.Id == "onboarding").Id);
+        Assert.Equal(2, (await admin.ProcessTemplatesAsync()).Single(t => t.Id == "onboarding").Version);
+    }
+
+    /// <summary>
+    /// Guards: non-administrators are refused; a version that does not grow (a concurrent or stale definition), a template
+    /// version not above the default in code, a sub-process that does not exist, and a meaningless calendar are refused
+    /// with the field named, and nothing is recorded.
+    /// </summary>
+    [Fact]
+    public async Task Issue19_bad_stale_or_unauthorized_definitions_are_refused_and_nothing_changes()
+    {
+        await using var k = await WithOrganizationAsync();
+        var admin = k.Session(Admin).Configuration;
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Head1).Configuration.DefineProcessTemplateAsync(Onboarding(1)));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Configuration.DefineCalendarAsync(WithHoliday(), 1));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Configuration.DefineUserCalendarAsync(Seller2, "Asia/Tokyo", null, null, 1));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Configuration.ListAsync());
+
+        await admin.DefineProcessTemplateAsync(Onboarding(1));
+        await admin.DefineCalendarAsync(WithHoliday(), 1);
+        var before = await admin.ListAsync();
+
+        var stale = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineProcessTemplateAsync(Onboarding(1, "other")));
+        Assert.Equal("$.version", Assert.Single(stale.Errors).Field);
+        Assert.Contains("version 2", stale.Message, StringComparison.Ordinal);
+        var belowCode = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineProcessTemplateAsync(Onboarding(1).Replace("\"onboarding\"", "\"delivery\"", StringComparison.Ordinal)));
+        Assert.Contains("registered in code", belowCode.Message, StringComparison.Ordinal);
+        var sub = Onboarding(2).Replace("\"deadline\": \"1 working day\",", "\"deadline\": \"1 working day\", \"onEntry\": [ { \"type\": \"startSubProcess\", \"templateId\": \"nowhere\" } ],", StringComparison.Ordinal);
+        var missing = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineProcessTemplateAsync(sub));
+        Assert.Contains(missing.Errors, e => e.Field.EndsWith(".templateId", StringComparison.Ordinal) && e.Message.Contains("nowhere", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineProcessTemplateAsync("{ not json"));
+        var again = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineCalendarAsync(WithHoliday(), 1));
+        Assert.Equal("version", Assert.Single(again.Errors).Field);
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineCalendarAsync(new BusinessCalendarOptions { WorkingHoursStart = new LocalTime(18, 0), WorkingHoursEnd = new LocalTime(9, 0) }, 2));
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineCalendarAsync(new BusinessCalendarOptions { WorkingDays = new HashSet<IsoDayOfWeek>() }, 2));
+        var zone = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineUserCalendarAsync(Seller1, "Europe/Nowhere", null, null, 1));
+        Assert.Equal("timeZone", Assert.Single(zone.Errors).Field);
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineUserCalendarAsync(Seller1, null, new LocalTime(10, 0), null, 1));
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineOrderIntakeAsync("nowhere", "Call the buyer", 1));
+
+        Assert.Equal(before, await admin.ListAsync());
+    }
+
+    /// <summary>Guards: a user's own zone and hours override the tenant's for what is scheduled for them (a process task's due date).</summary>
+    [Fact]
+    public async Task Issue19_a_users_own_zone_and_hours_override_the_tenants_calendar()
+    {
+        await using var k = await WithOrganizationAsync();
+        await k.Session(Admin).Configuration.DefineCalendarAsync(WithHoliday(), 1);
+        var own = await k.Session(Seller1).Configuration.DefineUserCalendarAsync(Seller1, "Asia/Tokyo", new LocalTime(10, 0), new LocalTime(15, 0), 1);
+        Assert.Equal((DateTimeZoneProviders.Tzdb["Asia/Tokyo"], new LocalTime(10, 0)), (own.TimeZone, own.WorkingHoursStart));
+        Assert.Contains(Holiday, own.Holidays);
+        var tenant = await k.Session(Seller2).Configuration.CalendarOfAsync(Seller2);
+        Assert.Equal((DateTimeZone.Utc, new LocalTime(9, 0)), (tenant.TimeZone, tenant.WorkingHoursStart));
+
+        // Delivery's first step gives its logistics role (the owner here) a task due in one working day.
+        var mine = await k.Session(Seller1).Processes.StartAsync("delivery", (await k.DealAsync(Seller1)).Id);
+        var theirs = await k.Session(Seller2).Processes.StartAsync("delivery", (await k.DealAsync(Seller2)).Id);
+        var myTask = Assert.Single(await k.Session(Seller1).Tasks.ListAsync(openOnly: true), t => t.Deal == mine.Deal);
+        var theirTask = Assert.Single(await k.Session(Seller2).Tasks.ListAsync(openOnly: true), t => t.Deal == theirs.Deal);
+        Assert.Equal(BusinessDuration.WorkingDays(1).AddTo(Start, own), myTask.Due);
+        Assert.Equal(BusinessDuration.WorkingDays(1).AddTo(Start, tenant), theirTask.Due);
+        Assert.NotEqual(myTask.Due, theirTask.Due);
+    }
+}
