@@ -403,6 +403,24 @@ public sealed class VisibilityMatrixTests
         yield return P(methodologies, "ClassifiersAsync", [], (w, s) => Box(s.Methodologies.ClassifiersAsync()));
         yield return P(methodologies, "ReportPresetsAsync", [], (w, s) => Box(s.Methodologies.ReportPresetsAsync()));
         yield return P(methodologies, "InstalledAsync", [], (w, s) => Box(s.Methodologies.InstalledAsync()));
+
+        // Issue 19: the tenant's own configuration; administrators define it (a user their own hours), everyone reads the calendar and templates.
+        var configuration = typeof(Crm.Kernel.Configuration.SessionConfiguration);
+        const string probe = """
+            { "id": "probe", "version": 1, "name": "Probe", "roles": [ "sales" ], "initialStep": "a",
+              "steps": [ { "name": "a", "transitions": [ { "trigger": "done", "target": "b" } ] }, { "name": "b", "final": true } ] }
+            """;
+        yield return G(configuration, "DefineProcessTemplateAsync", [typeof(string)], (w, s) => Box(s.Configuration.DefineProcessTemplateAsync(probe)));
+        yield return G(configuration, "InstallProcessTemplateAsync", [typeof(string)], (w, s) => Box(s.Configuration.InstallProcessTemplateAsync("delivery")));
+        yield return G(configuration, "DefineCalendarAsync", [typeof(Crm.Kernel.Scheduling.BusinessCalendarOptions), typeof(int)],
+            (w, s) => Box(s.Configuration.DefineCalendarAsync(new Crm.Kernel.Scheduling.BusinessCalendarOptions(), 1)));
+        yield return G(configuration, "DefineUserCalendarAsync", [typeof(UserId), typeof(string), typeof(LocalTime?), typeof(LocalTime?), typeof(int)],
+            (w, s) => Box(s.Configuration.DefineUserCalendarAsync(Seller1, "Asia/Tokyo", null, null, 1)));
+        yield return G(configuration, "DefineOrderIntakeAsync", [typeof(string), typeof(string), typeof(int)], (w, s) => Done(s.Configuration.DefineOrderIntakeAsync(null, "Probe", 1)));
+        yield return G(configuration, "ListAsync", [], (w, s) => Box(s.Configuration.ListAsync()));
+        yield return P(configuration, "ProcessTemplatesAsync", [], (w, s) => Box(s.Configuration.ProcessTemplatesAsync()));
+        yield return P(configuration, "CalendarAsync", [], (w, s) => Box(s.Configuration.CalendarAsync()));
+        yield return P(configuration, "CalendarOfAsync", [typeof(UserId)], (w, s) => Box(s.Configuration.CalendarOfAsync(Seller1)));
     }
 
     /// <summary>A tenant where S1 owns one record of every kind, and a second tenant.</summary>
