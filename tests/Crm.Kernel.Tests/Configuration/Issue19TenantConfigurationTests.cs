@@ -199,4 +199,70 @@ public sealed class Issue19TenantConfigurationTests
         Assert.Equal(BusinessDuration.WorkingDays(1).AddTo(Start, tenant), theirTask.Due);
         Assert.NotEqual(myTask.Due, theirTask.Due);
     }
+
+    /// <summary>
+    /// Guards: order-intake options are per tenant: a tenant that defined its own gets its task title and no process;
+    /// a tenant that defined none keeps the host's options (the Delivery process and the default title).
+    /// </summary>
+    [Fact]
+    public async Task Issue19_order_intake_options_are_per_tenant()
+    {
+        var clock = new FakeClock(Start);
+        await using var provider = Provider("memory", "", clock);
+        var kernel = provider.GetRequiredService<CrmKernel>();
+        var acme = Wrap(kernel, clock, "acme");
+        var globex = Wrap(kernel, clock, "globex");
+        foreach (var k in new[] { acme, globex })
+        {
+            await k.SetUpOrganizationAsync();
+            await k.Session(Admin).Products.DefineAsync("chair", "Office chair", Money.Of(199.99m, "USD"), 0.25m);
+        }
+
+        await acme.Session(Admin).Configuration.DefineOrderIntakeAsync(processTemplate: null, taskTitle: "Call the buyer", version: 1);
+        var order = new Crm.Kernel.Integration.WebsiteOrder("o-1", new Crm.Kernel.Integration.OrderBuyer("Nora", "+47 915 00 001", null), [new Crm.Kernel.Invoicing.InvoiceLineRequest("chair", 1)]);
+        var mine = await kernel.Orders.IntakeAsync(acme.Tenant, order);
+        var theirs = await kernel.Orders.IntakeAsync(globex.Tenant, order);
+
+        var acmeTasks = await acme.Session(Admin).Tasks.ListAsync(openOnly: true);
+        var globexTasks = await globex.Session(Admin).Tasks.ListAsync(openOnly: true);
+        Assert.Contains(acmeTasks, t => t.Deal == mine.Order.Deal && t.Title == "Call the buyer: order o-1");
+        Assert.DoesNotContain(globexTasks, t => t.Title.StartsWith("Call the buyer", StringComparison.Ordinal));
+        Assert.Contains(globexTasks, t => t.Deal == theirs.Order.Deal && t.Title == "Confirm the order with the buyer: order o-1");
+        Assert.Empty(await acme.Session(Admin).Processes.ListForDealAsync(mine.Order.Deal));
+        Assert.Equal("delivery", Assert.Single(await globex.Session(Admin).Processes.ListForDealAsync(theirs.Order.Deal)).TemplateId);
+    }
+
+    /// <summary>
+    /// Guards: a rule may start a template the tenant defined (the reference check looked only at templates registered
+    /// in code), and another tenant's rule naming it is refused; a default installed as tenant data keeps its version.
+    /// </summary>
+    [Fact]
+    public async Task Issue19_rules_see_the_tenants_own_templates_and_defaults_install_as_tenant_data()
+    {
+        var clock = new FakeClock(Start);
+        await using var provider = Provider("memory", "", clock);
+        var kernel = provider.GetRequiredService<CrmKernel>();
+        var acme = Wrap(kernel, clock, "acme");
+        var globex = Wrap(kernel, clock, "globex");
+        await acme.SetUpOrganizationAsync();
+        await globex.SetUpOrganizationAsync();
+        await acme.Session(Admin).Configuration.DefineProcessTemplateAsync(Onboarding(1));
+        var rule = new Crm.Kernel.Rules.RuleDefinition("start-onboarding", "Start onboarding", "DealOpened") { Actions = [new Crm.Kernel.Rules.StartProcessRuleAction("onboarding")] };
+
+        await acme.Session(Admin).Rules.DefineAsync(rule);
+        var refused = await Assert.ThrowsAsync<CrmValidationException>(() => globex.Session(Admin).Rules.DefineAsync(rule));
+        Assert.Contains(refused.Errors, e => e.Field == "$.actions[0].templateId");
+        var deal = await acme.DealAsync(Seller1);
+        Assert.Equal("onboarding", Assert.Single(await acme.Session(Seller1).Processes.ListForDealAsync(deal.Id)).TemplateId);
+
+        var installed = await globex.Session(Admin).Configuration.InstallProcessTemplateAsync("delivery");
+        Assert.Equal(("delivery", 1), (installed.Id, installed.Version));
+        await globex.Session(Admin).Configuration.InstallProcessTemplateAsync("delivery");   // again: nothing new
+        var setting = Assert.Single(await globex.Session(Admin).Configuration.ListAsync());
+        Assert.Equal(("process-template", "delivery", 1), (setting.Kind, setting.Key, setting.Version));
+        Assert.Equal(installed, ProcessTemplateJson.Load(setting.Json));
+        var process = await globex.Session(Seller1).Processes.StartAsync("delivery", (await globex.DealAsync(Seller1)).Id);
+        Assert.Equal(("delivery", 1, "orderConfirmed"), (process.TemplateId, process.TemplateVersion, process.CurrentStep));
+        Assert.DoesNotContain(await acme.Session(Admin).Configuration.ListAsync(), x => x.Key == "delivery");
+    }
 }
