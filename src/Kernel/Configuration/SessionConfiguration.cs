@@ -228,6 +228,109 @@ public sealed class SessionConfiguration
         await RecordAsync(unit, SettingKinds.OrderIntake, SettingKinds.Default, version, OrderIntakeJson.Write(new(processTemplate, taskTitle?.Trim())), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Saves a report design under its name for the tenant, or a new version of it. Everyone in the tenant can list and
+    /// run it (over what they may see). Administrators only.
+    /// </summary>
+    /// <exception cref="CrmValidationException">No name (1 to 100 characters, one line), no measure, an unknown measure or dimension, a currency that is not three capital letters, or a version that does not grow.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task SaveReportDesignAsync(Reports.ReportDefinition design, int version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(design);
+        var errors = new List<ValidationError>();
+        Validation.InputRules.Text(errors, "name", design.Name, 100, required: true, singleLine: true);
+        if (design.Measures is not { Count: > 0 } || design.Measures.Any(m => !Enum.IsDefined(m)))
+        {
+            errors.Add(new("measures", "name one or more of: " + string.Join(", ", Enum.GetNames<Reports.Measure>()) + "."));
+        }
+
+        if (design.GroupBy is null || design.GroupBy.Any(d => !Enum.IsDefined(d)))
+        {
+            errors.Add(new("groupBy", "list the dimensions to group by (an empty list for one total), each one of: " + string.Join(", ", Enum.GetNames<Reports.Dimension>()) + "."));
+        }
+
+        if (design.Currency is not { Length: 3 } || !design.Currency.All(char.IsAsciiLetterUpper))
+        {
+            errors.Add(new("currency", $"a three-letter currency code such as EUR is required; got '{design.Currency}'."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("save report designs");
+        var name = design.Name.Trim();
+        await CheckVersionAsync(unit, SettingKinds.ReportDesign, name, version, $"report design '{name}'", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(unit, SettingKinds.ReportDesign, name, version, Methodologies.PreparedMethodology.WritePreset(design with { Name = name }), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The tenant's saved report designs, in name order.</summary>
+    public async Task<IReadOnlyList<Reports.ReportDefinition>> ReportDesignsAsync(CancellationToken cancellationToken = default)
+    {
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var settings = await TenantConfiguration.SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
+        return [.. (settings?.OfKind(SettingKinds.ReportDesign) ?? []).Select(s => Methodologies.PreparedMethodology.ReadPreset(s.Setting.Json))];
+    }
+
+    /// <summary>Runs a saved report design over the deals the session may see (optionally of one pipeline).</summary>
+    /// <exception cref="EntityNotFoundException">The tenant has no design with this name.</exception>
+    public async Task<IReadOnlyList<Reports.DesignedRow>> RunReportDesignAsync(string name, PipelineId? pipeline = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var settings = await TenantConfiguration.SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
+        var stored = settings?.Find(SettingKinds.ReportDesign, name.Trim()) ?? throw new EntityNotFoundException("report design", name);
+        var data = await _session.Reports.SnapshotAsync(pipeline, cancellationToken).ConfigureAwait(false);
+        return Reports.ReportDesigner.Run(data, Methodologies.PreparedMethodology.ReadPreset(stored.Json));
+    }
+
+    /// <summary>
+    /// Defines a KPI plan of the tenant (its KPIs with weights, and each employee's targets over periods), or a new
+    /// version of it. Administrators only.
+    /// </summary>
+    /// <exception cref="CrmValidationException">An invalid plan id, KPI or target (see <see cref="Reports.KpiMonitor.Run"/>), an employee who is not a user of the tenant, or a version that does not grow.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task DefineKpiPlanAsync(string planId, IReadOnlyList<Reports.KpiDefinition> kpis, IReadOnlyList<Reports.KpiPlan> targets, int version, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(kpis);
+        ArgumentNullException.ThrowIfNull(targets);
+        Validation.InputRules.RequireText("planId", planId, 100, required: true, singleLine: true);
+        Reports.KpiMonitor.Validate(kpis, targets);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define KPI plans");
+        var errors = new List<ValidationError>();
+        for (var i = 0; i < targets.Count; i++)
+        {
+            if (await unit.FindAsync(Kinds.User, targets[i].Employee.Value, cancellationToken).ConfigureAwait(false) is null)
+            {
+                errors.Add(new($"targets[{i}].employee", $"user '{targets[i].Employee}' is not a user of this tenant."));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        await CheckVersionAsync(unit, SettingKinds.KpiPlan, planId.Trim(), version, $"KPI plan '{planId.Trim()}'", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(unit, SettingKinds.KpiPlan, planId.Trim(), version, KpiPlanJson.Write(kpis, targets), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a KPI plan over what the session may see: a row per planned employee and period with actuals, completion and score.</summary>
+    /// <exception cref="EntityNotFoundException">The tenant has no KPI plan with this id.</exception>
+    public async Task<IReadOnlyList<Reports.KpiRow>> RunKpiPlanAsync(string planId, Reports.ReportFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(planId);
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var settings = await TenantConfiguration.SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
+        var stored = settings?.Find(SettingKinds.KpiPlan, planId.Trim()) ?? throw new EntityNotFoundException("KPI plan", planId);
+        var (kpis, targets) = KpiPlanJson.Read(stored.Json);
+        var data = await _session.Reports.SnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        return Reports.KpiMonitor.Run(data, kpis, targets, filter);
+    }
+
     /// <summary>The newest version of every setting the tenant defined, by kind and key.</summary>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
     public async Task<IReadOnlyList<TenantSetting>> ListAsync(CancellationToken cancellationToken = default)

@@ -266,3 +266,26 @@ internal static class OrderIntakeJson
 
     public static Document Read(string json) => CrmJson.Deserialize<Document>(json);
 }
+
+/// <summary>The stored JSON of a KPI plan: its KPIs and targets, dates as ISO text.</summary>
+internal static class KpiPlanJson
+{
+    internal sealed record Kpi(string Id, string Measure, decimal Weight, string? Currency);
+
+    internal sealed record Target(string Employee, string Kpi, string Start, string End, decimal Value);
+
+    internal sealed record Document(IReadOnlyList<Kpi> Kpis, IReadOnlyList<Target> Targets);
+
+    public static string Write(IReadOnlyList<Reports.KpiDefinition> kpis, IReadOnlyList<Reports.KpiPlan> targets) => CrmJson.Serialize(new Document(
+        [.. kpis.Select(k => new Kpi(k.Id, k.Measure.ToString(), k.Weight, k.Currency))],
+        [.. targets.Select(t => new Target(t.Employee.Value, t.Kpi, LocalDatePattern.Iso.Format(t.Period.Start), LocalDatePattern.Iso.Format(t.Period.End), t.Target))]));
+
+    public static (IReadOnlyList<Reports.KpiDefinition> Kpis, IReadOnlyList<Reports.KpiPlan> Targets) Read(string json)
+    {
+        var document = CrmJson.Deserialize<Document>(json);
+        return (
+            [.. document.Kpis.Select(k => new Reports.KpiDefinition(k.Id, Enum.Parse<Reports.KpiMeasure>(k.Measure), k.Weight, k.Currency))],
+            [.. document.Targets.Select(t => new Reports.KpiPlan(new UserId(t.Employee), t.Kpi,
+                new DateInterval(LocalDatePattern.Iso.Parse(t.Start).GetValueOrThrow(), LocalDatePattern.Iso.Parse(t.End).GetValueOrThrow()), t.Value))]);
+    }
+}

@@ -81,5 +81,7 @@ internal static class SettingKinds
     public const string Calendar = "calendar";
     public const string UserCalendar = "user-calendar";
     public const string OrderIntake = "order-intake";
+    public const string ReportDesign = "report-design";
+    public const string KpiPlan = "kpi-plan";
     public const string Default = "default";
 }

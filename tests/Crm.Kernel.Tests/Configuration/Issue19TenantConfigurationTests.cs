@@ -265,4 +265,49 @@ public sealed class Issue19TenantConfigurationTests
         Assert.Equal(("delivery", 1, "orderConfirmed"), (process.TemplateId, process.TemplateVersion, process.CurrentStep));
         Assert.DoesNotContain(await acme.Session(Admin).Configuration.ListAsync(), x => x.Key == "delivery");
     }
+
+    /// <summary>
+    /// Guards: a saved report design and a KPI plan are one tenant's data: its users list and run them over what they
+    /// may see; another tenant does not have them; a redefinition needs a higher version; a target for someone who is
+    /// not a user of the tenant is refused.
+    /// </summary>
+    [Fact]
+    public async Task Issue19_saved_report_designs_and_kpi_plans_are_per_tenant()
+    {
+        var clock = new FakeClock(Start);
+        await using var provider = Provider("memory", "", clock);
+        var kernel = provider.GetRequiredService<CrmKernel>();
+        var acme = Wrap(kernel, clock, "acme");
+        var globex = Wrap(kernel, clock, "globex");
+        await acme.SetUpOrganizationAsync();
+        await globex.SetUpOrganizationAsync();
+        var deal = await acme.DealAsync(Seller1);
+        await acme.DealAsync(Seller3);
+        await acme.Session(Seller1).Activities.LogAsync(new Crm.Kernel.Activities.NewActivity(ActivityKind.Call, deal.Client, "Called"));
+        var admin = acme.Session(Admin).Configuration;
+
+        var design = new Crm.Kernel.Reports.ReportDefinition("By owner", [Crm.Kernel.Reports.Dimension.Owner], [Crm.Kernel.Reports.Measure.Count], "USD");
+        await admin.SaveReportDesignAsync(design, 1);
+        var rows = await acme.Session(Head1).Configuration.RunReportDesignAsync("By owner");
+        Assert.Equal([Seller1.Value], rows.Select(r => r.Keys.Single()));   // the north head sees the north team's deals only
+        Assert.Equal(2, (await acme.Session(Admin).Configuration.RunReportDesignAsync("By owner")).Count);
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => globex.Session(Admin).Configuration.RunReportDesignAsync("By owner"));
+        Assert.Empty(await globex.Session(Admin).Configuration.ReportDesignsAsync());
+        var stale = await Assert.ThrowsAsync<CrmValidationException>(() => admin.SaveReportDesignAsync(design with { Measures = [Crm.Kernel.Reports.Measure.Sum] }, 1));
+        Assert.Equal("version", Assert.Single(stale.Errors).Field);
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.SaveReportDesignAsync(design with { Measures = [] }, 2));
+        await admin.SaveReportDesignAsync(design with { Measures = [Crm.Kernel.Reports.Measure.Count, Crm.Kernel.Reports.Measure.Sum] }, 2);
+        Assert.Equal(2, Assert.Single(await acme.Session(Seller1).Configuration.RunReportDesignAsync("By owner")).Values.Count);
+
+        var q1 = new DateInterval(new LocalDate(2026, 1, 1), new LocalDate(2026, 3, 31));
+        var calls = new Crm.Kernel.Reports.KpiDefinition("calls", Crm.Kernel.Reports.KpiMeasure.Calls, 1m);
+        var ghost = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineKpiPlanAsync("q1", [calls], [new Crm.Kernel.Reports.KpiPlan(new UserId("ghost"), "calls", q1, 10m)], 1));
+        Assert.Equal("targets[0].employee", Assert.Single(ghost.Errors).Field);
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineKpiPlanAsync("q1", [calls], [new Crm.Kernel.Reports.KpiPlan(Seller1, "meetings", q1, 10m)], 1));
+        await admin.DefineKpiPlanAsync("q1", [calls], [new Crm.Kernel.Reports.KpiPlan(Seller1, "calls", q1, 10m)], 1);
+        var kpi = Assert.Single(await acme.Session(Head1).Configuration.RunKpiPlanAsync("q1"));
+        Assert.Equal((Seller1.Value, 1m, 10m), (kpi.Employee, kpi.Values.Single().Actual, kpi.Values.Single().Target));
+        Assert.Empty(await acme.Session(Head2).Configuration.RunKpiPlanAsync("q1"));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => globex.Session(Admin).Configuration.RunKpiPlanAsync("q1"));
+    }
 }

@@ -421,6 +421,33 @@ public sealed class VisibilityMatrixTests
         yield return P(configuration, "ProcessTemplatesAsync", [], (w, s) => Box(s.Configuration.ProcessTemplatesAsync()));
         yield return P(configuration, "CalendarAsync", [], (w, s) => Box(s.Configuration.CalendarAsync()));
         yield return P(configuration, "CalendarOfAsync", [typeof(UserId)], (w, s) => Box(s.Configuration.CalendarOfAsync(Seller1)));
+        var byOwner = new ReportDefinition("By owner", [Dimension.Owner], [Measure.Count], "USD");
+        var calls = new KpiDefinition("calls", KpiMeasure.Calls, 1m);
+        var year = new DateInterval(new LocalDate(2026, 1, 1), new LocalDate(2026, 12, 31));
+        yield return G(configuration, "SaveReportDesignAsync", [typeof(ReportDefinition), typeof(int)], (w, s) => Done(s.Configuration.SaveReportDesignAsync(byOwner with { Name = "probe" }, 1)));
+        yield return G(configuration, "DefineKpiPlanAsync", [typeof(string), typeof(IReadOnlyList<KpiDefinition>), typeof(IReadOnlyList<KpiPlan>), typeof(int)],
+            (w, s) => Done(s.Configuration.DefineKpiPlanAsync("probe", [calls], [new KpiPlan(Seller2, "calls", year, 10m)], 1)));
+        yield return P(configuration, "ReportDesignsAsync", [], (w, s) => Box(s.Configuration.ReportDesignsAsync()));
+        yield return R(configuration, "RunReportDesignAsync", [typeof(string), typeof(PipelineId?)], "deal", async (w, s) =>
+        {
+            var admin = w.K.Session(Admin).Configuration;
+            if (!(await admin.ReportDesignsAsync()).Any(d => d.Name == byOwner.Name))
+            {
+                await admin.SaveReportDesignAsync(byOwner, 1);
+            }
+
+            return await s.Configuration.RunReportDesignAsync(byOwner.Name);
+        }) with { Shows = (w, r) => r is IReadOnlyList<DesignedRow> rows && rows.Any(x => x.Keys.Contains(Seller1.Value)) };
+        yield return R(configuration, "RunKpiPlanAsync", [typeof(string), typeof(ReportFilter)], "deal", async (w, s) =>
+        {
+            var admin = w.K.Session(Admin).Configuration;
+            if (!(await admin.ListAsync()).Any(x => x.Kind == "kpi-plan" && x.Key == "q"))
+            {
+                await admin.DefineKpiPlanAsync("q", [calls], [new KpiPlan(Seller1, "calls", year, 10m)], 1);
+            }
+
+            return await s.Configuration.RunKpiPlanAsync("q");
+        }) with { Shows = (w, r) => r is IReadOnlyList<KpiRow> rows && rows.Any(x => x.Employee == Seller1.Value) };
     }
 
     /// <summary>A tenant where S1 owns one record of every kind, and a second tenant.</summary>
