@@ -331,6 +331,31 @@ public sealed class SessionConfiguration
         return Reports.KpiMonitor.Run(data, kpis, targets, filter);
     }
 
+    /// <summary>
+    /// Defines the tenant's notification policy: at what local time digests are sent (on the recipient's next working
+    /// day, in their calendar), and whether rule violations are told at once or in the daily digest whatever each rule
+    /// says (null: as each rule says). Until defined: 09:00 and as each rule says. Administrators only.
+    /// </summary>
+    /// <exception cref="CrmValidationException">The digest time is not a whole minute, the policy is unknown, or the version does not grow.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task DefineNotificationPolicyAsync(LocalTime digestAt, Rules.NotificationPolicy? violations, int version, CancellationToken cancellationToken = default)
+    {
+        if (digestAt.Second != 0 || digestAt.NanosecondOfSecond != 0)
+        {
+            throw new CrmValidationException("digestAt", $"give the digest time in whole minutes (HH:mm); got {digestAt:HH:mm:ss}.");
+        }
+
+        if (violations is { } v && !Enum.IsDefined(v))
+        {
+            throw new CrmValidationException("violations", $"unknown policy {(int)v}; use Immediate, DailyDigest, or null for what each rule says.");
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define the notification policy");
+        await CheckVersionAsync(unit, SettingKinds.NotificationPolicy, SettingKinds.Default, version, "the notification policy", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(unit, SettingKinds.NotificationPolicy, SettingKinds.Default, version, NotificationPolicyJson.Write(digestAt, violations), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The newest version of every setting the tenant defined, by kind and key.</summary>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
     public async Task<IReadOnlyList<TenantSetting>> ListAsync(CancellationToken cancellationToken = default)

@@ -128,6 +128,15 @@ internal sealed class TenantConfiguration
             : new OrderIntakeJson.Document(unit.Context.Options.OrderProcessTemplate, unit.Context.Options.OrderTaskTitle);
     }
 
+    /// <summary>The tenant's notification policy: the one it defined, else digests at 09:00 and violations told as each rule says.</summary>
+    public async ValueTask<NotificationPolicyJson.Document> NotificationPolicyAsync(UnitOfWork unit, CancellationToken cancellationToken)
+    {
+        var settings = await SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
+        return settings?.Find(SettingKinds.NotificationPolicy, SettingKinds.Default) is { } stored
+            ? NotificationPolicyJson.Read(stored.Json)
+            : NotificationPolicyJson.Default;
+    }
+
     private ResolvedTemplate FromJson(string json)
     {
         var parsed = _templates.GetOrAdd(json, static j => new Lazy<(ProcessTemplate, ConfiguredProcessMachine)>(() =>
@@ -288,4 +297,27 @@ internal static class KpiPlanJson
             [.. document.Targets.Select(t => new Reports.KpiPlan(new UserId(t.Employee), t.Kpi,
                 new DateInterval(LocalDatePattern.Iso.Parse(t.Start).GetValueOrThrow(), LocalDatePattern.Iso.Parse(t.End).GetValueOrThrow()), t.Value))]);
     }
+}
+
+/// <summary>The stored JSON of a tenant's notification policy.</summary>
+internal static class NotificationPolicyJson
+{
+    private static readonly LocalTimePattern Time = LocalTimePattern.CreateWithInvariantCulture("HH:mm");
+
+    public static Document Default { get; } = new("09:00", null);
+
+    /// <summary>The policy: when digests are sent (local time of the recipient's next working day), and how rule violations are told (null: as each rule says).</summary>
+    internal sealed record Document(string DigestTime, string? ViolationPolicy)
+    {
+        [System.Text.Json.Serialization.JsonIgnore]
+        public LocalTime DigestAt => Time.Parse(DigestTime).GetValueOrThrow();
+
+        [System.Text.Json.Serialization.JsonIgnore]
+        public Rules.NotificationPolicy? Violations => ViolationPolicy is null ? null : Enum.Parse<Rules.NotificationPolicy>(ViolationPolicy);
+    }
+
+    public static string Write(LocalTime digestAt, Rules.NotificationPolicy? violations) =>
+        CrmJson.Serialize(new Document(Time.Format(digestAt), violations?.ToString()));
+
+    public static Document Read(string json) => CrmJson.Deserialize<Document>(json);
 }

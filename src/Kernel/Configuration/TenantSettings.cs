@@ -83,5 +83,6 @@ internal static class SettingKinds
     public const string OrderIntake = "order-intake";
     public const string ReportDesign = "report-design";
     public const string KpiPlan = "kpi-plan";
+    public const string NotificationPolicy = "notification-policy";
     public const string Default = "default";
 }

@@ -271,7 +271,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         await unit.RecordAsync(new DigestItemAdded(id, recipient, day, subject, text), cause, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            unit.SetTimer(new ScheduledTimer("digest:" + id, unit.Tenant, calendar.NextWorkingDayAt(unit.Now, new LocalTime(9, 0)), DigestKind, id));
+            unit.SetTimer(new ScheduledTimer("digest:" + id, unit.Tenant, calendar.NextWorkingDayAt(unit.Now, (await unit.Context.Configuration.NotificationPolicyAsync(unit, cancellationToken).ConfigureAwait(false)).DigestAt), DigestKind, id));
         }
     }
 

@@ -310,4 +310,52 @@ public sealed class Issue19TenantConfigurationTests
         Assert.Empty(await acme.Session(Head2).Configuration.RunKpiPlanAsync("q1"));
         await Assert.ThrowsAsync<EntityNotFoundException>(() => globex.Session(Admin).Configuration.RunKpiPlanAsync("q1"));
     }
+
+    /// <summary>
+    /// Guards: the notification policy is per tenant: one tenant's digests go out at its own time, another's violations
+    /// are told at once whatever the rule says, and a tenant that defined nothing keeps 09:00 digests.
+    /// </summary>
+    [Fact]
+    public async Task Issue19_notification_policies_are_per_tenant()
+    {
+        var clock = new FakeClock(Start);
+        await using var provider = Provider("memory", "", clock);
+        var kernel = provider.GetRequiredService<CrmKernel>();
+        var tenants = new[] { Wrap(kernel, clock, "acme"), Wrap(kernel, clock, "globex"), Wrap(kernel, clock, "initech") };
+        foreach (var k in tenants)
+        {
+            await k.SetUpOrganizationAsync();
+            await k.Session(Admin).Rules.DefineAsync(Crm.Kernel.Tests.Rules.SmallDealRule.Create());   // violations in the daily digest
+        }
+
+        await tenants[0].Session(Admin).Configuration.DefineNotificationPolicyAsync(new LocalTime(8, 0), violations: null, version: 1);
+        await tenants[2].Session(Admin).Configuration.DefineNotificationPolicyAsync(new LocalTime(9, 0), Crm.Kernel.Rules.NotificationPolicy.Immediate, version: 1);
+        await Assert.ThrowsAsync<CrmValidationException>(() => tenants[2].Session(Admin).Configuration.DefineNotificationPolicyAsync(new LocalTime(9, 0, 30), null, version: 2));
+        var starts = new List<long>();
+        foreach (var k in tenants)
+        {
+            starts.Add(await k.JournalHeadAsync());
+            await k.DealAsync(Seller1, 5_000m);
+        }
+
+        for (var hour = 1; hour <= 24 * 9; hour++)
+        {
+            clock.Advance(Duration.FromHours(1));
+            await kernel.Scheduler.RunDueAsync(clock.GetCurrentInstant());
+        }
+
+        var notes = new List<(NotificationRequested Note, Instant At)[]>();
+        for (var i = 0; i < tenants.Length; i++)
+        {
+            notes.Add([.. (await tenants[i].Session(Admin).Journal.ReadAsync(starts[i], 100_000)).Where(x => x.Event is NotificationRequested { Recipient.Value: "h1" })
+                .Select(x => ((NotificationRequested)x.Event, x.OccurredAt))]);
+        }
+
+        // The violation is on Monday 9 March 09:00 (five working days after the deal was opened).
+        Assert.Equal(Instant.FromUtc(2026, 3, 10, 8, 0), Assert.Single(notes[0], n => n.Note.Subject.StartsWith("Rule violations", StringComparison.Ordinal)).At);
+        Assert.Equal(Instant.FromUtc(2026, 3, 10, 9, 0), Assert.Single(notes[1], n => n.Note.Subject.StartsWith("Rule violations", StringComparison.Ordinal)).At);
+        Assert.DoesNotContain(notes[2], n => n.Note.Subject.StartsWith("Rule violations", StringComparison.Ordinal));
+        Assert.Equal(Instant.FromUtc(2026, 3, 9, 9, 0), Assert.Single(notes[2], n => n.Note.Subject.StartsWith("Violation:", StringComparison.Ordinal)).At);
+        Assert.DoesNotContain(notes[0].Concat(notes[1]), n => n.Note.Subject.StartsWith("Violation:", StringComparison.Ordinal));
+    }
 }
