@@ -56,7 +56,7 @@ public sealed class SessionConfiguration
         var settings = await TenantConfiguration.SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
         var errors = new List<ValidationError>();
         var mine = settings?.Find(SettingKinds.ProcessTemplate, template.Id)?.Version ?? 0;
-        var code = unit.Context.Processes.Machine.Templates.FirstOrDefault(t => string.Equals(t.Id, template.Id, StringComparison.Ordinal))?.Version ?? 0;
+        var code = unit.Context.Processes.Machine.FindLatestTemplate(template.Id)?.Version ?? 0;
         if (template.Version <= Math.Max(mine, code))
         {
             errors.Add(new("$.version", mine >= code
@@ -100,7 +100,7 @@ public sealed class SessionConfiguration
         ArgumentException.ThrowIfNullOrWhiteSpace(templateId);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("install process templates");
-        var code = unit.Context.Processes.Machine.Templates.FirstOrDefault(t => string.Equals(t.Id, templateId, StringComparison.Ordinal))
+        var code = unit.Context.Processes.Machine.FindLatestTemplate(templateId)
             ?? throw new EntityNotFoundException("process template", templateId);
         string json;
         try

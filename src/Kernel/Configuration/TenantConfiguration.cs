@@ -8,11 +8,17 @@ using NodaTime.Text;
 
 namespace Crm.Kernel.Configuration;
 
-/// <summary>A template version as the kernel runs it for one tenant, with its configured machine.</summary>
+/// <summary>A template version as the kernel runs it for one tenant; its Stateless machine is configured on first use.</summary>
 /// <param name="Template">The template version.</param>
-/// <param name="Machine">Its configured Stateless machine.</param>
+/// <param name="ConfiguredMachine">Gets (configuring once) its Stateless machine.</param>
 /// <param name="FromTenant">True when the tenant defined (or installed) it; false for a default registered in code or by a plug-in.</param>
-internal readonly record struct ResolvedTemplate(ProcessTemplate Template, ConfiguredProcessMachine Machine, bool FromTenant);
+internal readonly record struct ResolvedTemplate(ProcessTemplate Template, Func<ConfiguredProcessMachine> ConfiguredMachine, bool FromTenant)
+{
+    /// <summary>The configured machine (a default's from the kernel's cache, a tenant version's from the tenant cache).</summary>
+    public ConfiguredProcessMachine Machine => ConfiguredMachine();
+
+    public static ResolvedTemplate Default(ProcessMachine machine, ProcessTemplate template) => new(template, () => machine.Cache.GetOrAdd(template), false);
+}
 
 /// <summary>
 /// Reads a tenant's settings for the code that uses them: the tenant's process templates over the defaults in code, the
@@ -21,7 +27,7 @@ internal readonly record struct ResolvedTemplate(ProcessTemplate Template, Confi
 /// </summary>
 internal sealed class TenantConfiguration
 {
-    private readonly ConcurrentDictionary<string, Lazy<(ProcessTemplate Template, ConfiguredProcessMachine Machine)>> _templates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<(ProcessTemplate Template, Lazy<ConfiguredProcessMachine> Machine)>> _templates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BusinessCalendar> _calendars = new(StringComparer.Ordinal);
 
     /// <summary>The tenant's settings document, or null when the tenant has defined nothing.</summary>
@@ -72,9 +78,7 @@ internal sealed class TenantConfiguration
         }
 
         var machine = unit.Context.Processes.Machine;
-        return machine.Templates.FirstOrDefault(t => string.Equals(t.Id, templateId, StringComparison.Ordinal)) is { } code
-            ? new ResolvedTemplate(code, machine.Cache.GetOrAdd(code), false)
-            : null;
+        return machine.FindLatestTemplate(templateId) is { } code ? ResolvedTemplate.Default(machine, code) : null;
     }
 
     /// <summary>One version of a template for the tenant: the tenant's when it defined that version, else the one in code.</summary>
@@ -88,8 +92,7 @@ internal sealed class TenantConfiguration
         }
 
         var machine = unit.Context.Processes.Machine;
-        var code = machine.GetTemplate(templateId, version);
-        return new ResolvedTemplate(code, machine.Cache.GetOrAdd(code), false);
+        return ResolvedTemplate.Default(machine, machine.GetTemplate(templateId, version));
     }
 
     /// <summary>True when one of the tenant's own template versions waits for events of this type.</summary>
@@ -108,7 +111,7 @@ internal sealed class TenantConfiguration
         var machine = unit.Context.Processes.Machine;
         foreach (var code in machine.Templates)
         {
-            result[code.Id] = new ResolvedTemplate(code, machine.Cache.GetOrAdd(code), false);
+            result[code.Id] = ResolvedTemplate.Default(machine, code);
         }
 
         foreach (var (key, stored) in settings?.OfKind(SettingKinds.ProcessTemplate) ?? [])
@@ -139,7 +142,7 @@ internal sealed class TenantConfiguration
 
     private ResolvedTemplate FromJson(string json)
     {
-        var parsed = _templates.GetOrAdd(json, static j => new Lazy<(ProcessTemplate, ConfiguredProcessMachine)>(() =>
+        var parsed = _templates.GetOrAdd(json, static j => new Lazy<(ProcessTemplate, Lazy<ConfiguredProcessMachine>)>(() =>
         {
             ProcessTemplate template;
             try
@@ -151,9 +154,10 @@ internal sealed class TenantConfiguration
                 throw new InvalidStateException($"A stored process template of this tenant no longer loads ({e.Message}); define a corrected, higher version.");
             }
 
-            return (template, new ConfiguredProcessMachine(template));
+            return (template, new Lazy<ConfiguredProcessMachine>(() => new ConfiguredProcessMachine(template)));
         })).Value;
-        return new ResolvedTemplate(parsed.Template, parsed.Machine, true);
+        var machine = parsed.Machine;
+        return new ResolvedTemplate(parsed.Template, () => machine.Value, true);
     }
 }
 

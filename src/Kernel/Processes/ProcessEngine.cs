@@ -57,9 +57,9 @@ internal sealed class ProcessEngine
     public async ValueTask<ProcessInstance> StartAsync(UnitOfWork unit, string templateId, DealId? dealId, IReadOnlyDictionary<string, UserId>? roles,
         IReadOnlyDictionary<string, string>? variables, Cause cause, CancellationToken cancellationToken)
     {
-        var resolved0 = await unit.Context.Configuration.FindLatestTemplateAsync(unit, templateId, cancellationToken).ConfigureAwait(false)
+        var latest = await unit.Context.Configuration.FindLatestTemplateAsync(unit, templateId, cancellationToken).ConfigureAwait(false)
             ?? throw new EntityNotFoundException("process template", templateId);
-        var template = resolved0.Template;
+        var template = latest.Template;
         Deal? deal = dealId is { } d ? await unit.GetAsync(Kinds.Deal, d.Value, cancellationToken).ConfigureAwait(false) : null;
         var fallback = deal?.Owner ?? unit.Actor
             ?? throw new CrmValidationException("roles", $"process '{templateId}' needs a deal or a user to play its roles.");

@@ -60,6 +60,10 @@ public sealed class ProcessMachine
     internal ProcessTemplate? FindTemplate(string templateId, int version) =>
         _templates.TryGetValue((templateId, version), out var t) ? t : null;
 
+    /// <summary>The newest registered version of a template, or null when none is registered.</summary>
+    internal ProcessTemplate? FindLatestTemplate(string templateId) =>
+        _latest.TryGetValue(templateId, out var v) ? FindTemplate(templateId, v) : null;
+
     /// <summary>The newest registered version of a template.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="templateId"/> is null.</exception>
     /// <exception cref="EntityNotFoundException">No version of the template is registered.</exception>
