@@ -405,4 +405,30 @@ public sealed class Issue19TenantConfigurationTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>Guards: a rule's deadline is computed on the tenant's calendar (its holiday moves it), another tenant's on the host's.</summary>
+    [Fact]
+    public async Task Issue19_rule_deadlines_use_the_tenants_calendar()
+    {
+        var clock = new FakeClock(Start);
+        await using var provider = Provider("memory", "", clock);
+        var kernel = provider.GetRequiredService<CrmKernel>();
+        var acme = Wrap(kernel, clock, "acme");
+        var globex = Wrap(kernel, clock, "globex");
+        var deadlines = new List<Instant?>();
+        foreach (var k in new[] { acme, globex })
+        {
+            await k.SetUpOrganizationAsync();
+            await k.Session(Admin).Rules.DefineAsync(Crm.Kernel.Tests.Rules.SmallDealRule.Create());   // met within 5 working days
+        }
+
+        await acme.Session(Admin).Configuration.DefineCalendarAsync(WithHoliday(), 1);
+        foreach (var k in new[] { acme, globex })
+        {
+            var deal = await k.DealAsync(Seller1, 5_000m);
+            deadlines.Add(Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(deal.Id)).Deadline);
+        }
+
+        Assert.Equal([Instant.FromUtc(2026, 3, 10, 9, 0), Instant.FromUtc(2026, 3, 9, 9, 0)], deadlines);
+    }
 }
