@@ -5,6 +5,8 @@ using Crm.Kernel.Deals;
 using Crm.Kernel.Hosting;
 using Crm.Kernel.Organization;
 using Crm.Kernel.Reports;
+using Crm.Kernel.Scheduling;
+using NodaTime;
 
 namespace Crm.Samples.Quickstart;
 
@@ -51,6 +53,20 @@ internal sealed class ShowroomSimulation(CrmKernel kernel, int seed)
         }
 
         await admin.Methodologies.InstallAsync(Methodology);
+
+        // The showroom's own business calendar, as tenant data: Oslo hours and the Norwegian public holidays that fall
+        // on weekdays. The B2B tenant beside it defines none and keeps the host's calendar.
+        await admin.Configuration.DefineCalendarAsync(new BusinessCalendarOptions
+        {
+            TimeZone = DateTimeZoneProviders.Tzdb["Europe/Oslo"],
+            WorkingHoursStart = new LocalTime(8, 0),
+            WorkingHoursEnd = new LocalTime(16, 0),
+            Holidays = new HashSet<LocalDate>
+            {
+                new(2026, 1, 1), new(2026, 4, 2), new(2026, 4, 3), new(2026, 4, 6), new(2026, 5, 1), new(2026, 5, 14),
+                new(2026, 5, 25), new(2026, 12, 24), new(2026, 12, 25), new(2026, 12, 31),
+            },
+        }, version: 1);
         Enabled = true;
     }
 
@@ -139,7 +155,7 @@ internal sealed class ShowroomSimulation(CrmKernel kernel, int seed)
     }
 
     /// <summary>Prints the plug-ins' methodologies, the showroom's funnel and its methodology's report presets.</summary>
-    public async Task PrintAsync(TextWriter output)
+    public async Task PrintAsync(TextWriter output, TenantId other, UserId otherUser)
     {
         output.WriteLine();
         output.WriteLine($"Methodologies offered by plug-ins: {(Offered.Count == 0 ? "none (no plug-ins found)" : string.Join(", ", Offered.Select(m => $"{m.Id} ({m.Name})")))}");
@@ -153,6 +169,14 @@ internal sealed class ShowroomSimulation(CrmKernel kernel, int seed)
         var installed = (await kernel.OpenSession(Tenant, Admin).Methodologies.InstalledAsync()).Single();
         output.WriteLine($"Tenant '{Tenant}' installed '{installed.Name}': pipelines {string.Join(", ", installed.Pipelines)}; " +
             $"processes {string.Join(", ", installed.ProcessTemplates)}; rules {string.Join(", ", installed.Rules)}.");
+        var calendar = await head.Configuration.CalendarAsync();
+        var otherCalendar = await kernel.OpenSession(other, otherUser).Configuration.CalendarAsync();
+        var easter = Instant.FromUtc(2026, 4, 1, 8, 0);   // Wednesday before Easter, 10:00 in Oslo
+        var pattern = NodaTime.Text.ZonedDateTimePattern.CreateWithInvariantCulture("ddd d MMM HH:mm", null);
+        output.WriteLine($"Tenant '{Tenant}' has its own business calendar ({calendar.TimeZone}, {calendar.WorkingHoursStart.ToString("HH:mm", CultureInfo.InvariantCulture)}–{calendar.WorkingHoursEnd.ToString("HH:mm", CultureInfo.InvariantCulture)}, " +
+            $"{calendar.Holidays.Count} holidays such as {string.Join(", ", calendar.Holidays.Order().Where(d => d.Month == 4).Select(d => d.ToString("d MMM", CultureInfo.InvariantCulture)))}): " +
+            $"1 working day from {pattern.Format(easter.InZone(calendar.TimeZone))} is {pattern.Format(BusinessDuration.WorkingDays(1).AddTo(easter, calendar).InZone(calendar.TimeZone))} here, " +
+            $"{pattern.Format(BusinessDuration.WorkingDays(1).AddTo(easter, otherCalendar).InZone(calendar.TimeZone))} in tenant '{other}'.");
         var data = await head.Reports.SnapshotAsync(Pipeline);
         var culture = CultureInfo.InvariantCulture;
         output.WriteLine();

@@ -302,3 +302,13 @@ public sealed record MethodologyInstalled(
     IReadOnlyList<string> ProcessTemplates,
     IReadOnlyList<Crm.Abstractions.Plugins.ClientClassifierDefinition> Classifiers,
     IReadOnlyList<string> ReportPresets) : DomainEvent;
+
+/// <summary>
+/// A tenant's administrator defined a version of a setting: a process template, the business calendar, a user's own
+/// hours, order-intake options, and so on. Every version is kept, so what started on one version stays on it.
+/// </summary>
+/// <param name="Kind">What the setting is, e.g. <c>process-template</c> or <c>calendar</c>.</param>
+/// <param name="Key">Which one of its kind, e.g. the template id; <c>default</c> for a setting the tenant has once.</param>
+/// <param name="Version">Its version (it grows with every definition of the same kind and key).</param>
+/// <param name="Json">The definition as JSON.</param>
+public sealed record TenantSettingDefined(string Kind, string Key, int Version, string Json) : DomainEvent;

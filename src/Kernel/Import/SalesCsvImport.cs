@@ -63,12 +63,12 @@ public static class SalesCsvImport
         ArgumentNullException.ThrowIfNull(admin);
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(options);
-        var (_, actor) = await admin.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var (unit, actor) = await admin.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("import");
         DateTimeZone zone;
         if (options.TimeZone is null)
         {
-            zone = admin.Parts.Processes.Calendar.TimeZone;
+            zone = (await admin.Parts.Processes.Configuration.CalendarAsync(unit, cancellationToken).ConfigureAwait(false)).TimeZone;
         }
         else
         {

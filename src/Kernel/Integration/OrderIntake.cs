@@ -152,13 +152,15 @@ public sealed class OrderIntake
             "Order " + order.ExternalId, "website", null, null, fields), cause, cancellationToken).ConfigureAwait(false))!;
         var invoice = await InvoiceBuilder.BuildAsync(unit, deal, order.Lines, cause, cancellationToken).ConfigureAwait(false);
         await unit.RecordAsync(new DealAmountChanged(dealId, Money.Of(invoice.Total, invoice.Currency)), cause, cancellationToken).ConfigureAwait(false);
-        if (_parts.Options.OrderTaskTitle is { } title)
+        var intake = await _parts.Processes.Configuration.OrderIntakeAsync(unit, _parts.Options.OrderProcessTemplate, _parts.Options.OrderTaskTitle, cancellationToken).ConfigureAwait(false);
+        if (intake.TaskTitle is { } title)
         {
-            await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), $"{title}: order {order.ExternalId}", owner, _parts.Processes.Calendar.AddWorkingTime(unit.Now, Duration.FromHours(2)), dealId, clientId),
+            var ownerCalendar = await _parts.Processes.Configuration.CalendarOfAsync(unit, owner, cancellationToken).ConfigureAwait(false);
+            await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), $"{title}: order {order.ExternalId}", owner, ownerCalendar.AddWorkingTime(unit.Now, Duration.FromHours(2)), dealId, clientId),
                 cause, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_parts.Options.OrderProcessTemplate is { } template)
+        if (intake.ProcessTemplate is { } template)
         {
             await _parts.Processes.StartAsync(unit, template, dealId, null, null, cause, cancellationToken).ConfigureAwait(false);
         }

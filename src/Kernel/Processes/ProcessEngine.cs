@@ -26,6 +26,7 @@ internal sealed class ProcessEngine
     {
         Machine = machine;
         Calendar = calendar;
+        Configuration = new Crm.Kernel.Configuration.TenantConfiguration(machine, calendar);
         foreach (var template in templates)
         {
             Register(template);
@@ -48,6 +49,10 @@ internal sealed class ProcessEngine
 
     public ProcessMachine Machine { get; }
 
+    /// <summary>Reads tenants' own settings (templates, calendars, …) over the defaults in code and options.</summary>
+    public Crm.Kernel.Configuration.TenantConfiguration Configuration { get; }
+
+    /// <summary>The host's calendar (<c>CrmKernelOptions.Calendar</c>): the default of a tenant that defined none.</summary>
     public BusinessCalendar Calendar { get; }
 
     /// <summary>True when some template waits for events of this type (so a committed event needs a look-up).</summary>
@@ -56,7 +61,9 @@ internal sealed class ProcessEngine
     public async ValueTask<ProcessInstance> StartAsync(UnitOfWork unit, string templateId, DealId? dealId, IReadOnlyDictionary<string, UserId>? roles,
         IReadOnlyDictionary<string, string>? variables, Cause cause, CancellationToken cancellationToken)
     {
-        var template = Machine.GetLatestTemplate(templateId);
+        var latest = await Configuration.FindLatestTemplateAsync(unit, templateId, cancellationToken).ConfigureAwait(false)
+            ?? throw new EntityNotFoundException("process template", templateId);
+        var template = latest.Template;
         Deal? deal = dealId is { } d ? await unit.GetAsync(Kinds.Deal, d.Value, cancellationToken).ConfigureAwait(false) : null;
         var fallback = deal?.Owner ?? unit.Actor
             ?? throw new CrmValidationException("roles", $"process '{templateId}' needs a deal or a user to play its roles.");
@@ -79,7 +86,7 @@ internal sealed class ProcessEngine
         }
 
         var id = Guid.NewGuid().ToString("N");
-        var started = Machine.Start(id, template.Id, variables);
+        var started = Machine.Start(id, template, variables);
         var instance = (ProcessInstance)(await unit.RecordAsync(
             new ProcessStarted(id, template.Id, template.Version, deal?.Id, deal?.Client, resolved, new SortedDictionary<string, string>(started.Instance.Variables, StringComparer.Ordinal)),
             cause, cancellationToken).ConfigureAwait(false))!;
@@ -89,8 +96,9 @@ internal sealed class ProcessEngine
     public async ValueTask<ProcessInstance> FireAsync(UnitOfWork unit, ProcessInstance instance, string trigger, Cause cause, CancellationToken cancellationToken)
     {
         var state = instance.ToMachineState();
-        var result = Machine.Fire(state, trigger);
-        var template = Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
+        var resolved = await TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false);
+        var result = Machine.Fire(state, trigger, resolved.Machine);
+        var template = resolved.Template;
         return await EnterAsync(unit, instance, template, instance.CurrentStep, trigger, result.Step, cause, cancellationToken).ConfigureAwait(false);
     }
 
@@ -101,7 +109,7 @@ internal sealed class ProcessEngine
             throw new InvalidStateException($"Process '{instance.Id}' is already {instance.Status.ToString().ToLowerInvariant()}.");
         }
 
-        CancelStepTimers(unit, instance, Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion).GetStep(instance.CurrentStep));
+        CancelStepTimers(unit, instance, (await TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false)).Template.GetStep(instance.CurrentStep));
         return (ProcessInstance)(await unit.RecordAsync(new ProcessCancelled(instance.Id, reason), cause, cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -127,7 +135,8 @@ internal sealed class ProcessEngine
         }
 
         var step = template.GetStep(stepName);
-        var schedule = step.Schedule(unit.Now, Calendar);
+        var calendar = await Configuration.CalendarAsync(unit, cancellationToken).ConfigureAwait(false);
+        var schedule = step.Schedule(unit.Now, calendar);
         var waits = step.OnEntry.OfType<WaitForEventAction>().Select(w => new ProcessWait(w.EventType, w.Trigger)).ToArray();
         var cause = Cause.Process(instance.Id, template.Name);
         instance = (ProcessInstance)(await unit.RecordAsync(
@@ -172,7 +181,8 @@ internal sealed class ProcessEngine
         {
             case CreateTaskAction task:
                 var assignee = Assignee(instance, task.Assignee);
-                await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), task.Title, assignee, task.Due.AddTo(unit.Now, Calendar), instance.Deal, instance.Client),
+                var assigneeCalendar = await Configuration.CalendarOfAsync(unit, assignee, cancellationToken).ConfigureAwait(false);
+                await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), task.Title, assignee, task.Due.AddTo(unit.Now, assigneeCalendar), instance.Deal, instance.Client),
                     cause, cancellationToken).ConfigureAwait(false);
                 break;
             case NotifyAction notify:
@@ -209,12 +219,28 @@ internal sealed class ProcessEngine
     /// <summary>The user responsible for a step: the player of its role, else the deal's owner.</summary>
     public async ValueTask<UserId?> ResponsibleAsync(UnitOfWork unit, ProcessInstance instance, CancellationToken cancellationToken)
     {
-        var step = Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion).FindStep(instance.CurrentStep);
+        var step = (await TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false)).Template.FindStep(instance.CurrentStep);
         if (step?.ResponsibleRole is { } role && instance.Roles.TryGetValue(role, out var user))
         {
             return user;
         }
 
         return instance.Deal is { } deal ? (await unit.FindAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false))?.Owner : null;
+    }
+
+    /// <summary>The template version an instance runs on, for its tenant: the tenant's own version, else the default in code.</summary>
+    public ValueTask<Configuration.ResolvedTemplate> TemplateAsync(UnitOfWork unit, ProcessInstance instance, CancellationToken cancellationToken) =>
+        Configuration.TemplateAsync(unit, instance.TemplateId, instance.TemplateVersion, cancellationToken);
+
+    /// <summary>The triggers permitted now in the instance's step, on the template version it started with.</summary>
+    public async ValueTask<IReadOnlyList<string>> PermittedTriggersAsync(UnitOfWork unit, ProcessInstance instance, CancellationToken cancellationToken)
+    {
+        if (instance.Status != ProcessStatus.Running)
+        {
+            return [];
+        }
+
+        var resolved = await TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false);
+        return resolved.Machine.PermittedTriggers(instance.ToMachineState());
     }
 }

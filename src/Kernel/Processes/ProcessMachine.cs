@@ -8,7 +8,7 @@ namespace Crm.Kernel.Processes;
 /// The façade through which the kernel drives process instances: it knows the registered template versions, owns one
 /// configured Stateless machine per version (<see cref="ProcessMachineCache"/>) and moves an in-memory
 /// <see cref="ProcessInstanceState"/> from step to step. I/O-free: the kernel loads the instance, calls
-/// <see cref="Fire"/>, executes the returned actions and stores the instance in one unit of work. Thread-safe.
+/// <see cref="Fire(ProcessInstanceState, string)"/>, executes the returned actions and stores the instance in one unit of work. Thread-safe.
 /// </summary>
 public sealed class ProcessMachine
 {
@@ -60,6 +60,10 @@ public sealed class ProcessMachine
     internal ProcessTemplate? FindTemplate(string templateId, int version) =>
         _templates.TryGetValue((templateId, version), out var t) ? t : null;
 
+    /// <summary>The newest registered version of a template, or null when none is registered.</summary>
+    internal ProcessTemplate? FindLatestTemplate(string templateId) =>
+        _latest.TryGetValue(templateId, out var v) ? FindTemplate(templateId, v) : null;
+
     /// <summary>The newest registered version of a template.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="templateId"/> is null.</exception>
     /// <exception cref="EntityNotFoundException">No version of the template is registered.</exception>
@@ -83,7 +87,12 @@ public sealed class ProcessMachine
     public TransitionResult Start(string instanceId, string templateId, IReadOnlyDictionary<string, string>? variables = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
-        var template = GetLatestTemplate(templateId);
+        return Start(instanceId, GetLatestTemplate(templateId), variables);
+    }
+
+    /// <summary>Starts an instance of exactly <paramref name="template"/> (a tenant's own version or a default in code).</summary>
+    internal TransitionResult Start(string instanceId, ProcessTemplate template, IReadOnlyDictionary<string, string>? variables)
+    {
         var now = _clock.GetCurrentInstant();
         var initial = template.GetStep(template.InitialStep);
         var instance = new ProcessInstanceState
@@ -128,7 +137,18 @@ public sealed class ProcessMachine
                 $"Process instance '{instance.Id}' is {instance.Status.ToString().ToLowerInvariant()}; trigger '{trigger}' can only be fired on a running instance.");
         }
 
-        var machine = MachineFor(instance);
+        return Fire(instance, trigger, MachineFor(instance));
+    }
+
+    /// <summary>Fires <paramref name="trigger"/> on a running instance with the given configured machine (a tenant's own template version).</summary>
+    internal TransitionResult Fire(ProcessInstanceState instance, string trigger, ConfiguredProcessMachine machine)
+    {
+        if (instance.Status != ProcessStatus.Running)
+        {
+            throw new InvalidStateException(
+                $"Process instance '{instance.Id}' is {instance.Status.ToString().ToLowerInvariant()}; trigger '{trigger}' can only be fired on a running instance.");
+        }
+
         var from = instance.CurrentStep;
         machine.Fire(instance, trigger);
         var entered = machine.Template.GetStep(instance.CurrentStep);

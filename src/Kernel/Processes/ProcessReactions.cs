@@ -25,7 +25,7 @@ internal sealed class ProcessReactor(ProcessEngine engine) : IUnitOfWorkReactor
         var (eventType, deal) = domainEvent is DealSignalRaised signal
             ? (signal.Name, (DealId?)signal.Deal)
             : (domainEvent.GetType().Name, ProcessEngine.DealOf(domainEvent));
-        if (deal is not { } dealId || !engine.IsWaitedFor(eventType))
+        if (deal is not { } dealId || !engine.IsWaitedFor(eventType) && !await engine.Configuration.IsWaitedForAsync(unit, eventType, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
@@ -65,7 +65,7 @@ internal sealed class ProcessDeadlineHandler(ProcessEngine engine) : ITimerHandl
             return;
         }
 
-        var template = engine.Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
+        var template = (await engine.TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false)).Template;
         var recipient = user;
         if (template.GetStep(step).EscalateToHead)
         {
@@ -106,7 +106,7 @@ internal sealed class ProcessReminderHandler(ProcessEngine engine) : ITimerHandl
             return;
         }
 
-        var template = engine.Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
+        var template = (await engine.TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false)).Template;
         await unit.RecordAsync(new NotificationRequested(user, $"Reminder: {template.Name} — '{step}'",
             $"Step '{step}' of process {template.Name} is due at {instance.StepDeadline}.", instance.Deal),
             Cause.Process(instance.Id, template.Name), cancellationToken).ConfigureAwait(false);

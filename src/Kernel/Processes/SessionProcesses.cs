@@ -19,7 +19,10 @@ public sealed class SessionProcesses
 
     internal SessionProcesses(CrmSession session) => _session = session;
 
-    /// <summary>The templates this kernel runs (newest version of each).</summary>
+    /// <summary>
+    /// The templates registered in code or by plug-ins (newest version of each): the defaults of every tenant. A tenant's
+    /// own templates are listed by <see cref="Configuration.SessionConfiguration.ProcessTemplatesAsync"/>.
+    /// </summary>
     public IReadOnlyList<ProcessTemplate> Templates => _session.Parts.Processes.Machine.Templates;
 
     /// <summary>Starts a process for a deal. Roles not given are played by the deal's owner (<c>head</c>: the owner's head).</summary>
@@ -66,7 +69,7 @@ public sealed class SessionProcesses
     public async Task<IReadOnlyList<string>> PermittedTriggersAsync(string processId, CancellationToken cancellationToken = default)
     {
         var (unit, _, instance) = await LoadAsync(processId, "read a process", cancellationToken).ConfigureAwait(false);
-        return _session.Parts.Processes.Machine.PermittedTriggers(instance.ToMachineState());
+        return await _session.Parts.Processes.PermittedTriggersAsync(unit, instance, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Cancels a running process with a reason (journaled).</summary>

@@ -212,7 +212,7 @@ public static class KpiMonitor
         return (calls, meetings, won, lost, revenue);
     }
 
-    private static void Validate(IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans)
+    internal static void Validate(IReadOnlyList<KpiDefinition> kpis, IReadOnlyList<KpiPlan> plans)
     {
         var errors = new List<ValidationError>();
         var ids = new HashSet<string>(StringComparer.Ordinal);

@@ -29,6 +29,9 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
     private readonly Crm.Kernel.Processes.ProcessEngine _processes;
 
+    /// <summary>The process engine rules start processes on (and whose tenant settings they read).</summary>
+    public Crm.Kernel.Processes.ProcessEngine Processes => _processes;
+
     public RuleEngine(IEnumerable<RuleDefinition> codeRules, IEnumerable<IRuleActionHandler> handlers, Crm.Kernel.Processes.ProcessEngine processes, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _processes = processes;
@@ -273,16 +276,13 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         await unit.RecordAsync(new DigestItemAdded(id, recipient, day, subject, text), cause, cancellationToken).ConfigureAwait(false);
         if (existing is null)
         {
-            unit.SetTimer(new ScheduledTimer("digest:" + id, unit.Tenant, calendar.NextWorkingDayAt(unit.Now, new LocalTime(9, 0)), DigestKind, id));
+            unit.SetTimer(new ScheduledTimer("digest:" + id, unit.Tenant, calendar.NextWorkingDayAt(unit.Now, (await _processes.Configuration.NotificationPolicyAsync(unit, cancellationToken).ConfigureAwait(false)).DigestAt), DigestKind, id));
         }
     }
 
-    public async ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken)
-    {
-        var calendar = _processes.Calendar;
-        var person = await unit.FindAsync(Kinds.User, user.Value, cancellationToken).ConfigureAwait(false);
-        return person?.TimeZone is { } zone && NodaTime.DateTimeZoneProviders.Tzdb.GetZoneOrNull(zone) is { } tz ? calendar.WithTimeZone(tz) : calendar;
-    }
+    /// <summary>The user's calendar: the tenant's (else the host's), in the user's own zone and hours (see <c>SessionConfiguration</c>).</summary>
+    public ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken) =>
+        _processes.Configuration.CalendarOfAsync(unit, user, cancellationToken);
 
     public static async ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, Recipient recipient, UserId? user, CancellationToken cancellationToken) => recipient switch
     {

@@ -74,7 +74,8 @@ internal sealed class RuleDeadlineHandler(RuleEngine engine) : ITimerHandler
         await unit.RecordAsync(new RuleOutcomeRecorded(instance.Id, "violated", $"not met by {instance.Deadline}"), cause, cancellationToken).ConfigureAwait(false);
         var recipient = await RuleEngine.RecipientAsync(unit, deal, deadline.NotifyOnViolation, null, cancellationToken).ConfigureAwait(false) ?? deal.Owner;
         var line = $"{rule.Name}: deal '{deal.Title ?? deal.Id.Value}' ({deal.Amount}) of {deal.Owner} was not done by {instance.Deadline}.";
-        if (deadline.Policy == NotificationPolicy.DailyDigest)
+        var policy = (await engine.Processes.Configuration.NotificationPolicyAsync(unit, cancellationToken).ConfigureAwait(false)).Violations ?? deadline.Policy;
+        if (policy == NotificationPolicy.DailyDigest)
         {
             await engine.AddToDigestAsync(unit, recipient, "Rule violations", line, cause, cancellationToken).ConfigureAwait(false);
         }

@@ -148,6 +148,7 @@ public sealed class SessionRules
         var scope = named.Count == 0 ? pipelines : pipelines.Where(p => named.Contains(p.Id.Value)).ToList();
         var scopeText = scope.Count == 0 ? "" : string.Join(", ", scope.Select(p => p.Id.Value));
         var errors = new List<ValidationError>();
+        var templates = (await _session.Parts.Processes.Configuration.TemplatesAsync(unit, cancellationToken).ConfigureAwait(false)).Select(t => t.Template.Id).ToHashSet(StringComparer.Ordinal);
         var actions = rule.Actions.Select((a, i) => (a, $"$.actions[{i}]")).Concat(rule.Scheduled.Select((s, i) => (s.Action, $"$.scheduled[{i}].action")));
         foreach (var (action, path) in actions)
         {
@@ -159,8 +160,8 @@ public sealed class SessionRules
                 case AchieveGoalRuleAction goal when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Goals.Any(g => g.Id == goal.Goal))):
                     errors.Add(new(path + ".goal", $"no stage of pipeline {scopeText} has goal '{goal.Goal}'."));
                     break;
-                case StartProcessRuleAction start when !_session.Parts.Processes.Machine.Templates.Any(t => string.Equals(t.Id, start.TemplateId, StringComparison.Ordinal)):
-                    errors.Add(new(path + ".templateId", $"no process template '{start.TemplateId}' is registered; register it (or install the methodology that ships it) first."));
+                case StartProcessRuleAction start when !templates.Contains(start.TemplateId):
+                    errors.Add(new(path + ".templateId", $"no process template '{start.TemplateId}' is registered or defined for this tenant; define it (session.Configuration), register it, or install the methodology that ships it first."));
                     break;
                 case PluginRuleAction plugin when !Engine.HasHandler(plugin.Name):
                     errors.Add(new(path + ".name", $"no loaded plug-in provides rule action '{plugin.Name}'; load the plug-in first."));

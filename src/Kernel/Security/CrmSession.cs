@@ -54,7 +54,11 @@ public sealed class CrmSession
         Import = new Crm.Kernel.Import.SessionImport(this);
         Reports = new Crm.Kernel.Reports.SessionReports(this);
         Methodologies = new Crm.Kernel.Methodologies.SessionMethodologies(this);
+        Configuration = new Crm.Kernel.Configuration.SessionConfiguration(this);
     }
+
+    /// <summary>The tenant's own configuration (administrators): process templates, business calendar, users' hours, order intake.</summary>
+    public Crm.Kernel.Configuration.SessionConfiguration Configuration { get; }
 
     /// <summary>Import of history from another CRM (administrators).</summary>
     public Crm.Kernel.Import.SessionImport Import { get; }

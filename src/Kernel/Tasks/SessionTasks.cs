@@ -127,7 +127,7 @@ public sealed class SessionTasks
 
     /// <summary>
     /// The planner view: the visible users' open tasks per working day, from <paramref name="from"/> (default: today in
-    /// the business calendar's zone) over <paramref name="workingDays"/> working days (default 15: three weeks).
+    /// the tenant's business calendar's zone) over <paramref name="workingDays"/> working days (default 15: three weeks).
     /// </summary>
     /// <exception cref="CrmValidationException">The number of days is not from 1 to 260, or the first day is before 1900 or from 2200 on.</exception>
     public async Task<Workload> WorkloadAsync(LocalDate? from = null, int workingDays = 15, CancellationToken cancellationToken = default)
@@ -143,7 +143,8 @@ public sealed class SessionTasks
             throw new CrmValidationException(dateErrors);
         }
 
-        var calendar = _session.Parts.Processes.Calendar;
+        var (calendarUnit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var calendar = await _session.Parts.Processes.Configuration.CalendarAsync(calendarUnit, cancellationToken).ConfigureAwait(false);
         var tasks = await ListAsync(openOnly: true, cancellationToken: cancellationToken).ConfigureAwait(false);
         var start = from ?? _session.Context.Clock.GetCurrentInstant().InZone(calendar.TimeZone).Date;
         if (!calendar.IsWorkingDay(start))

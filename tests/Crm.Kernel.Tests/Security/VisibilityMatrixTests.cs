@@ -403,6 +403,53 @@ public sealed class VisibilityMatrixTests
         yield return P(methodologies, "ClassifiersAsync", [], (w, s) => Box(s.Methodologies.ClassifiersAsync()));
         yield return P(methodologies, "ReportPresetsAsync", [], (w, s) => Box(s.Methodologies.ReportPresetsAsync()));
         yield return P(methodologies, "InstalledAsync", [], (w, s) => Box(s.Methodologies.InstalledAsync()));
+
+        // Issue 19: the tenant's own configuration; administrators define it (a user their own hours), everyone reads the calendar and templates.
+        var configuration = typeof(Crm.Kernel.Configuration.SessionConfiguration);
+        const string probe = """
+            { "id": "probe", "version": 1, "name": "Probe", "roles": [ "sales" ], "initialStep": "a",
+              "steps": [ { "name": "a", "transitions": [ { "trigger": "done", "target": "b" } ] }, { "name": "b", "final": true } ] }
+            """;
+        yield return G(configuration, "DefineProcessTemplateAsync", [typeof(string)], (w, s) => Box(s.Configuration.DefineProcessTemplateAsync(probe)));
+        yield return G(configuration, "InstallProcessTemplateAsync", [typeof(string)], (w, s) => Box(s.Configuration.InstallProcessTemplateAsync("delivery")));
+        yield return G(configuration, "DefineCalendarAsync", [typeof(Crm.Kernel.Scheduling.BusinessCalendarOptions), typeof(int)],
+            (w, s) => Box(s.Configuration.DefineCalendarAsync(new Crm.Kernel.Scheduling.BusinessCalendarOptions(), 1)));
+        yield return G(configuration, "DefineUserCalendarAsync", [typeof(UserId), typeof(string), typeof(LocalTime?), typeof(LocalTime?), typeof(int)],
+            (w, s) => Box(s.Configuration.DefineUserCalendarAsync(Seller1, "Asia/Tokyo", null, null, 1)));
+        yield return G(configuration, "DefineOrderIntakeAsync", [typeof(string), typeof(string), typeof(int)], (w, s) => Done(s.Configuration.DefineOrderIntakeAsync(null, "Probe", 1)));
+        yield return G(configuration, "ListAsync", [], (w, s) => Box(s.Configuration.ListAsync()));
+        yield return P(configuration, "ProcessTemplatesAsync", [], (w, s) => Box(s.Configuration.ProcessTemplatesAsync()));
+        yield return P(configuration, "CalendarAsync", [], (w, s) => Box(s.Configuration.CalendarAsync()));
+        yield return P(configuration, "CalendarOfAsync", [typeof(UserId)], (w, s) => Box(s.Configuration.CalendarOfAsync(Seller1)));
+        var byOwner = new ReportDefinition("By owner", [Dimension.Owner], [Measure.Count], "USD");
+        var calls = new KpiDefinition("calls", KpiMeasure.Calls, 1m);
+        var year = new DateInterval(new LocalDate(2026, 1, 1), new LocalDate(2026, 12, 31));
+        yield return G(configuration, "SaveReportDesignAsync", [typeof(ReportDefinition), typeof(int)], (w, s) => Done(s.Configuration.SaveReportDesignAsync(byOwner with { Name = "probe" }, 1)));
+        yield return G(configuration, "DefineKpiPlanAsync", [typeof(string), typeof(IReadOnlyList<KpiDefinition>), typeof(IReadOnlyList<KpiPlan>), typeof(int)],
+            (w, s) => Done(s.Configuration.DefineKpiPlanAsync("probe", [calls], [new KpiPlan(Seller2, "calls", year, 10m)], 1)));
+        yield return P(configuration, "ReportDesignsAsync", [], (w, s) => Box(s.Configuration.ReportDesignsAsync()));
+        yield return G(configuration, "DefineNotificationPolicyAsync", [typeof(LocalTime), typeof(NotificationPolicy?), typeof(int)],
+            (w, s) => Done(s.Configuration.DefineNotificationPolicyAsync(new LocalTime(8, 0), null, 1)));
+        yield return R(configuration, "RunReportDesignAsync", [typeof(string), typeof(PipelineId?)], "deal", async (w, s) =>
+        {
+            var admin = w.K.Session(Admin).Configuration;
+            if (!(await admin.ReportDesignsAsync()).Any(d => d.Name == byOwner.Name))
+            {
+                await admin.SaveReportDesignAsync(byOwner, 1);
+            }
+
+            return await s.Configuration.RunReportDesignAsync(byOwner.Name);
+        }) with { Shows = (w, r) => r is IReadOnlyList<DesignedRow> rows && rows.Any(x => x.Keys.Contains(Seller1.Value)) };
+        yield return R(configuration, "RunKpiPlanAsync", [typeof(string), typeof(ReportFilter)], "deal", async (w, s) =>
+        {
+            var admin = w.K.Session(Admin).Configuration;
+            if (!(await admin.ListAsync()).Any(x => x.Kind == "kpi-plan" && x.Key == "q"))
+            {
+                await admin.DefineKpiPlanAsync("q", [calls], [new KpiPlan(Seller1, "calls", year, 10m)], 1);
+            }
+
+            return await s.Configuration.RunKpiPlanAsync("q");
+        }) with { Shows = (w, r) => r is IReadOnlyList<KpiRow> rows && rows.Any(x => x.Employee == Seller1.Value) };
     }
 
     /// <summary>A tenant where S1 owns one record of every kind, and a second tenant.</summary>
