@@ -191,7 +191,7 @@ public sealed class SessionInvoices
 }
 
 /// <summary>Renders an invoice as a printable HTML page.</summary>
-public static class InvoiceHtml
+internal static class InvoiceHtml
 {
     /// <summary>The page; every text is HTML-encoded.</summary>
     public static string Render(Invoice invoice, Crm.Kernel.Clients.Client client)

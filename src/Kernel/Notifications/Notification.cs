@@ -27,7 +27,7 @@ public sealed record Notification
 }
 
 /// <summary>A recipient's digest of one day: items collected and sent as one notification.</summary>
-public sealed record Digest
+internal sealed record Digest
 {
     /// <summary>The digest id (<c>recipient:day</c>).</summary>
     public required string Id { get; init; }

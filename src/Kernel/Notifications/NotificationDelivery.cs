@@ -231,7 +231,7 @@ public sealed class NotificationDelivery
 }
 
 /// <summary>A tenant in the kernel's registry of tenants.</summary>
-public sealed record TenantEntry
+internal sealed record TenantEntry
 {
     /// <summary>The tenant.</summary>
     public required TenantId Id { get; init; }
@@ -243,7 +243,7 @@ public sealed record TenantEntry
 }
 
 /// <summary>A journal consumer's durable position.</summary>
-public sealed record ConsumerCursor
+internal sealed record ConsumerCursor
 {
     /// <summary>The consumer's id.</summary>
     public required string Id { get; init; }

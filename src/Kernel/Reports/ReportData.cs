@@ -146,10 +146,10 @@ public sealed class ReportData
 /// <param name="End">Last day (inclusive).</param>
 /// <param name="Currency">The currency index.</param>
 /// <param name="Amount">The target.</param>
-public readonly record struct ReportTarget(int Owner, LocalDate Start, LocalDate End, int Currency, decimal Amount);
+internal readonly record struct ReportTarget(int Owner, LocalDate Start, LocalDate End, int Currency, decimal Amount);
 
 /// <summary>Fills a <see cref="ReportData"/>. Add stages first, then users, clients, deals with their stays, targets, activities.</summary>
-public sealed class ReportDataBuilder
+internal sealed class ReportDataBuilder
 {
     internal readonly List<string> Stages = new();
     internal readonly List<StageKind> StageKinds = new();
