@@ -69,7 +69,7 @@ public sealed class SessionMethodologies
         {
             if (book?.Rules.GetValueOrDefault(rule.Id) is not { } existing || existing.Version < rule.Version)
             {
-                rules.Add(new RuleDefined(rule.Id, rule.Version, json));
+                rules.Add(new RuleDefined(new RuleId(rule.Id), rule.Version, json));
             }
             else if (existing.Version == rule.Version && existing.Json != json)
             {

@@ -8,7 +8,7 @@ namespace Crm.Kernel.Notifications;
 public sealed record Notification
 {
     /// <summary>The notification's id.</summary>
-    public required string Id { get; init; }
+    public required NotificationId Id { get; init; }
     /// <summary>Who it is for.</summary>
     public required UserId Recipient { get; init; }
     /// <summary>The subject.</summary>

@@ -17,7 +17,7 @@ public sealed record FailedDelivery
     /// <summary><c>eventId:channel</c>.</summary>
     public required string Id { get; init; }
     /// <summary>The notification's id.</summary>
-    public required string Notification { get; init; }
+    public required NotificationId Notification { get; init; }
     /// <summary>The channel, e.g. <c>mail</c>.</summary>
     public required string Channel { get; init; }
     /// <summary>Who it was for.</summary>
@@ -130,7 +130,7 @@ public sealed class NotificationDelivery
                     }
 
                     failed++;
-                    await unit.RecordAsync(new NotificationDeliveryFailed($"{record.Event.EventId:N}:{channel.Name}", note.Id!, channel.Name, note.Recipient, note.Subject, note.Body, note.Deal, error, 1,
+                    await unit.RecordAsync(new NotificationDeliveryFailed($"{record.Event.EventId:N}:{channel.Name}", note.Id!.Value, channel.Name, note.Recipient, note.Subject, note.Body, note.Deal, error, 1,
                         unit.Now + _context.Options.DeliveryRetryDelay), Cause.System("notification delivery"), cancellationToken).ConfigureAwait(false);
                 }
             }

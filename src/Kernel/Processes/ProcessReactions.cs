@@ -83,7 +83,7 @@ internal sealed class ProcessDeadlineHandler : ITimerHandler
 
         await unit.RecordAsync(new NotificationRequested(recipient, $"Escalation: {template.Name} stuck in '{step}'",
             $"Step '{step}' of process {template.Name} ({instance.Id}) was due at {instance.StepDeadline} and is not done; {user} is responsible.", instance.Deal),
-            Cause.Process(instance.Id, template.Name), cancellationToken).ConfigureAwait(false);
+            Cause.Process(instance.Id.Value, template.Name), cancellationToken).ConfigureAwait(false);
     }
 
     internal static async ValueTask<(ProcessInstance? Instance, string Step)> CurrentAsync(UnitOfWork unit, ScheduledTimer timer, CancellationToken cancellationToken)
@@ -111,6 +111,6 @@ internal sealed class ProcessReminderHandler : ITimerHandler
         var template = unit.Context.Processes.Machine.GetTemplate(instance.TemplateId, instance.TemplateVersion);
         await unit.RecordAsync(new NotificationRequested(user, $"Reminder: {template.Name} — '{step}'",
             $"Step '{step}' of process {template.Name} is due at {instance.StepDeadline}.", instance.Deal),
-            Cause.Process(instance.Id, template.Name), cancellationToken).ConfigureAwait(false);
+            Cause.Process(instance.Id.Value, template.Name), cancellationToken).ConfigureAwait(false);
     }
 }

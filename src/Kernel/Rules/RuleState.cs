@@ -36,7 +36,7 @@ public sealed record RuleInstance
     /// <summary>The instance id.</summary>
     public required string Id { get; init; }
     /// <summary>The rule.</summary>
-    public required string Rule { get; init; }
+    public required RuleId Rule { get; init; }
     /// <summary>The rule version it keeps.</summary>
     public int RuleVersion { get; init; }
     /// <summary>The deal.</summary>

@@ -140,8 +140,8 @@ internal static class Kinds
 
     public static readonly AggregateKind<RuleInstance> RuleInstance = new("rule-instance", (s, v) => s with { Version = v },
         s => s.Outcome == RuleOutcome.Pending
-            ? [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value), new IndexEntry("active-deal", s.Deal.Value)]
-            : [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value)]);
+            ? [new IndexEntry("rule", s.Rule.Value), new IndexEntry("deal", s.Deal.Value), new IndexEntry("active-deal", s.Deal.Value)]
+            : [new IndexEntry("rule", s.Rule.Value), new IndexEntry("deal", s.Deal.Value)]);
 
     public static readonly AggregateKind<ConsumerCursor> Cursor = new("cursor", (s, v) => s with { Version = v }, _ => []);
 

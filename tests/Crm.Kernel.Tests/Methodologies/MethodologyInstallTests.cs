@@ -239,11 +239,11 @@ public sealed class MethodologyRestartAndUpdateTests
             var client = await before.ClientAsync(Seller1, "Nordlys AS");
             var deal = await before.Session(Seller1).Deals.OpenAsync(new Crm.Kernel.Deals.NewDeal(client.Id, new PipelineId("demo"), Money.Of(900m, "EUR")));
             await before.Session(Seller1).Deals.AchieveGoalAsync(deal.Id, new GoalId("agreed"));
-            process = Assert.Single(await before.Session(Seller1).Processes.ListForDealAsync(deal.Id)).Id;
+            process = Assert.Single(await before.Session(Seller1).Processes.ListForDealAsync(deal.Id)).Id.Value;
         }
 
         await using var after = On(store, methodology);
-        var fired = await after.Session(Seller1).Processes.FireAsync(process, "done");
+        var fired = await after.Session(Seller1).Processes.FireAsync(new ProcessId(process), "done");
 
         Assert.Equal(Crm.Kernel.Processes.ProcessStatus.Completed, fired.Status);
     }

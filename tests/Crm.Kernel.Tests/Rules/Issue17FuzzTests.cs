@@ -59,7 +59,7 @@ public sealed class Issue17FuzzTests
                 await Issue17RuleTests.StoreRuleAsync(k, id, 1, json);
                 await k.DealAsync(Seller1, 100m);
                 Assert.True(Assert.Single(await k.Session(Admin).Rules.ListAsync(), r => r.Definition.Id == id).IsBroken, json.Length < 2000 ? json : json[..2000]);
-                await k.Session(Admin).Rules.SetEnabledAsync(id, false);
+                await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(id), false);
                 continue;
             }
 
@@ -77,7 +77,7 @@ public sealed class Issue17FuzzTests
             await Typed(() => k.DealAsync(Seller1, 100m));
             await Typed(() => k.Session(Seller1).Deals.MoveAsync(deal.Id, n % 2 == 0 ? Lead : Proposal));
             Assert.False(Assert.Single(await k.Session(Admin).Rules.ListAsync(), r => r.Definition.Id == id).IsBroken);
-            await k.Session(Admin).Rules.SetEnabledAsync(id, false);
+            await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(id), false);
             await k.DealAsync(Seller1, 100m);
         }
 

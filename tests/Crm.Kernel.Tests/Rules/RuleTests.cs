@@ -69,16 +69,16 @@ public sealed class RuleTests
     {
         await using var k = await WithOrganizationAsync();
         await k.Session(Admin).Rules.DefineAsync(SmallDealRule.Create());
-        await k.Session(Admin).Rules.SetEnabledAsync(SmallDealRule.Id, false);
+        await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), false);
         var deal = await k.DealAsync(Seller1, 100m);
         Assert.Empty(await k.Session(Seller1).Rules.InstancesAsync(deal.Id));
 
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Rules.DefineAsync(SmallDealRule.Create()));
         await k.Session(Admin).Rules.DefineAsync(SmallDealRule.Create() with { Version = 2 });
-        await k.Session(Admin).Rules.SetEnabledAsync(SmallDealRule.Id, true);
+        await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), true);
         var next = await k.DealAsync(Seller1, 100m);
         Assert.Equal(2, Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(next.Id)).RuleVersion);
-        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Rules.SetEnabledAsync(SmallDealRule.Id, false));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), false));
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed class SmallDealScenarioTests
         Assert.Equal(Instant.FromUtc(2026, 3, 10, 9, 0), digest.OccurredAt); // violations on Monday 9 March, digest next working day 09:00
 
         // 5. Reports of the rule.
-        var compliance = await k.Session(Head1).Rules.ComplianceAsync(SmallDealRule.Id);
+        var compliance = await k.Session(Head1).Rules.ComplianceAsync(new RuleId(SmallDealRule.Id));
         Assert.Equal(new[] { a.Id, e.Id }.OrderBy(x => x.Value), compliance.Met.OrderBy(x => x.Value));
         Assert.Equal(new[] { b.Id, c.Id, f.Id }.OrderBy(x => x.Value), compliance.Violated.OrderBy(x => x.Value));
         Assert.Empty(compliance.Pending);
@@ -113,7 +113,7 @@ public sealed class SmallDealScenarioTests
         await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
 
         Assert.Equal(RuleOutcome.Exempted, decided.Outcome);
-        var compliance = await k.Session(Admin).Rules.ComplianceAsync(SmallDealRule.Id);
+        var compliance = await k.Session(Admin).Rules.ComplianceAsync(new RuleId(SmallDealRule.Id));
         Assert.Equal([deal.Id], compliance.Exempted);
         Assert.Empty(compliance.Violated);
     }

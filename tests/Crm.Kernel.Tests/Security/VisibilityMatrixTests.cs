@@ -343,43 +343,43 @@ public sealed class VisibilityMatrixTests
         var processes = typeof(SessionProcesses);
         yield return C(processes, "StartAsync", [typeof(string), typeof(DealId), typeof(IReadOnlyDictionary<string, UserId>), typeof(IReadOnlyDictionary<string, string>)], "deal",
             (w, s) => Box(s.Processes.StartAsync("delivery", w.Deal.Id)));
-        yield return C(processes, "FireAsync", [typeof(string), typeof(string), typeof(long?)], "process", (w, s) => Box(s.Processes.FireAsync(w.Process.Id, "startPicking")));
-        yield return R(processes, "PermittedTriggersAsync", [typeof(string)], "process", (w, s) => Box(s.Processes.PermittedTriggersAsync(w.Process.Id)))
+        yield return C(processes, "FireAsync", [typeof(ProcessId), typeof(string), typeof(long?)], "process", (w, s) => Box(s.Processes.FireAsync(w.Process.Id, "startPicking")));
+        yield return R(processes, "PermittedTriggersAsync", [typeof(ProcessId)], "process", (w, s) => Box(s.Processes.PermittedTriggersAsync(w.Process.Id)))
             with { Shows = (w, r) => r is IReadOnlyList<string> { Count: > 0 } };
-        yield return C(processes, "CancelAsync", [typeof(string), typeof(string)], "process", (w, s) => Box(s.Processes.CancelAsync(w.Process.Id, "probe"))) with { Order = 8 };
-        yield return R(processes, "GetAsync", [typeof(string)], "process", (w, s) => Box(s.Processes.GetAsync(w.Process.Id)));
+        yield return C(processes, "CancelAsync", [typeof(ProcessId), typeof(string)], "process", (w, s) => Box(s.Processes.CancelAsync(w.Process.Id, "probe"))) with { Order = 8 };
+        yield return R(processes, "GetAsync", [typeof(ProcessId)], "process", (w, s) => Box(s.Processes.GetAsync(w.Process.Id)));
         yield return R(processes, "ListForDealAsync", [typeof(DealId)], "process", (w, s) => Box(s.Processes.ListForDealAsync(w.Deal.Id)));
         yield return R(processes, "ListStalledAsync", [], "process", (w, s) => Box(s.Processes.ListStalledAsync()));
-        yield return C(processes, "CancelManyAsync", [typeof(IReadOnlyCollection<string>), typeof(string)], "process", (w, s) => Box(s.Processes.CancelManyAsync([w.Process.Id], "probe"))) with { Order = 8 };
+        yield return C(processes, "CancelManyAsync", [typeof(IReadOnlyCollection<ProcessId>), typeof(string)], "process", (w, s) => Box(s.Processes.CancelManyAsync([w.Process.Id], "probe"))) with { Order = 8 };
 
         // Inbox: a notification is its recipient's alone, whoever else sees S1's records.
         var inbox = typeof(SessionInbox);
         yield return R(inbox, "ListAsync", [typeof(bool)], "notification", (w, s) => Box(s.Inbox.ListAsync())) with { VisibleTo = Nobody };
-        yield return C(inbox, "MarkReadAsync", [typeof(string)], "notification", (w, s) => Box(s.Inbox.MarkReadAsync(w.Notification.Id))) with { VisibleTo = Nobody };
+        yield return C(inbox, "MarkReadAsync", [typeof(NotificationId)], "notification", (w, s) => Box(s.Inbox.MarkReadAsync(w.Notification.Id))) with { VisibleTo = Nobody };
 
         // Rules
         var rules = typeof(SessionRules);
         yield return G(rules, "DefineAsync", [typeof(RuleDefinition)], (w, s) => Box(s.Rules.DefineAsync(SmallDealRule.Create() with { Version = 2 })));
-        yield return G(rules, "SetEnabledAsync", [typeof(string), typeof(bool)], (w, s) => Done(s.Rules.SetEnabledAsync(SmallDealRule.Id, true)));
+        yield return G(rules, "SetEnabledAsync", [typeof(RuleId), typeof(bool)], (w, s) => Done(s.Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), true)));
         yield return P(rules, "ListAsync", [], (w, s) => Box(s.Rules.ListAsync()));
         yield return R(rules, "DryRunAsync", [typeof(RuleDefinition)], "deal", (w, s) => Box(s.Rules.DryRunAsync(SmallDealRule.Create())));
-        yield return R(rules, "DryRunAsync", [typeof(string)], "deal", (w, s) => Box(s.Rules.DryRunAsync(SmallDealRule.Id)));
+        yield return R(rules, "DryRunAsync", [typeof(RuleId)], "deal", (w, s) => Box(s.Rules.DryRunAsync(new RuleId(SmallDealRule.Id))));
         yield return C(rules, "RequestExceptionAsync", [typeof(DealId), typeof(string), typeof(string)], "rule instance", (w, s) => Box(s.Rules.RequestExceptionAsync(w.Deal.Id, "custom delivery")));
         yield return C(rules, "DecideExceptionAsync", [typeof(string), typeof(bool)], "rule instance", (w, s) => Box(s.Rules.DecideExceptionAsync(w.RuleInstance.Id, true)));
         yield return R(rules, "InstancesAsync", [typeof(DealId)], "rule instance", (w, s) => Box(s.Rules.InstancesAsync(w.Deal.Id)));
-        yield return R(rules, "ComplianceAsync", [typeof(string), typeof(decimal)], "rule instance", (w, s) => Box(s.Rules.ComplianceAsync(SmallDealRule.Id)));
+        yield return R(rules, "ComplianceAsync", [typeof(RuleId), typeof(decimal)], "rule instance", (w, s) => Box(s.Rules.ComplianceAsync(new RuleId(SmallDealRule.Id))));
 
         // Products and invoices
         yield return G(typeof(SessionProducts), "DefineAsync", [typeof(string), typeof(string), typeof(Money), typeof(decimal)], (w, s) => Box(s.Products.DefineAsync("probe", "Probe", usd)));
         yield return P(typeof(SessionProducts), "ListAsync", [], (w, s) => Box(s.Products.ListAsync()));
         var invoices = typeof(SessionInvoices);
         yield return C(invoices, "CreateAsync", [typeof(DealId), typeof(IReadOnlyList<InvoiceLineRequest>)], "deal", (w, s) => Box(s.Invoices.CreateAsync(w.Deal.Id, [new InvoiceLineRequest("desk", 1m)])));
-        yield return C(invoices, "IssueAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.IssueAsync(w.Invoice.Id)));
-        yield return C(invoices, "MarkPaidAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.MarkPaidAsync(w.Invoice.Id))) with { VisibleMustShow = false };
-        yield return C(invoices, "CancelAsync", [typeof(string), typeof(string)], "invoice", (w, s) => Box(s.Invoices.CancelAsync(w.Invoice.Id, "probe"))) with { Order = 8 };
-        yield return R(invoices, "GetAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.GetAsync(w.Invoice.Id)));
+        yield return C(invoices, "IssueAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.IssueAsync(w.Invoice.Id)));
+        yield return C(invoices, "MarkPaidAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.MarkPaidAsync(w.Invoice.Id))) with { VisibleMustShow = false };
+        yield return C(invoices, "CancelAsync", [typeof(InvoiceId), typeof(string)], "invoice", (w, s) => Box(s.Invoices.CancelAsync(w.Invoice.Id, "probe"))) with { Order = 8 };
+        yield return R(invoices, "GetAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.GetAsync(w.Invoice.Id)));
         yield return R(invoices, "ListForDealAsync", [typeof(DealId)], "invoice", (w, s) => Box(s.Invoices.ListForDealAsync(w.Deal.Id)));
-        yield return R(invoices, "RenderHtmlAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
+        yield return R(invoices, "RenderHtmlAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
 
         // Telephony: dialling S1's client; the call S1 took is covered by the journal above and the pop-up test.
         yield return C(typeof(SessionTelephony), "DialAsync", [typeof(ClientId), typeof(string)], "client", (w, s) => Box(s.Telephony.DialAsync(w.Client.Id)));
@@ -388,7 +388,7 @@ public sealed class VisibilityMatrixTests
         var webhooks = typeof(Crm.Kernel.Integration.SessionWebhooks);
         yield return G(webhooks, "SubscribeAsync", [typeof(Uri), typeof(string), typeof(IReadOnlyList<string>)],
             (w, s) => Box(s.Webhooks.SubscribeAsync(new Uri("https://example.com/hook"), "0123456789abcdef0123", ["DealOpened"])));
-        yield return G(webhooks, "UnsubscribeAsync", [typeof(string)], (w, s) => Done(s.Webhooks.UnsubscribeAsync(w.Webhook.Id)));
+        yield return G(webhooks, "UnsubscribeAsync", [typeof(WebhookSubscriptionId)], (w, s) => Done(s.Webhooks.UnsubscribeAsync(w.Webhook.Id)));
         yield return G(webhooks, "ListAsync", [], (w, s) => Box(s.Webhooks.ListAsync()));
         var import = typeof(SessionImport);
         yield return G(import, "DealAsync", [typeof(ImportedDeal)], (w, s) => Box(s.Import.DealAsync(new ImportedDeal(new DealId("imported-probe"), w.Client.Id, Sales, Seller1, usd,
@@ -450,7 +450,7 @@ public sealed class VisibilityMatrixTests
             w.Call = (await k.Kernel.Telephony.HandleAsync(k.Tenant, new CallEvent("s1-call", CallEventKind.Answered, CallDirection.Inbound, Phone, "s1", Start))).Call;
             w.Notification = (await s1.Inbox.ListAsync())[0];
             Assert.Equal(w.Client.Id, w.Call.Client);
-            w.StreamIds.UnionWith([w.Client.Id.Value, w.Deal.Id.Value, w.TaskRecord.Id.Value, w.Activity.Id.Value, w.Invoice.Id, w.Process.Id, w.RuleInstance.Id, w.Call.Id, w.Notification.Id]);
+            w.StreamIds.UnionWith([w.Client.Id.Value, w.Deal.Id.Value, w.TaskRecord.Id.Value, w.Activity.Id.Value, w.Invoice.Id.Value, w.Process.Id.Value, w.RuleInstance.Id, w.Call.Id, w.Notification.Id.Value]);
             await k.Kernel.InitializeTenantAsync(Other, Admin, "Admin of another tenant");
 
             // Three days on, the delivery process is past its first step's deadline: stalled, so ListStalledAsync shows it.
