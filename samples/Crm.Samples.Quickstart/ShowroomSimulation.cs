@@ -150,16 +150,16 @@ internal sealed class ShowroomSimulation(CrmKernel kernel, int seed)
         }
 
         var head = kernel.OpenSession(Tenant, Head);
-        var installed = (await kernel.OpenSession(Tenant, Admin).Methodologies.InstalledAsync()).Single();
+        var installed = (await kernel.OpenSession(Tenant, Admin).Methodologies.ListInstalledAsync()).Single();
         output.WriteLine($"Tenant '{Tenant}' installed '{installed.Name}': pipelines {string.Join(", ", installed.Pipelines)}; " +
             $"processes {string.Join(", ", installed.ProcessTemplates)}; rules {string.Join(", ", installed.Rules)}.");
-        var data = await head.Reports.SnapshotAsync(Pipeline);
+        var data = await head.Reports.GetSnapshotAsync(Pipeline);
         var culture = CultureInfo.InvariantCulture;
         output.WriteLine();
         output.Write(ReportRenderer.ToConsole(ReportRenderer.Table(SalesReports.Funnel(data), culture) with { Title = "Showroom funnel (Dealer methodology)" }));
         var outcomes = SalesReports.Outcomes(data);
         output.WriteLine($"Cars delivered {outcomes.Won}, lost {outcomes.Lost}, in progress {outcomes.Open}.");
-        foreach (var preset in await head.Methodologies.ReportPresetsAsync())
+        foreach (var preset in await head.Methodologies.ListReportPresetsAsync())
         {
             // A preset names a currency of its own; the showroom sells in NOK, so the preset runs in NOK.
             var rows = ReportDesigner.Run(data, preset.Definition with { Currency = "NOK" });

@@ -284,10 +284,10 @@ public sealed class SessionWebhooks
 
     internal SessionWebhooks(CrmSession session) => _session = session;
 
-    /// <summary>Subscribes an endpoint to event types; deliveries start with events committed after this.</summary>
+    /// <summary>Registers an endpoint (a webhook subscription) for event types; deliveries start with events committed after this.</summary>
     /// <exception cref="CrmValidationException">Not an absolute http(s) URL, a secret shorter than 16 characters (or longer than 512, or not
     /// one line of valid UTF-16 text), or no event types.</exception>
-    public async Task<WebhookSubscription> SubscribeAsync(Uri url, string secret, IReadOnlyList<string> eventTypes, CancellationToken cancellationToken = default)
+    public async Task<WebhookSubscription> RegisterAsync(Uri url, string secret, IReadOnlyList<string> eventTypes, CancellationToken cancellationToken = default)
     {
         var errors = new List<ValidationError>();
         if (url is null || !url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
@@ -332,8 +332,8 @@ public sealed class SessionWebhooks
         return unit.Result(Kinds.Webhook, id);
     }
 
-    /// <summary>Removes a subscription.</summary>
-    public async Task UnsubscribeAsync(WebhookSubscriptionId subscription, CancellationToken cancellationToken = default)
+    /// <summary>Deactivates a subscription: nothing more is delivered to it.</summary>
+    public async Task DeactivateAsync(WebhookSubscriptionId subscription, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("remove webhooks");

@@ -135,7 +135,7 @@ internal sealed record PluginManifest(string Id, NuGetVersion Version, VersionRa
 }
 
 /// <summary>A <c>plugin.json</c> could not be read; the message names the field and what to write instead.</summary>
-public sealed class PluginManifestException : Crm.Abstractions.CrmException
+internal sealed class PluginManifestException : Crm.Abstractions.CrmException
 {
     /// <summary>Creates the exception; <paramref name="problem"/> completes "plugin.json …".</summary>
     public PluginManifestException(string problem, Exception? innerException = null)

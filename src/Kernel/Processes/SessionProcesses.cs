@@ -27,7 +27,7 @@ public sealed class SessionProcesses
     /// <exception cref="AccessDeniedException">The deal is outside the user's visibility.</exception>
     /// <exception cref="CrmValidationException">A variable's name is not one line of 1 to 100 characters, or its value is longer than
     /// 10,000 characters, or either is not valid UTF-16 text.</exception>
-    public async Task<ProcessInstance> StartAsync(string templateId, DealId deal, IReadOnlyDictionary<string, UserId>? roles = null,
+    public async Task<ProcessInstance> OpenAsync(string templateId, DealId deal, IReadOnlyDictionary<string, UserId>? roles = null,
         IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(templateId);
@@ -63,7 +63,7 @@ public sealed class SessionProcesses
     }
 
     /// <summary>The triggers permitted now.</summary>
-    public async Task<IReadOnlyList<string>> PermittedTriggersAsync(ProcessId processId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ListPermittedTriggersAsync(ProcessId processId, CancellationToken cancellationToken = default)
     {
         var (unit, _, instance) = await LoadAsync(processId.Value, "read a process", cancellationToken).ConfigureAwait(false);
         return unit.Context.Processes.Machine.PermittedTriggers(instance.ToMachineState());

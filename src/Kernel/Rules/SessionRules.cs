@@ -378,7 +378,7 @@ public sealed class SessionRules
     }
 
     /// <summary>The rule instances of a visible deal.</summary>
-    public async Task<IReadOnlyList<RuleInstance>> InstancesAsync(DealId deal, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RuleInstance>> ListInstancesAsync(DealId deal, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var dealState = await unit.FindAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
@@ -400,7 +400,7 @@ public sealed class SessionRules
     /// The rule's compliance over the deals visible to the session: deals grouped by outcome, the exceptions with reasons,
     /// and per seller the share of deals flagged, suspicious at or above <paramref name="suspiciousShare"/>.
     /// </summary>
-    public async Task<RuleCompliance> ComplianceAsync(RuleId ruleId, decimal suspiciousShare = 0.4m, CancellationToken cancellationToken = default)
+    public async Task<RuleCompliance> GetComplianceAsync(RuleId ruleId, decimal suspiciousShare = 0.4m, CancellationToken cancellationToken = default)
     {
         if (suspiciousShare is < 0m or > 1m)
         {

@@ -119,10 +119,10 @@ public sealed class Issue17FuzzTests
             }
 
             var deal = await k.DealAsync(Seller1, 100m);
-            var instance = await Typed(() => k.Session(Seller1).Processes.StartAsync(template.Id, deal.Id));
+            var instance = await Typed(() => k.Session(Seller1).Processes.OpenAsync(template.Id, deal.Id));
             for (var step = 0; instance is not null && step < 10; step++)
             {
-                var triggers = await k.Session(Seller1).Processes.PermittedTriggersAsync(instance.Id);
+                var triggers = await k.Session(Seller1).Processes.ListPermittedTriggersAsync(instance.Id);
                 if (triggers.Count == 0)
                 {
                     break;

@@ -106,7 +106,7 @@ public sealed class Issue17RuleTests
 
         // Deal commands and the rule list still work; the good rule still runs.
         var deal = await k.DealAsync(Seller1, 100m);
-        Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(deal.Id));
+        Assert.Single(await k.Session(Seller1).Rules.ListInstancesAsync(deal.Id));
         var listed = await k.Session(Admin).Rules.ListAsync();
         var broken = Assert.Single(listed, r => r.Definition.Id == "broken");
         Assert.True(broken.IsBroken);
@@ -120,7 +120,7 @@ public sealed class Issue17RuleTests
         var info = await k.Session(Admin).Rules.DefineAsync(fixedRule);
         Assert.False(info.IsBroken);
         var next = await k.DealAsync(Seller1, 100m);
-        Assert.Contains(await k.Session(Seller1).Rules.InstancesAsync(next.Id), i => i.Rule.Value == "broken" && i.RuleVersion == 2);
+        Assert.Contains(await k.Session(Seller1).Rules.ListInstancesAsync(next.Id), i => i.Rule.Value == "broken" && i.RuleVersion == 2);
         Assert.False(Assert.Single(await k.Session(Admin).Rules.ListAsync(), r => r.Definition.Id == "broken").IsBroken);
         await Assert.ThrowsAsync<InvalidStateException>(async () =>
         {

@@ -190,7 +190,7 @@ public sealed class VisibilityMatrixTests
     {
         await using var w = await World.BuildAsync();
         var session = w.SessionOf(caller);
-        var card = async () => await w.K.Kernel.Telephony.ClientCardAsync(session.Tenant, w.Client.Id, session.User);
+        var card = async () => await w.K.Kernel.Telephony.GetClientCardAsync(session.Tenant, w.Client.Id, session.User);
 
         if (caller is Caller.OwnHead or Caller.Admin)
         {
@@ -282,7 +282,7 @@ public sealed class VisibilityMatrixTests
         yield return C(deals, "SetFieldAsync", [typeof(DealId), typeof(string), typeof(string), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetFieldAsync(w.Deal.Id, "x", "y")));
         yield return C(deals, "RaiseSignalAsync", [typeof(DealId), typeof(string)], "deal", (w, s) => Box(s.Deals.RaiseSignalAsync(w.Deal.Id, "Signed")));
         yield return C(deals, "SetClassifierAsync", [typeof(DealId), typeof(string), typeof(string), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetClassifierAsync(w.Deal.Id, "tier", "gold")));
-        yield return C(deals, "ChangeAmountAsync", [typeof(DealId), typeof(Money), typeof(long?)], "deal", (w, s) => Box(s.Deals.ChangeAmountAsync(w.Deal.Id, usd)));
+        yield return C(deals, "SetAmountAsync", [typeof(DealId), typeof(Money), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetAmountAsync(w.Deal.Id, usd)));
         yield return C(deals, "SetWinProbabilityAsync", [typeof(DealId), typeof(decimal?), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetWinProbabilityAsync(w.Deal.Id, 0.5m)));
         yield return C(deals, "SetExpectedCloseAsync", [typeof(DealId), typeof(LocalDate?), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetExpectedCloseAsync(w.Deal.Id, new LocalDate(2026, 6, 1))));
 
@@ -308,7 +308,7 @@ public sealed class VisibilityMatrixTests
         yield return C(tasks, "ReassignAsync", [typeof(WorkTaskId), typeof(UserId)], "task", (w, s) => Box(s.Tasks.ReassignAsync(w.TaskRecord.Id, Seller2)));
         yield return R(tasks, "ListAsync", [typeof(bool), typeof(UserId?)], "task", (w, s) => Box(s.Tasks.ListAsync(false)));
         yield return R(tasks, "ListAsync", [typeof(bool), typeof(UserId?)], "task (by assignee)", (w, s) => Box(s.Tasks.ListAsync(false, Seller1)));
-        yield return R(tasks, "WorkloadAsync", [typeof(LocalDate?), typeof(int)], "task", (w, s) => Box(s.Tasks.WorkloadAsync(new LocalDate(2026, 3, 2))))
+        yield return R(tasks, "GetWorkloadAsync", [typeof(LocalDate?), typeof(int)], "task", (w, s) => Box(s.Tasks.GetWorkloadAsync(new LocalDate(2026, 3, 2))))
             with { Shows = (w, r) => r is Workload l && l.Rows.Any(x => x.User == Seller1) };
 
         // Activities
@@ -336,15 +336,15 @@ public sealed class VisibilityMatrixTests
         yield return P(pipelines, "ListAsync", [], (w, s) => Box(s.Pipelines.ListAsync()));
 
         // Journal: entries of S1's records (deal, client, call, notification…) only for those who see S1's records.
-        yield return R(typeof(Crm.Kernel.Journal.SessionJournal), "ReadAsync", [typeof(long), typeof(int)], "journal entry", (w, s) => Box(s.Journal.ReadAsync(0, 100_000)))
+        yield return R(typeof(Crm.Kernel.Journal.SessionJournal), "ListAsync", [typeof(long), typeof(int)], "journal entry", (w, s) => Box(s.Journal.ListAsync(0, 100_000)))
             with { Shows = (w, r) => r is IEnumerable<Crm.Kernel.Journal.JournalEntry> entries && entries.Any(e => w.StreamIds.Contains(e.StreamId) || w.Mentions(e.Event)) };
 
         // Processes
         var processes = typeof(SessionProcesses);
-        yield return C(processes, "StartAsync", [typeof(string), typeof(DealId), typeof(IReadOnlyDictionary<string, UserId>), typeof(IReadOnlyDictionary<string, string>)], "deal",
-            (w, s) => Box(s.Processes.StartAsync("delivery", w.Deal.Id)));
+        yield return C(processes, "OpenAsync", [typeof(string), typeof(DealId), typeof(IReadOnlyDictionary<string, UserId>), typeof(IReadOnlyDictionary<string, string>)], "deal",
+            (w, s) => Box(s.Processes.OpenAsync("delivery", w.Deal.Id)));
         yield return C(processes, "FireAsync", [typeof(ProcessId), typeof(string), typeof(long?)], "process", (w, s) => Box(s.Processes.FireAsync(w.Process.Id, "startPicking")));
-        yield return R(processes, "PermittedTriggersAsync", [typeof(ProcessId)], "process", (w, s) => Box(s.Processes.PermittedTriggersAsync(w.Process.Id)))
+        yield return R(processes, "ListPermittedTriggersAsync", [typeof(ProcessId)], "process", (w, s) => Box(s.Processes.ListPermittedTriggersAsync(w.Process.Id)))
             with { Shows = (w, r) => r is IReadOnlyList<string> { Count: > 0 } };
         yield return C(processes, "CancelAsync", [typeof(ProcessId), typeof(string)], "process", (w, s) => Box(s.Processes.CancelAsync(w.Process.Id, "probe"))) with { Order = 8 };
         yield return R(processes, "GetAsync", [typeof(ProcessId)], "process", (w, s) => Box(s.Processes.GetAsync(w.Process.Id)));
@@ -366,8 +366,8 @@ public sealed class VisibilityMatrixTests
         yield return R(rules, "DryRunAsync", [typeof(RuleId)], "deal", (w, s) => Box(s.Rules.DryRunAsync(new RuleId(SmallDealRule.Id))));
         yield return C(rules, "RequestExceptionAsync", [typeof(DealId), typeof(string), typeof(string)], "rule instance", (w, s) => Box(s.Rules.RequestExceptionAsync(w.Deal.Id, "custom delivery")));
         yield return C(rules, "DecideExceptionAsync", [typeof(string), typeof(bool)], "rule instance", (w, s) => Box(s.Rules.DecideExceptionAsync(w.RuleInstance.Id, true)));
-        yield return R(rules, "InstancesAsync", [typeof(DealId)], "rule instance", (w, s) => Box(s.Rules.InstancesAsync(w.Deal.Id)));
-        yield return R(rules, "ComplianceAsync", [typeof(RuleId), typeof(decimal)], "rule instance", (w, s) => Box(s.Rules.ComplianceAsync(new RuleId(SmallDealRule.Id))));
+        yield return R(rules, "ListInstancesAsync", [typeof(DealId)], "rule instance", (w, s) => Box(s.Rules.ListInstancesAsync(w.Deal.Id)));
+        yield return R(rules, "GetComplianceAsync", [typeof(RuleId), typeof(decimal)], "rule instance", (w, s) => Box(s.Rules.GetComplianceAsync(new RuleId(SmallDealRule.Id))));
 
         // Products and invoices
         yield return G(typeof(SessionProducts), "DefineAsync", [typeof(string), typeof(string), typeof(Money), typeof(decimal)], (w, s) => Box(s.Products.DefineAsync("probe", "Probe", usd)));
@@ -386,23 +386,23 @@ public sealed class VisibilityMatrixTests
 
         // Webhooks, import, methodologies: administrators only, or tenant-wide catalogues.
         var webhooks = typeof(Crm.Kernel.Integration.SessionWebhooks);
-        yield return G(webhooks, "SubscribeAsync", [typeof(Uri), typeof(string), typeof(IReadOnlyList<string>)],
-            (w, s) => Box(s.Webhooks.SubscribeAsync(new Uri("https://example.com/hook"), "0123456789abcdef0123", ["DealOpened"])));
-        yield return G(webhooks, "UnsubscribeAsync", [typeof(WebhookSubscriptionId)], (w, s) => Done(s.Webhooks.UnsubscribeAsync(w.Webhook.Id)));
+        yield return G(webhooks, "RegisterAsync", [typeof(Uri), typeof(string), typeof(IReadOnlyList<string>)],
+            (w, s) => Box(s.Webhooks.RegisterAsync(new Uri("https://example.com/hook"), "0123456789abcdef0123", ["DealOpened"])));
+        yield return G(webhooks, "DeactivateAsync", [typeof(WebhookSubscriptionId)], (w, s) => Done(s.Webhooks.DeactivateAsync(w.Webhook.Id)));
         yield return G(webhooks, "ListAsync", [], (w, s) => Box(s.Webhooks.ListAsync()));
         var import = typeof(SessionImport);
-        yield return G(import, "DealAsync", [typeof(ImportedDeal)], (w, s) => Box(s.Import.DealAsync(new ImportedDeal(new DealId("imported-probe"), w.Client.Id, Sales, Seller1, usd,
+        yield return G(import, "ImportDealAsync", [typeof(ImportedDeal)], (w, s) => Box(s.Import.ImportDealAsync(new ImportedDeal(new DealId("imported-probe"), w.Client.Id, Sales, Seller1, usd,
             [new ImportedStay(Lead, Start - Duration.FromDays(3), null)]))));
-        yield return G(import, "TargetAsync", [typeof(UserId), typeof(LocalDate), typeof(LocalDate), typeof(Money)],
-            (w, s) => Box(s.Import.TargetAsync(Seller1, new LocalDate(2026, 1, 1), new LocalDate(2026, 3, 31), usd)));
-        yield return R(typeof(SessionReports), "SnapshotAsync", [typeof(PipelineId?)], "report snapshot", (w, s) => Box(s.Reports.SnapshotAsync()))
+        yield return G(import, "DefineTargetAsync", [typeof(UserId), typeof(LocalDate), typeof(LocalDate), typeof(Money)],
+            (w, s) => Box(s.Import.DefineTargetAsync(Seller1, new LocalDate(2026, 1, 1), new LocalDate(2026, 3, 31), usd)));
+        yield return R(typeof(SessionReports), "GetSnapshotAsync", [typeof(PipelineId?)], "report snapshot", (w, s) => Box(s.Reports.GetSnapshotAsync()))
             with { Shows = (w, r) => r is ReportData d && (d.DealIds.Contains(w.Deal.Id.Value) || d.Clients.Contains(w.Client.Id.Value)) };
         var methodologies = typeof(Crm.Kernel.Methodologies.SessionMethodologies);
         yield return G(methodologies, "ListAsync", [], (w, s) => Box(s.Methodologies.ListAsync()));
         yield return G(methodologies, "InstallAsync", [typeof(string)], (w, s) => Box(s.Methodologies.InstallAsync("no-such-methodology")));
-        yield return P(methodologies, "ClassifiersAsync", [], (w, s) => Box(s.Methodologies.ClassifiersAsync()));
-        yield return P(methodologies, "ReportPresetsAsync", [], (w, s) => Box(s.Methodologies.ReportPresetsAsync()));
-        yield return P(methodologies, "InstalledAsync", [], (w, s) => Box(s.Methodologies.InstalledAsync()));
+        yield return P(methodologies, "ListClassifiersAsync", [], (w, s) => Box(s.Methodologies.ListClassifiersAsync()));
+        yield return P(methodologies, "ListReportPresetsAsync", [], (w, s) => Box(s.Methodologies.ListReportPresetsAsync()));
+        yield return P(methodologies, "ListInstalledAsync", [], (w, s) => Box(s.Methodologies.ListInstalledAsync()));
     }
 
     /// <summary>A tenant where S1 owns one record of every kind, and a second tenant.</summary>
@@ -438,15 +438,15 @@ public sealed class VisibilityMatrixTests
             var admin = k.Session(Admin);
             await admin.Rules.DefineAsync(SmallDealRule.Create());
             await admin.Products.DefineAsync("desk", "Standing desk", Money.Of(549.50m, "USD"));
-            w.Webhook = await admin.Webhooks.SubscribeAsync(new Uri("https://example.com/crm"), "0123456789abcdef0123", ["DealOpened"]);
+            w.Webhook = await admin.Webhooks.RegisterAsync(new Uri("https://example.com/crm"), "0123456789abcdef0123", ["DealOpened"]);
             var s1 = k.Session(Seller1);
             w.Client = await s1.Clients.RegisterAsync(new NewClient("Secret Client S1") { Contacts = [new ClientContact("Petra", "+47 91 11 11 11", "secret@s1.example")] });
             w.Deal = await s1.Deals.OpenAsync(new NewDeal(w.Client.Id, Sales, Money.Of(5_000m, "USD")) { Title = "S1 secret deal" });
             w.TaskRecord = await s1.Tasks.CreateAsync(new NewWorkTask("S1 secret task", Start + Duration.FromDays(1)) { Deal = w.Deal.Id, Client = w.Client.Id });
             w.Activity = await s1.Activities.LogAsync(new NewActivity(ActivityKind.Note, w.Client.Id, "S1 secret note") { Deal = w.Deal.Id });
             w.Invoice = await s1.Invoices.CreateAsync(w.Deal.Id, [new InvoiceLineRequest("desk", 1m)]);
-            w.Process = await s1.Processes.StartAsync("delivery", w.Deal.Id);
-            w.RuleInstance = Assert.Single(await s1.Rules.InstancesAsync(w.Deal.Id));
+            w.Process = await s1.Processes.OpenAsync("delivery", w.Deal.Id);
+            w.RuleInstance = Assert.Single(await s1.Rules.ListInstancesAsync(w.Deal.Id));
             w.Call = (await k.Kernel.Telephony.HandleAsync(k.Tenant, new CallEvent("s1-call", CallEventKind.Answered, CallDirection.Inbound, Phone, "s1", Start))).Call;
             w.Notification = (await s1.Inbox.ListAsync())[0];
             Assert.Equal(w.Client.Id, w.Call.Client);
