@@ -75,7 +75,7 @@ public sealed record DealFieldSet(DealId Deal, string Name, string? Value) : Dom
 public sealed record DealClassifierSet(DealId Deal, string Name, string? Value) : DomainEvent;
 
 /// <summary>A team's round-robin turn passed to a member (who now owns the deal assigned in the same command).</summary>
-public sealed record RoundRobinAdvanced(TeamId Team, UserId AssignedTo) : DomainEvent;
+internal sealed record RoundRobinAdvanced(TeamId Team, UserId AssignedTo) : DomainEvent;
 
 /// <summary>A deal's own win probability was set (null: use the stage's).</summary>
 public sealed record DealWinProbabilitySet(DealId Deal, decimal? Probability) : DomainEvent;
@@ -189,7 +189,7 @@ public sealed record RuleEnabledChanged(RuleId Rule, bool Enabled) : DomainEvent
 public sealed record RuleTriggered(string Instance, RuleId Rule, int RuleVersion, DealId Deal, StageId Stage, NodaTime.Instant? Deadline, int ScheduledActions) : DomainEvent;
 
 /// <summary>A scheduled action of a rule instance came due: it fired, or its "unless" condition held and it was skipped, or it was cancelled.</summary>
-public sealed record RuleScheduledActionDone(string Instance, int Index, string Outcome) : DomainEvent;
+internal sealed record RuleScheduledActionDone(string Instance, int Index, string Outcome) : DomainEvent;
 
 /// <summary>An exception (e.g. "Complex") was asked for a rule instance; the approver decides.</summary>
 public sealed record RuleExceptionRequested(string Instance, string Flag, string Reason, UserId Approver) : DomainEvent;
@@ -204,13 +204,13 @@ public sealed record RuleExceptionDecided(string Instance, bool Approved, NodaTi
 public sealed record RuleOutcomeRecorded(string Instance, string Outcome, string Detail) : DomainEvent;
 
 /// <summary>An item was added to a recipient's daily digest.</summary>
-public sealed record DigestItemAdded(string Digest, UserId Recipient, NodaTime.LocalDate Day, string Subject, string Text) : DomainEvent;
+internal sealed record DigestItemAdded(string Digest, UserId Recipient, NodaTime.LocalDate Day, string Subject, string Text) : DomainEvent;
 
 /// <summary>A digest was sent as one notification.</summary>
 public sealed record DigestSent(string Digest) : DomainEvent;
 
 /// <summary>A journal consumer (e.g. notification delivery) handled the journal up to a position.</summary>
-public sealed record ConsumerAdvanced(string Consumer, long Position) : DomainEvent;
+internal sealed record ConsumerAdvanced(string Consumer, long Position) : DomainEvent;
 
 /// <summary>Delivering a notification through a channel failed; it will be retried at <paramref name="NextAttemptAt"/>.</summary>
 public sealed record NotificationDeliveryFailed(
@@ -226,7 +226,7 @@ public sealed record NotificationDeliveryFailed(
     NodaTime.Instant? NextAttemptAt) : DomainEvent;
 
 /// <summary>A failed delivery was retried: delivered, or failed again (no next attempt once retries are exhausted).</summary>
-public sealed record NotificationDeliveryRetried(string Delivery, bool Delivered, string? Error, int Attempts, NodaTime.Instant? NextAttemptAt) : DomainEvent;
+internal sealed record NotificationDeliveryRetried(string Delivery, bool Delivered, string? Error, int Attempts, NodaTime.Instant? NextAttemptAt) : DomainEvent;
 
 /// <summary>A tenant was set up (recorded in the kernel's own registry of tenants).</summary>
 public sealed record TenantRegistered(TenantId Tenant) : DomainEvent;
