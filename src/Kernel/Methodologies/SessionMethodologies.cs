@@ -14,7 +14,7 @@ namespace Crm.Kernel.Methodologies;
 /// <example><code>
 /// var admin = kernel.OpenSession(tenant, adminId);
 /// await admin.Methodologies.InstallAsync("spin");   // pipelines, rules, templates; a second call changes nothing
-/// var presets = await admin.Methodologies.ReportPresetsAsync();
+/// var presets = await admin.Methodologies.ListReportPresetsAsync();
 /// </code></example>
 public sealed class SessionMethodologies
 {

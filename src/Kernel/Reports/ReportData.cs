@@ -16,8 +16,8 @@ public enum DealOutcome : byte
 
 /// <summary>
 /// A compact, columnar snapshot the report calculators read in single passes: deals and stage stays as parallel
-/// arrays of small integers, longs (instants as ticks) and decimals, with string tables for names. Build it with
-/// <see cref="ReportDataBuilder"/>, or get one from <c>session.Reports.SnapshotAsync</c> (visibility applied).
+/// arrays of small integers, longs (instants as ticks) and decimals, with string tables for names. Get one from
+/// <c>session.Reports.GetSnapshotAsync</c> (visibility applied).
 /// Immutable and thread-safe once built.
 /// </summary>
 public sealed class ReportData

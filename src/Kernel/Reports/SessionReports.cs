@@ -12,7 +12,7 @@ namespace Crm.Kernel.Reports;
 /// <see cref="SalesReports"/> compute over it. So a seller's report equals the head's report filtered to that seller.
 /// </summary>
 /// <example><code>
-/// var data = await session.Reports.SnapshotAsync();
+/// var data = await session.Reports.GetSnapshotAsync();
 /// var funnel = SalesReports.Funnel(data);
 /// var abc = SalesReports.Abc(data, "USD");
 /// </code></example>

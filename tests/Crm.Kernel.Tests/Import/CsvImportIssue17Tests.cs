@@ -67,7 +67,7 @@ public sealed class CsvImportIssue17Tests : IDisposable
         }
     }
 
-    // Guards the API path of the same defect: SessionImport.DealAsync opened the deal in the won stage as an open deal.
+    // Guards the API path of the same defect: SessionImport.ImportDealAsync opened the deal in the won stage as an open deal.
     [Fact]
     public async Task Issue17_the_import_api_refuses_a_history_that_begins_won()
     {
