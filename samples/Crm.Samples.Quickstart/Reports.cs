@@ -27,7 +27,7 @@ internal static class Reports
         long position = 0;
         while (true)
         {
-            var page = await admin.Journal.ReadAsync(position, 5000);
+            var page = await admin.Journal.ListAsync(position, 5000);
             if (page.Count == 0)
             {
                 break;
@@ -51,7 +51,7 @@ internal static class Reports
         }).ToList());
 
         // The small-deal rule's report, as the head sees it.
-        var compliance = await head.Rules.ComplianceAsync("small-deal-offer");
+        var compliance = await head.Rules.GetComplianceAsync(new RuleId("small-deal-offer"));
         output.WriteLine();
         output.WriteLine("Rule 'Small deal: offer within 5 days'");
         Table.Write(output, ["Outcome", "Deals"],
@@ -84,7 +84,7 @@ internal static class Reports
         ]);
 
         // The sales reports, as the head sees them, and an HTML page with SVG charts.
-        var data = await head.Reports.SnapshotAsync(SalesSimulation.Pipeline);
+        var data = await head.Reports.GetSnapshotAsync(SalesSimulation.Pipeline);
         var funnel = Crm.Kernel.Reports.SalesReports.Funnel(data);
         var abc = Crm.Kernel.Reports.SalesReports.Abc(data, "NOK");
         var cycle = Crm.Kernel.Reports.SalesReports.WonCycle(data);
@@ -143,7 +143,7 @@ internal static class Reports
         {
             Crm.Kernel.Reports.ReportChart.Of(byOwner),
             Crm.Kernel.Reports.ReportChart.Of(byIndustry),
-            new Crm.Kernel.Reports.ReportChart("Won NOK revenue per month the deal opened", Crm.Kernel.Reports.ChartKind.Line, monthly.Select(r => (r.Keys[0], r.Values[0])).ToArray()),
+            new Crm.Kernel.Reports.ReportChart("Won NOK revenue per month the deal opened", Crm.Kernel.Reports.ChartKind.Line, monthly.Select(r => new Crm.Kernel.Reports.ChartPoint(r.Keys[0], r.Values[0])).ToArray()),
         };
         await File.WriteAllTextAsync(html, Crm.Kernel.Reports.ReportRenderer.ToHtml("Quickstart sales report", tables, funnel, abc, charts));
         output.WriteLine($"HTML report with charts: {html}");

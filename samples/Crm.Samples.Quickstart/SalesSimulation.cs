@@ -92,7 +92,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
     {
         await SetUpAsync();
         var open = new List<(DealId Deal, UserId Owner)>();
-        var unpaid = new List<(string Invoice, UserId Owner, int PayDay)>();
+        var unpaid = new List<(InvoiceId Invoice, UserId Owner, int PayDay)>();
         var deliveries = new List<(string Process, UserId Owner, int Step)>();
         var clientNo = 0;
         var start = clock.GetCurrentInstant();
@@ -147,7 +147,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                 if (handled.CreatedDeal is { } fromCall)
                 {
                     var session = kernel.OpenSession(Tenant, answerer);
-                    await session.Deals.ChangeAmountAsync(fromCall, Money.Of(_random.Next(20, 300) * 100m, "NOK"));
+                    await session.Deals.SetAmountAsync(fromCall, Money.Of(_random.Next(20, 300) * 100m, "NOK"));
                     await session.Deals.MoveAsync(fromCall, new StageId("lead"));
                     open.Add((fromCall, answerer));
                 }
@@ -176,7 +176,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
                 }
 
                 if (deal.Stage.Value == "qualified" && deal.Amount.Amount < 15_000m && _random.NextDouble() < 0.1
-                    && (await session.Rules.InstancesAsync(dealId)).Any(r => r.Outcome == RuleOutcome.Pending && r.ExceptionFlag is null))
+                    && (await session.Rules.ListInstancesAsync(dealId)).Any(r => r.Outcome == RuleOutcome.Pending && r.ExceptionFlag is null))
                 {
                     await session.Rules.RequestExceptionAsync(dealId, "special payment terms");
                 }
@@ -230,7 +230,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             {
                 if (note.Subject.StartsWith("Approval request", StringComparison.Ordinal) && note.Deal is { } flagged)
                 {
-                    foreach (var instance in (await head.Rules.InstancesAsync(flagged)).OrderBy(i => i.StartedAt).ThenBy(i => i.Rule, StringComparer.Ordinal))
+                    foreach (var instance in (await head.Rules.ListInstancesAsync(flagged)).OrderBy(i => i.StartedAt).ThenBy(i => i.Rule.Value, StringComparer.Ordinal))
                     {
                         if (instance.ExceptionStatus == ExceptionStatus.Pending)
                         {
@@ -244,7 +244,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
 
             foreach (var process in await ListDeliveriesAsync(head))
             {
-                var permitted = await head.Processes.PermittedTriggersAsync(process.Id);
+                var permitted = await head.Processes.ListPermittedTriggersAsync(process.Id);
                 if (permitted.Count > 0 && _random.NextDouble() < 0.45)
                 {
                     var trigger = permitted[0];

@@ -166,24 +166,24 @@ internal sealed class ShowroomSimulation(CrmKernel kernel, int seed)
         }
 
         var head = kernel.OpenSession(Tenant, Head);
-        var installed = (await kernel.OpenSession(Tenant, Admin).Methodologies.InstalledAsync()).Single();
+        var installed = (await kernel.OpenSession(Tenant, Admin).Methodologies.ListInstalledAsync()).Single();
         output.WriteLine($"Tenant '{Tenant}' installed '{installed.Name}': pipelines {string.Join(", ", installed.Pipelines)}; " +
             $"processes {string.Join(", ", installed.ProcessTemplates)}; rules {string.Join(", ", installed.Rules)}.");
-        var calendar = await head.Configuration.CalendarAsync();
-        var otherCalendar = await kernel.OpenSession(other, otherUser).Configuration.CalendarAsync();
+        var calendar = await head.Configuration.GetCalendarAsync();
+        var otherCalendar = await kernel.OpenSession(other, otherUser).Configuration.GetCalendarAsync();
         var easter = Instant.FromUtc(2026, 4, 1, 8, 0);   // Wednesday before Easter, 10:00 in Oslo
         var pattern = NodaTime.Text.ZonedDateTimePattern.CreateWithInvariantCulture("ddd d MMM HH:mm", null);
         output.WriteLine($"Tenant '{Tenant}' has its own business calendar ({calendar.TimeZone}, {calendar.WorkingHoursStart.ToString("HH:mm", CultureInfo.InvariantCulture)}–{calendar.WorkingHoursEnd.ToString("HH:mm", CultureInfo.InvariantCulture)}, " +
             $"{calendar.Holidays.Count} holidays such as {string.Join(", ", calendar.Holidays.Order().Where(d => d.Month == 4).Select(d => d.ToString("d MMM", CultureInfo.InvariantCulture)))}): " +
             $"1 working day from {pattern.Format(easter.InZone(calendar.TimeZone))} is {pattern.Format(BusinessDuration.WorkingDays(1).AddTo(easter, calendar).InZone(calendar.TimeZone))} here, " +
             $"{pattern.Format(BusinessDuration.WorkingDays(1).AddTo(easter, otherCalendar).InZone(calendar.TimeZone))} in tenant '{other}'.");
-        var data = await head.Reports.SnapshotAsync(Pipeline);
+        var data = await head.Reports.GetSnapshotAsync(Pipeline);
         var culture = CultureInfo.InvariantCulture;
         output.WriteLine();
         output.Write(ReportRenderer.ToConsole(ReportRenderer.Table(SalesReports.Funnel(data), culture) with { Title = "Showroom funnel (Dealer methodology)" }));
         var outcomes = SalesReports.Outcomes(data);
         output.WriteLine($"Cars delivered {outcomes.Won}, lost {outcomes.Lost}, in progress {outcomes.Open}.");
-        foreach (var preset in await head.Methodologies.ReportPresetsAsync())
+        foreach (var preset in await head.Methodologies.ListReportPresetsAsync())
         {
             // A preset names a currency of its own; the showroom sells in NOK, so the preset runs in NOK.
             var rows = ReportDesigner.Run(data, preset.Definition with { Currency = "NOK" });

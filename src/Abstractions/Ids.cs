@@ -141,3 +141,63 @@ public readonly record struct ActivityId([NotNull] string Value)
     /// <inheritdoc />
     public override string ToString() => Value;
 }
+
+/// <summary>Identifies a running (or finished) business process instance.</summary>
+/// <param name="Value">The identifier text: 1 to 128 characters, no white space. Serialized as a plain JSON string.</param>
+public readonly record struct ProcessId([NotNull] string Value)
+{
+    /// <summary>The identifier text.</summary>
+    public string Value { get; } = IdText.Require(Value, nameof(ProcessId));
+    /// <summary>Creates a new random identifier.</summary>
+    public static ProcessId New() => new(IdText.NewValue());
+    /// <inheritdoc />
+    public override string ToString() => Value;
+}
+
+/// <summary>Identifies an invoice.</summary>
+/// <param name="Value">The identifier text: 1 to 128 characters, no white space. Serialized as a plain JSON string.</param>
+public readonly record struct InvoiceId([NotNull] string Value)
+{
+    /// <summary>The identifier text.</summary>
+    public string Value { get; } = IdText.Require(Value, nameof(InvoiceId));
+    /// <summary>Creates a new random identifier.</summary>
+    public static InvoiceId New() => new(IdText.NewValue());
+    /// <inheritdoc />
+    public override string ToString() => Value;
+}
+
+/// <summary>Identifies a business rule (all its versions).</summary>
+/// <param name="Value">The identifier text: 1 to 128 characters, no white space. Serialized as a plain JSON string.</param>
+public readonly record struct RuleId([NotNull] string Value)
+{
+    /// <summary>The identifier text.</summary>
+    public string Value { get; } = IdText.Require(Value, nameof(RuleId));
+    /// <summary>Creates a new random identifier.</summary>
+    public static RuleId New() => new(IdText.NewValue());
+    /// <inheritdoc />
+    public override string ToString() => Value;
+}
+
+/// <summary>Identifies a notification in a user's inbox.</summary>
+/// <param name="Value">The identifier text: 1 to 128 characters, no white space. Serialized as a plain JSON string.</param>
+public readonly record struct NotificationId([NotNull] string Value)
+{
+    /// <summary>The identifier text.</summary>
+    public string Value { get; } = IdText.Require(Value, nameof(NotificationId));
+    /// <summary>Creates a new random identifier.</summary>
+    public static NotificationId New() => new(IdText.NewValue());
+    /// <inheritdoc />
+    public override string ToString() => Value;
+}
+
+/// <summary>Identifies a webhook subscription.</summary>
+/// <param name="Value">The identifier text: 1 to 128 characters, no white space. Serialized as a plain JSON string.</param>
+public readonly record struct WebhookSubscriptionId([NotNull] string Value)
+{
+    /// <summary>The identifier text.</summary>
+    public string Value { get; } = IdText.Require(Value, nameof(WebhookSubscriptionId));
+    /// <summary>Creates a new random identifier.</summary>
+    public static WebhookSubscriptionId New() => new(IdText.NewValue());
+    /// <inheritdoc />
+    public override string ToString() => Value;
+}

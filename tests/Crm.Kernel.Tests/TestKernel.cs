@@ -154,7 +154,7 @@ public sealed class TestKernel : IAsyncDisposable
 
     public async Task<long> JournalHeadAsync()
     {
-        var entries = await Session(Admin).Journal.ReadAsync(0, 100_000);
+        var entries = await Session(Admin).Journal.ListAsync(0, 100_000);
         return entries.Count == 0 ? 0 : entries[^1].Position;
     }
 

@@ -72,7 +72,7 @@ public sealed class MethodologyKernel : IAsyncDisposable
         }
     }
 
-    public async Task<IReadOnlyList<JournalEntry>> JournalAsync() => await Session(Admin).Journal.ReadAsync(0, 100_000);
+    public async Task<IReadOnlyList<JournalEntry>> JournalAsync() => await Session(Admin).Journal.ListAsync(0, 100_000);
 
     public async Task<Crm.Kernel.Deals.Deal> OpenDealAsync(PipelineId pipeline, string title, decimal amount, string currency = "EUR")
     {

@@ -57,7 +57,7 @@ public sealed class SaasScenarioTests
 
         // Two weeks without recovery or upsell: the churn rule is violated and the head hears about the upsell.
         await k.PassAsync(Duration.FromDays(15));
-        var churn = Assert.Single(await seller.Rules.InstancesAsync(deal.Id), i => i.Rule == "saas-churn-risk");
+        var churn = Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id), i => i.Rule.Value == "saas-churn-risk");
         Assert.Equal(RuleOutcome.Violated, churn.Outcome);
         Assert.Contains(await head.Inbox.ListAsync(), n => n.Subject == "Upsell not pursued: Polarlys");
 
@@ -83,7 +83,7 @@ public sealed class SaasScenarioTests
         await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("upgraded"));
         await k.PassAsync(Duration.FromDays(20));
 
-        Assert.Equal(RuleOutcome.Met, Assert.Single(await seller.Rules.InstancesAsync(deal.Id), i => i.Rule == "saas-churn-risk").Outcome);
+        Assert.Equal(RuleOutcome.Met, Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id), i => i.Rule.Value == "saas-churn-risk").Outcome);
         Assert.DoesNotContain(await k.Session(Head).Inbox.ListAsync(), n => n.Subject == "Upsell not pursued: Midnattsol");
         Assert.Contains(await k.Session(Head).Inbox.ListAsync(), n => n.Subject == "Upsell won");
     }

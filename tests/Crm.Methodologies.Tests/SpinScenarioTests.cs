@@ -33,8 +33,8 @@ public sealed class SpinScenarioTests
         Assert.Equal("stated", (await seller.Clients.GetAsync(deal.Client)).Classifiers["spin-pain"]);
 
         // The need-payoff rule starts on entering Implication: a task now, a reminder after 3 working days.
-        var instance = Assert.Single(await seller.Rules.InstancesAsync(deal.Id));
-        Assert.Equal("spin-need-payoff-follow-up", instance.Rule);
+        var instance = Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id));
+        Assert.Equal("spin-need-payoff-follow-up", instance.Rule.Value);
         Assert.Contains(await seller.Tasks.ListAsync(), t => t.Title == "Prepare need-payoff questions for Fjordkraft");
         await k.PassAsync(Duration.FromDays(2));
         Assert.DoesNotContain(await seller.Inbox.ListAsync(), n => n.Subject == "Need-payoff pending: Fjordkraft");
@@ -42,7 +42,7 @@ public sealed class SpinScenarioTests
         Assert.Contains(await seller.Inbox.ListAsync(), n => n.Subject == "Need-payoff pending: Fjordkraft");
 
         await seller.Deals.SetFieldAsync(deal.Id, "needPayoff", "Closing the month 3 days earlier frees 40 hours of finance time");
-        Assert.Equal(RuleOutcome.Met, Assert.Single(await seller.Rules.InstancesAsync(deal.Id)).Outcome);
+        Assert.Equal(RuleOutcome.Met, Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id)).Outcome);
         deal = await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("implication-explored"));
         deal = await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("explicit-need"));
         Assert.Equal(new StageId("commitment"), deal.Stage);
@@ -79,7 +79,7 @@ public sealed class SpinScenarioTests
 
         await k.PassAsync(Duration.FromDays(8));
 
-        Assert.Equal(RuleOutcome.Violated, Assert.Single(await seller.Rules.InstancesAsync(deal.Id)).Outcome);
+        Assert.Equal(RuleOutcome.Violated, Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id)).Outcome);
         Assert.NotEmpty(await k.Session(Head).Inbox.ListAsync());
     }
 

@@ -31,7 +31,7 @@ public sealed class SqliteInstallTests : IDisposable
     [Fact]
     public async Task Install_and_a_running_bid_approval_survive_a_restart()
     {
-        string process;
+        ProcessId process;
         DealId deal;
         long head;
         await using (var first = Kernel())
@@ -49,16 +49,16 @@ public sealed class SqliteInstallTests : IDisposable
             await seller.Deals.AchieveGoalAsync(deal, new GoalId("bid"));
             process = Assert.Single(await seller.Processes.ListForDealAsync(deal)).Id;
             await seller.Processes.FireAsync(process, "approve");
-            head = (await admin.Journal.ReadAsync(0, 100_000))[^1].Position;
+            head = (await admin.Journal.ListAsync(0, 100_000))[^1].Position;
         }
 
         await using var second = Kernel();
         var restarted = second.GetRequiredService<CrmKernel>();
         var session = restarted.OpenSession(Tenant, Admin);
 
-        Assert.Equal(["tenders-submission-deadline@1"], Assert.Single(await session.Methodologies.InstalledAsync()).Rules);
+        Assert.Equal(["tenders-submission-deadline@1"], Assert.Single(await session.Methodologies.ListInstalledAsync()).Rules);
         await session.Methodologies.InstallAsync(TendersPlugin.MethodologyId);   // again, after the restart: nothing to record
-        Assert.Equal(head, (await session.Journal.ReadAsync(0, 100_000))[^1].Position);
+        Assert.Equal(head, (await session.Journal.ListAsync(0, 100_000))[^1].Position);
         Assert.Equal("financeReview", (await restarted.OpenSession(Tenant, Seller).Processes.FireAsync(process, "approve")).CurrentStep);
         Assert.Equal("finance", (await session.Deals.GetAsync(deal)).Fields["bidApproval"]);
         Assert.True((await restarted.VerifyJournalAsync(Tenant)).IsConsistent);

@@ -32,7 +32,7 @@ public sealed class TendersScenarioTests
         await seller.Deals.SetFieldAsync(deal.Id, "tenderDeadline", "2026-04-10");
         deal = await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("documents-analysed"));
         Assert.Equal(new StageId("proposal"), deal.Stage);
-        Assert.Equal("tenders-submission-deadline", Assert.Single(await seller.Rules.InstancesAsync(deal.Id)).Rule);
+        Assert.Equal("tenders-submission-deadline", Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id)).Rule.Value);
 
         // Submission is blocked until every role approved the bid.
         await seller.Processes.FireAsync(approval.Id, "approve");   // presales (played by the owner here)
@@ -42,7 +42,7 @@ public sealed class TendersScenarioTests
         // Two weeks pass: the head is told the proposal runs late; the deadline has not passed yet.
         await k.PassAsync(Duration.FromDays(14) + Duration.FromHours(2));
         Assert.Contains(await head.Inbox.ListAsync(), n => n.Subject == "Tender proposal running late: Municipality of Bodø");
-        Assert.Equal(RuleOutcome.Pending, Assert.Single(await seller.Rules.InstancesAsync(deal.Id)).Outcome);
+        Assert.Equal(RuleOutcome.Pending, Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id)).Outcome);
 
         await seller.Processes.FireAsync(approval.Id, "approve");   // finance
         Assert.Contains(await head.Tasks.ListAsync(), t => t.Title == "Approve the bid for submission");
@@ -52,7 +52,7 @@ public sealed class TendersScenarioTests
 
         deal = await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("submitted"));
         Assert.Equal(new StageId("evaluation"), deal.Stage);
-        Assert.Equal(RuleOutcome.Met, Assert.Single(await seller.Rules.InstancesAsync(deal.Id)).Outcome);
+        Assert.Equal(RuleOutcome.Met, Assert.Single(await seller.Rules.ListInstancesAsync(deal.Id)).Outcome);
         await k.PassAsync(Duration.FromDays(40));
         deal = await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("shortlisted"));
         deal = await seller.Deals.AchieveGoalAsync(deal.Id, new GoalId("awarded"));
@@ -81,9 +81,9 @@ public sealed class TendersScenarioTests
 
         Assert.True(after.Deadline > before.Deadline);
         await k.PassAsync(Duration.FromDays(25));   // past 15 working days, inside 25
-        Assert.Equal(RuleOutcome.Pending, (await seller.Rules.InstancesAsync(deal.Id))[0].Outcome);
+        Assert.Equal(RuleOutcome.Pending, (await seller.Rules.ListInstancesAsync(deal.Id))[0].Outcome);
         await k.PassAsync(Duration.FromDays(14));
-        Assert.Equal(RuleOutcome.Violated, (await seller.Rules.InstancesAsync(deal.Id))[0].Outcome);
+        Assert.Equal(RuleOutcome.Violated, (await seller.Rules.ListInstancesAsync(deal.Id))[0].Outcome);
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
         var all = new List<JournalEntry>();
         while (true)
         {
-            var page = await kernel.OpenSession(Tenant, Admin).Journal.ReadAsync(after, 1000);
+            var page = await kernel.OpenSession(Tenant, Admin).Journal.ListAsync(after, 1000);
             if (page.Count == 0)
             {
                 return all;
@@ -164,7 +164,7 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
         try
         {
             await SetUpAsync(hosts[0].Kernel, hosts.Length);
-            await hosts[0].Kernel.OpenSession(Tenant, Admin).Webhooks.SubscribeAsync(receiver.Url, "a-webhook-secret-of-this-day", ["DealOpened", "DealStageChanged"]);
+            await hosts[0].Kernel.OpenSession(Tenant, Admin).Webhooks.RegisterAsync(receiver.Url, "a-webhook-secret-of-this-day", ["DealOpened", "DealStageChanged"]);
             var setupHead = (await ReadAllAsync(hosts[0].Kernel)).Count;
             var acknowledged = new ConcurrentBag<string>();
             var tasks = new ConcurrentBag<(WorkTaskId Id, string Title)>();
@@ -179,7 +179,7 @@ public sealed class MultiHostTests(PostgresDatabase database) : IClassFixture<Po
                 while (true)
                 {
                     var last = dayOver.IsCancellationRequested;
-                    var page = await hosts[3].Kernel.OpenSession(Tenant, Admin).Journal.ReadAsync(position, 200);
+                    var page = await hosts[3].Kernel.OpenSession(Tenant, Admin).Journal.ListAsync(position, 200);
                     consumed.AddRange(page);
                     position = page.Count > 0 ? page[^1].Position : position;
                     if (last && page.Count == 0)

@@ -93,7 +93,7 @@ public sealed class ReportsAndCopyTests(PostgresDatabase database) : IClassFixtu
             clock.Reset(SalesHistory.Start + Duration.FromDays(200));
             var admin = kernel.OpenSession(SalesHistory.Tenant, SalesHistory.Admin);
             await admin.Deals.SetFieldAsync(new DealId("d001"), "note", "after the copy");
-            var journal = await admin.Journal.ReadAsync(events - 1, 10);
+            var journal = await admin.Journal.ListAsync(events - 1, 10);
             Assert.Equal(events + 1, journal[^1].Position);
             Assert.Equal(2, (await kernel.Scheduler.RunDueAsync(clock.GetCurrentInstant())).Fired);
         }

@@ -77,7 +77,7 @@ internal static class SalesHistory
     /// <summary>The reports as text: funnel, ABC and a breakdown tables, and the figures of the other reports.</summary>
     public static async Task<string> ReportsAsync(CrmKernel kernel)
     {
-        var data = await kernel.OpenSession(Tenant, Admin).Reports.SnapshotAsync();
+        var data = await kernel.OpenSession(Tenant, Admin).Reports.GetSnapshotAsync();
         var culture = CultureInfo.InvariantCulture;
         return string.Join("\n",
             ReportRenderer.ToCsv(ReportRenderer.Table(SalesReports.Funnel(data), culture)),

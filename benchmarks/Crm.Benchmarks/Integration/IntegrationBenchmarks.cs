@@ -131,7 +131,7 @@ public class WebhookDeliveryBenchmarks
         _kernel = BenchKernel.Open(Path.Combine(_dir, "hooks.db"), global::Crm.Storage.Sqlite.SqliteSynchronous.Normal);
         _deals = _kernel.SeedAsync(Events).GetAwaiter().GetResult();
         _kernel.Kernel.OpenSession(BenchKernel.Tenant, new UserId("admin")).Webhooks
-            .SubscribeAsync(_url, "benchmark-secret-0123456789", ["DealFieldSet"]).GetAwaiter().GetResult();
+            .RegisterAsync(_url, "benchmark-secret-0123456789", ["DealFieldSet"]).GetAwaiter().GetResult();
     }
 
     [IterationSetup(Target = nameof(Kernel_webhook_delivery))]

@@ -132,7 +132,7 @@ public class PostgreSqlReportSnapshotBenchmarks
     [Benchmark]
     public async Task<int> Kernel_report_snapshot()
     {
-        var data = await _kernel.OpenSession(BenchKernel.Tenant, new UserId("admin")).Reports.SnapshotAsync();
+        var data = await _kernel.OpenSession(BenchKernel.Tenant, new UserId("admin")).Reports.GetSnapshotAsync();
         if (data.DealCount != Deals || data.StayCount != Deals * Stages.Length)
         {
             throw new InvalidOperationException($"snapshot has {data.DealCount} deals and {data.StayCount} stays");

@@ -82,7 +82,7 @@ public class ReportFromSqliteBenchmarks
     public string SnapshotAndFourReports() => Summary(KernelSnapshot());
 
     private ReportData KernelSnapshot() =>
-        _kernel.Kernel.OpenSession(BenchKernel.Tenant, new UserId("admin")).Reports.SnapshotAsync().GetAwaiter().GetResult();
+        _kernel.Kernel.OpenSession(BenchKernel.Tenant, new UserId("admin")).Reports.GetSnapshotAsync().GetAwaiter().GetResult();
 
     private static string Summary(ReportData data)
     {

@@ -75,7 +75,7 @@ public sealed record DealFieldSet(DealId Deal, string Name, string? Value) : Dom
 public sealed record DealClassifierSet(DealId Deal, string Name, string? Value) : DomainEvent;
 
 /// <summary>A team's round-robin turn passed to a member (who now owns the deal assigned in the same command).</summary>
-public sealed record RoundRobinAdvanced(TeamId Team, UserId AssignedTo) : DomainEvent;
+internal sealed record RoundRobinAdvanced(TeamId Team, UserId AssignedTo) : DomainEvent;
 
 /// <summary>A deal's own win probability was set (null: use the stage's).</summary>
 public sealed record DealWinProbabilitySet(DealId Deal, decimal? Probability) : DomainEvent;
@@ -114,10 +114,10 @@ public sealed record ActivityLogged(
 /// A notification for a user was requested: it lands in the user's in-app inbox, and notification channels (mail…)
 /// deliver it after commit. <paramref name="Id"/> is assigned by the kernel when left null.
 /// </summary>
-public sealed record NotificationRequested(UserId Recipient, string Subject, string Body, DealId? Deal, string? Id = null) : DomainEvent;
+public sealed record NotificationRequested(UserId Recipient, string Subject, string Body, DealId? Deal, NotificationId? Id = null) : DomainEvent;
 
 /// <summary>A user read a notification in the in-app inbox.</summary>
-public sealed record NotificationRead(string Notification, UserId Recipient) : DomainEvent;
+public sealed record NotificationRead(NotificationId Notification, UserId Recipient) : DomainEvent;
 
 /// <summary>A goal reaction asked for a business process to start for a deal.</summary>
 public sealed record ProcessStartRequested(string TemplateId, DealId Deal) : DomainEvent;
@@ -142,7 +142,7 @@ public sealed record ProcessWait(string EventType, string Trigger);
 /// <param name="Roles">Who plays each role of the template.</param>
 /// <param name="Variables">Initial variables.</param>
 public sealed record ProcessStarted(
-    string Process,
+    ProcessId Process,
     string TemplateId,
     int TemplateVersion,
     DealId? Deal,
@@ -159,7 +159,7 @@ public sealed record ProcessStarted(
 /// <param name="Deadline">When the step should be done, when it has a deadline.</param>
 /// <param name="Waits">Events the step waits for.</param>
 public sealed record ProcessStepEntered(
-    string Process,
+    ProcessId Process,
     string? FromStep,
     string? Trigger,
     string Step,
@@ -170,13 +170,13 @@ public sealed record ProcessStepEntered(
 /// <summary>A process instance was cancelled.</summary>
 /// <param name="Process">The instance id.</param>
 /// <param name="Reason">Why.</param>
-public sealed record ProcessCancelled(string Process, string Reason) : DomainEvent;
+public sealed record ProcessCancelled(ProcessId Process, string Reason) : DomainEvent;
 
 /// <summary>A business rule was defined or redefined (a new version) for the tenant; the definition is the rule's JSON.</summary>
-public sealed record RuleDefined(string Rule, int Version, string DefinitionJson) : DomainEvent;
+public sealed record RuleDefined(RuleId Rule, int Version, string DefinitionJson) : DomainEvent;
 
 /// <summary>A business rule was enabled or disabled.</summary>
-public sealed record RuleEnabledChanged(string Rule, bool Enabled) : DomainEvent;
+public sealed record RuleEnabledChanged(RuleId Rule, bool Enabled) : DomainEvent;
 
 /// <summary>A business rule triggered for a deal: a rule instance started.</summary>
 /// <param name="Instance">The rule instance id.</param>
@@ -186,10 +186,10 @@ public sealed record RuleEnabledChanged(string Rule, bool Enabled) : DomainEvent
 /// <param name="Stage">The deal's stage when the rule triggered.</param>
 /// <param name="Deadline">When the rule's goal must be met, when it has one.</param>
 /// <param name="ScheduledActions">How many scheduled actions the instance has pending.</param>
-public sealed record RuleTriggered(string Instance, string Rule, int RuleVersion, DealId Deal, StageId Stage, NodaTime.Instant? Deadline, int ScheduledActions) : DomainEvent;
+public sealed record RuleTriggered(string Instance, RuleId Rule, int RuleVersion, DealId Deal, StageId Stage, NodaTime.Instant? Deadline, int ScheduledActions) : DomainEvent;
 
 /// <summary>A scheduled action of a rule instance came due: it fired, or its "unless" condition held and it was skipped, or it was cancelled.</summary>
-public sealed record RuleScheduledActionDone(string Instance, int Index, string Outcome) : DomainEvent;
+internal sealed record RuleScheduledActionDone(string Instance, int Index, string Outcome) : DomainEvent;
 
 /// <summary>An exception (e.g. "Complex") was asked for a rule instance; the approver decides.</summary>
 public sealed record RuleExceptionRequested(string Instance, string Flag, string Reason, UserId Approver) : DomainEvent;
@@ -204,18 +204,18 @@ public sealed record RuleExceptionDecided(string Instance, bool Approved, NodaTi
 public sealed record RuleOutcomeRecorded(string Instance, string Outcome, string Detail) : DomainEvent;
 
 /// <summary>An item was added to a recipient's daily digest.</summary>
-public sealed record DigestItemAdded(string Digest, UserId Recipient, NodaTime.LocalDate Day, string Subject, string Text) : DomainEvent;
+internal sealed record DigestItemAdded(string Digest, UserId Recipient, NodaTime.LocalDate Day, string Subject, string Text) : DomainEvent;
 
 /// <summary>A digest was sent as one notification.</summary>
 public sealed record DigestSent(string Digest) : DomainEvent;
 
 /// <summary>A journal consumer (e.g. notification delivery) handled the journal up to a position.</summary>
-public sealed record ConsumerAdvanced(string Consumer, long Position) : DomainEvent;
+internal sealed record ConsumerAdvanced(string Consumer, long Position) : DomainEvent;
 
 /// <summary>Delivering a notification through a channel failed; it will be retried at <paramref name="NextAttemptAt"/>.</summary>
 public sealed record NotificationDeliveryFailed(
     string Delivery,
-    string Notification,
+    NotificationId Notification,
     string Channel,
     UserId Recipient,
     string Subject,
@@ -226,7 +226,7 @@ public sealed record NotificationDeliveryFailed(
     NodaTime.Instant? NextAttemptAt) : DomainEvent;
 
 /// <summary>A failed delivery was retried: delivered, or failed again (no next attempt once retries are exhausted).</summary>
-public sealed record NotificationDeliveryRetried(string Delivery, bool Delivered, string? Error, int Attempts, NodaTime.Instant? NextAttemptAt) : DomainEvent;
+internal sealed record NotificationDeliveryRetried(string Delivery, bool Delivered, string? Error, int Attempts, NodaTime.Instant? NextAttemptAt) : DomainEvent;
 
 /// <summary>A tenant was set up (recorded in the kernel's own registry of tenants).</summary>
 public sealed record TenantRegistered(TenantId Tenant) : DomainEvent;
@@ -253,35 +253,35 @@ public sealed record ProductDefined(string Product, string Name, Money Price, de
 public sealed record InvoiceLine(string Product, string Description, decimal Quantity, decimal UnitPrice, decimal DiscountPercent, decimal TaxRate, decimal Net, decimal Tax, decimal Total);
 
 /// <summary>An invoice was built from product lines for a deal.</summary>
-public sealed record InvoiceCreated(string Invoice, DealId Deal, ClientId Client, string Currency, IReadOnlyList<InvoiceLine> Lines, decimal Net, decimal Tax, decimal Total) : DomainEvent;
+public sealed record InvoiceCreated(InvoiceId Invoice, DealId Deal, ClientId Client, string Currency, IReadOnlyList<InvoiceLine> Lines, decimal Net, decimal Tax, decimal Total) : DomainEvent;
 
 /// <summary>An invoice was issued with its number.</summary>
-public sealed record InvoiceIssued(string Invoice, string Number) : DomainEvent;
+public sealed record InvoiceIssued(InvoiceId Invoice, string Number) : DomainEvent;
 
 /// <summary>An invoice was paid: a sale. Rules can use it (e.g. to achieve the goal "payment received").</summary>
-public sealed record InvoicePaid(string Invoice, DealId Deal, Money Amount) : DomainEvent;
+public sealed record InvoicePaid(InvoiceId Invoice, DealId Deal, Money Amount) : DomainEvent;
 
 /// <summary>An invoice was cancelled.</summary>
-public sealed record InvoiceCancelled(string Invoice, string Reason) : DomainEvent;
+public sealed record InvoiceCancelled(InvoiceId Invoice, string Reason) : DomainEvent;
 
 /// <summary>A website order was taken in: its client card, deal and invoice.</summary>
-public sealed record OrderReceived(string Order, DealId Deal, ClientId Client, string Invoice) : DomainEvent;
+public sealed record OrderReceived(string Order, DealId Deal, ClientId Client, InvoiceId Invoice) : DomainEvent;
 
 /// <summary>An endpoint subscribed to journal events (e.g. the website's personal account).</summary>
 /// <param name="Subscription">The subscription id.</param>
 /// <param name="Url">Where events are POSTed.</param>
 /// <param name="Secret">The HMAC-SHA256 key the receiver verifies signatures with.</param>
 /// <param name="EventTypes">The event type names delivered (e.g. DealStageChanged).</param>
-public sealed record WebhookSubscribed(string Subscription, Uri Url, string Secret, IReadOnlyList<string> EventTypes) : DomainEvent;
+public sealed record WebhookSubscribed(WebhookSubscriptionId Subscription, Uri Url, string Secret, IReadOnlyList<string> EventTypes) : DomainEvent;
 
 /// <summary>A webhook subscription was removed.</summary>
-public sealed record WebhookUnsubscribed(string Subscription) : DomainEvent;
+public sealed record WebhookUnsubscribed(WebhookSubscriptionId Subscription) : DomainEvent;
 
 /// <summary>A webhook delivery failed after every retry; it waits in the dead-letter list, and later events of the same deal wait behind it.</summary>
-public sealed record WebhookDeadLettered(string Subscription, Guid EventId, long Position, string? DealKey, string Body, string Error) : DomainEvent;
+public sealed record WebhookDeadLettered(WebhookSubscriptionId Subscription, Guid EventId, long Position, string? DealKey, string Body, string Error) : DomainEvent;
 
 /// <summary>A dead-lettered webhook delivery was replayed successfully.</summary>
-public sealed record WebhookReplayed(string Subscription, Guid EventId) : DomainEvent;
+public sealed record WebhookReplayed(WebhookSubscriptionId Subscription, Guid EventId) : DomainEvent;
 
 /// <summary>A revenue target was set for a user over a plan period (inclusive dates).</summary>
 public sealed record TargetSet(UserId Owner, NodaTime.LocalDate Start, NodaTime.LocalDate End, Money Target) : DomainEvent;

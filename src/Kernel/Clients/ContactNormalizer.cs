@@ -6,7 +6,7 @@ using PhoneNumbers;
 namespace Crm.Kernel.Clients;
 
 /// <summary>Normalizes phones to E.164 (libphonenumber) and e-mails to trimmed lower case, so duplicates match.</summary>
-public sealed class ContactNormalizer
+internal sealed class ContactNormalizer
 {
     private readonly PhoneNumberUtil _phones = PhoneNumberUtil.GetInstance();
 

@@ -128,7 +128,7 @@ public sealed class SessionConfiguration
     }
 
     /// <summary>The templates this tenant can start, newest version of each, in id order: its own, and the defaults in code it did not replace.</summary>
-    public async Task<IReadOnlyList<ProcessTemplate>> ProcessTemplatesAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ProcessTemplate>> ListProcessTemplatesAsync(CancellationToken cancellationToken = default)
     {
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         return [.. (await _session.Parts.Processes.Configuration.TemplatesAsync(unit, cancellationToken).ConfigureAwait(false)).Select(t => t.Template)];
@@ -157,7 +157,7 @@ public sealed class SessionConfiguration
     }
 
     /// <summary>The tenant's business calendar: the one it defined, else the host's.</summary>
-    public async Task<BusinessCalendar> CalendarAsync(CancellationToken cancellationToken = default)
+    public async Task<BusinessCalendar> GetCalendarAsync(CancellationToken cancellationToken = default)
     {
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         return await _session.Parts.Processes.Configuration.CalendarAsync(unit, cancellationToken).ConfigureAwait(false);
@@ -196,7 +196,7 @@ public sealed class SessionConfiguration
     }
 
     /// <summary>A user's calendar: the tenant's, in the user's own zone and hours.</summary>
-    public async Task<BusinessCalendar> CalendarOfAsync(UserId user, CancellationToken cancellationToken = default)
+    public async Task<BusinessCalendar> GetUserCalendarAsync(UserId user, CancellationToken cancellationToken = default)
     {
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         return await _session.Parts.Processes.Configuration.CalendarOfAsync(unit, user, cancellationToken).ConfigureAwait(false);
@@ -234,7 +234,7 @@ public sealed class SessionConfiguration
     /// </summary>
     /// <exception cref="CrmValidationException">No name (1 to 100 characters, one line), no measure, an unknown measure or dimension, a currency that is not three capital letters, or a version that does not grow.</exception>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
-    public async Task SaveReportDesignAsync(Reports.ReportDefinition design, int version, CancellationToken cancellationToken = default)
+    public async Task DefineReportDesignAsync(Reports.ReportDefinition design, int version, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(design);
         var errors = new List<ValidationError>();
@@ -267,7 +267,7 @@ public sealed class SessionConfiguration
     }
 
     /// <summary>The tenant's saved report designs, in name order.</summary>
-    public async Task<IReadOnlyList<Reports.ReportDefinition>> ReportDesignsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<Reports.ReportDefinition>> ListReportDesignsAsync(CancellationToken cancellationToken = default)
     {
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var settings = await TenantConfiguration.SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
@@ -282,7 +282,7 @@ public sealed class SessionConfiguration
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var settings = await TenantConfiguration.SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
         var stored = settings?.Find(SettingKinds.ReportDesign, name.Trim()) ?? throw new EntityNotFoundException("report design", name);
-        var data = await _session.Reports.SnapshotAsync(pipeline, cancellationToken).ConfigureAwait(false);
+        var data = await _session.Reports.GetSnapshotAsync(pipeline, cancellationToken).ConfigureAwait(false);
         return Reports.ReportDesigner.Run(data, Methodologies.PreparedMethodology.ReadPreset(stored.Json));
     }
 
@@ -327,7 +327,7 @@ public sealed class SessionConfiguration
         var settings = await TenantConfiguration.SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
         var stored = settings?.Find(SettingKinds.KpiPlan, planId.Trim()) ?? throw new EntityNotFoundException("KPI plan", planId);
         var (kpis, targets) = KpiPlanJson.Read(stored.Json);
-        var data = await _session.Reports.SnapshotAsync(null, cancellationToken).ConfigureAwait(false);
+        var data = await _session.Reports.GetSnapshotAsync(null, cancellationToken).ConfigureAwait(false);
         return Reports.KpiMonitor.Run(data, kpis, targets, filter);
     }
 

@@ -181,7 +181,7 @@ public sealed class SessionDeals
     }
 
     /// <summary>Changes the amount; the currency may change too.</summary>
-    public Task<Deal> ChangeAmountAsync(DealId id, Money amount, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    public Task<Deal> SetAmountAsync(DealId id, Money amount, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         if (amount.Currency is null || amount.Amount < 0m)
         {

@@ -191,7 +191,7 @@ public static class SalesCsvImport
 
             await TryAsync(CsvImportPlan.DealsFile, deal.Line, async () =>
             {
-                if (await admin.Import.DealAsync(new ImportedDeal(deal.Id, client, plan.Pipeline, deal.Owner, deal.Amount, deal.History) { Source = deal.Source }, cancellationToken).ConfigureAwait(false))
+                if (await admin.Import.ImportDealAsync(new ImportedDeal(deal.Id, client, plan.Pipeline, deal.Owner, deal.Amount, deal.History) { Source = deal.Source }, cancellationToken).ConfigureAwait(false))
                 {
                     imported++;
                 }
@@ -207,7 +207,7 @@ public static class SalesCsvImport
                 continue;
             }
 
-            if (await TryAsync(CsvImportPlan.TargetsFile, target.Line, () => admin.Import.TargetAsync(target.Owner, target.Start, target.End, target.Amount, cancellationToken)).ConfigureAwait(false))
+            if (await TryAsync(CsvImportPlan.TargetsFile, target.Line, () => admin.Import.DefineTargetAsync(target.Owner, target.Start, target.End, target.Amount, cancellationToken)).ConfigureAwait(false))
             {
                 targets++;
             }

@@ -56,7 +56,7 @@ public sealed class SessionImport
 
     /// <summary>Imports a deal with its history. Returns false when a deal with that id exists already.</summary>
     /// <exception cref="CrmValidationException">An unknown stage, an empty or non-contiguous history, a history that begins in a won or lost stage, or a closed stay that is not last.</exception>
-    public async Task<bool> DealAsync(ImportedDeal deal, CancellationToken cancellationToken = default)
+    public async Task<bool> ImportDealAsync(ImportedDeal deal, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deal);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
@@ -107,7 +107,7 @@ public sealed class SessionImport
 
     /// <summary>Sets (or replaces) a user's revenue target for a plan period.</summary>
     /// <exception cref="CrmValidationException">The period ends before it starts, or the target is negative.</exception>
-    public async Task<Target> TargetAsync(UserId owner, LocalDate start, LocalDate end, Money target, CancellationToken cancellationToken = default)
+    public async Task<Target> DefineTargetAsync(UserId owner, LocalDate start, LocalDate end, Money target, CancellationToken cancellationToken = default)
     {
         if (end < start)
         {

@@ -24,11 +24,11 @@ namespace Crm.Kernel.Integration
                 .On<OrderReceived>(e => e.Order, (s, e, in ctx) => new Order { Id = e.Order, Deal = e.Deal, Client = e.Client, Invoice = e.Invoice, ReceivedAt = ctx.OccurredAt });
 
             registry.Stream(Kinds.Webhook)
-                .On<WebhookSubscribed>(e => e.Subscription, (s, e, in ctx) => new WebhookSubscription { Id = e.Subscription, Url = e.Url, Secret = e.Secret, EventTypes = e.EventTypes })
-                .OnExisting<WebhookUnsubscribed>(e => e.Subscription, (s, e, in ctx) => s with { Active = false })
-                .OnExisting<WebhookDeadLettered>(e => e.Subscription, (s, e, in ctx) =>
+                .On<WebhookSubscribed>(e => e.Subscription.Value, (s, e, in ctx) => new WebhookSubscription { Id = e.Subscription, Url = e.Url, Secret = e.Secret, EventTypes = e.EventTypes })
+                .OnExisting<WebhookUnsubscribed>(e => e.Subscription.Value, (s, e, in ctx) => s with { Active = false })
+                .OnExisting<WebhookDeadLettered>(e => e.Subscription.Value, (s, e, in ctx) =>
                     s with { DeadLetters = [.. s.DeadLetters, new WebhookDeadLetter(e.EventId, e.Position, e.DealKey, e.Body, e.Error)] })
-                .OnExisting<WebhookReplayed>(e => e.Subscription, (s, e, in ctx) =>
+                .OnExisting<WebhookReplayed>(e => e.Subscription.Value, (s, e, in ctx) =>
                     s with { DeadLetters = s.DeadLetters.Where(l => l.EventId != e.EventId).ToArray() });
         }
     }

@@ -45,7 +45,7 @@ public sealed record Order
     /// <summary>The client card (found or created).</summary>
     public required ClientId Client { get; init; }
     /// <summary>The invoice built from its lines.</summary>
-    public required string Invoice { get; init; }
+    public required InvoiceId Invoice { get; init; }
     /// <summary>When it came in.</summary>
     public Instant ReceivedAt { get; init; }
     /// <summary>The stored version.</summary>

@@ -70,7 +70,7 @@ public sealed class WebhookDelivery : IDisposable
 
         foreach (var id in ids)
         {
-            var one = await DeliverSubscriptionAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+            var one = await DeliverSubscriptionAsync(tenant, new WebhookSubscriptionId(id), cancellationToken).ConfigureAwait(false);
             run = new WebhookRun(run.Delivered + one.Delivered, run.DeadLettered + one.DeadLettered);
         }
 
@@ -79,11 +79,11 @@ public sealed class WebhookDelivery : IDisposable
 
     /// <summary>Replays a subscription's dead letters in journal order; stops at the first that fails again.</summary>
     /// <returns>How many were delivered.</returns>
-    public async Task<int> ReplayAsync(TenantId tenant, string subscription, CancellationToken cancellationToken = default)
+    public async Task<int> ReplayAsync(TenantId tenant, WebhookSubscriptionId subscription, CancellationToken cancellationToken = default)
     {
         var delivered = 0;
         var unit = _context.Begin(tenant, null);
-        var sub = await unit.GetAsync(Kinds.Webhook, subscription, cancellationToken).ConfigureAwait(false);
+        var sub = await unit.GetAsync(Kinds.Webhook, subscription.Value, cancellationToken).ConfigureAwait(false);
         foreach (var letter in sub.DeadLetters.OrderBy(l => l.Position))
         {
             if (await PostAsync(sub, letter.EventId, letter.Body, cancellationToken).ConfigureAwait(false) is not null)
@@ -102,7 +102,7 @@ public sealed class WebhookDelivery : IDisposable
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 
-    private async Task<WebhookRun> DeliverSubscriptionAsync(TenantId tenant, string subscription, CancellationToken cancellationToken)
+    private async Task<WebhookRun> DeliverSubscriptionAsync(TenantId tenant, WebhookSubscriptionId subscription, CancellationToken cancellationToken)
     {
         var cursorId = "webhook:" + subscription;
         var delivered = 0;
@@ -122,7 +122,7 @@ public sealed class WebhookDelivery : IDisposable
             }
 
             var unit = _context.Begin(tenant, null);
-            var sub = await unit.GetAsync(Kinds.Webhook, subscription, cancellationToken).ConfigureAwait(false);
+            var sub = await unit.GetAsync(Kinds.Webhook, subscription.Value, cancellationToken).ConfigureAwait(false);
             if (!sub.Active)
             {
                 break;
@@ -278,10 +278,10 @@ public sealed class SessionWebhooks
 
     internal SessionWebhooks(CrmSession session) => _session = session;
 
-    /// <summary>Subscribes an endpoint to event types; deliveries start with events committed after this.</summary>
+    /// <summary>Registers an endpoint (a webhook subscription) for event types; deliveries start with events committed after this.</summary>
     /// <exception cref="CrmValidationException">Not an absolute http(s) URL, a secret shorter than 16 characters (or longer than 512, or not
     /// one line of valid UTF-16 text), or no event types.</exception>
-    public async Task<WebhookSubscription> SubscribeAsync(Uri url, string secret, IReadOnlyList<string> eventTypes, CancellationToken cancellationToken = default)
+    public async Task<WebhookSubscription> RegisterAsync(Uri url, string secret, IReadOnlyList<string> eventTypes, CancellationToken cancellationToken = default)
     {
         var errors = new List<ValidationError>();
         if (url is null || !url.IsAbsoluteUri || url.Scheme is not ("http" or "https"))
@@ -320,18 +320,18 @@ public sealed class SessionWebhooks
             head = record.Position;
         }
 
-        await unit.RecordAsync(new WebhookSubscribed(id, url!, secret, eventTypes!.ToArray()), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.RecordAsync(new WebhookSubscribed(new WebhookSubscriptionId(id), url!, secret, eventTypes!.ToArray()), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.RecordAsync(new ConsumerAdvanced("webhook:" + id, head + 1), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.Webhook, id);
     }
 
-    /// <summary>Removes a subscription.</summary>
-    public async Task UnsubscribeAsync(string subscription, CancellationToken cancellationToken = default)
+    /// <summary>Deactivates a subscription: nothing more is delivered to it.</summary>
+    public async Task DeactivateAsync(WebhookSubscriptionId subscription, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("remove webhooks");
-        await unit.GetAsync(Kinds.Webhook, subscription, cancellationToken).ConfigureAwait(false);
+        await unit.GetAsync(Kinds.Webhook, subscription.Value, cancellationToken).ConfigureAwait(false);
         await unit.RecordAsync(new WebhookUnsubscribed(subscription), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -28,7 +28,7 @@ public sealed class WebhookReceiver
     private readonly Lock _gate = new();
 
     /// <summary>A receiver for one subscription's secret.</summary>
-    /// <param name="secret">The secret given to <see cref="SessionWebhooks.SubscribeAsync"/>.</param>
+    /// <param name="secret">The secret given to <see cref="SessionWebhooks.RegisterAsync"/>.</param>
     /// <param name="clock">The receiver's clock, to check the timestamp.</param>
     /// <param name="tolerance">How far the timestamp may be from the receiver's clock, either way; default 5 minutes.</param>
     /// <param name="capacity">How many accepted event ids are remembered (the oldest are forgotten first); default 100 000.</param>

@@ -8,7 +8,7 @@ namespace Crm.Kernel.Integration;
 public sealed record WebhookSubscription
 {
     /// <summary>The subscription id.</summary>
-    public required string Id { get; init; }
+    public required WebhookSubscriptionId Id { get; init; }
     /// <summary>Where events are POSTed.</summary>
     public required Uri Url { get; init; }
     /// <summary>The HMAC-SHA256 key.</summary>

@@ -38,7 +38,7 @@ public enum InvoiceStatus
 public sealed record Invoice
 {
     /// <summary>The invoice id.</summary>
-    public required string Id { get; init; }
+    public required InvoiceId Id { get; init; }
     /// <summary>The number printed on it, once issued.</summary>
     public string? Number { get; init; }
     /// <summary>The deal.</summary>

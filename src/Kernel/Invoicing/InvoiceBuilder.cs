@@ -114,6 +114,6 @@ internal static class InvoiceBuilder
             throw new CrmValidationException("lines", $"the invoice total {net + tax} {currency} is above the limit of {InputRules.MaxAmountText}; split it into several invoices.");
         }
 
-        return (Invoice)(await unit.RecordAsync(new InvoiceCreated(id, deal.Id, deal.Client, currency!, priced, net, tax, net + tax), cause, cancellationToken).ConfigureAwait(false))!;
+        return (Invoice)(await unit.RecordAsync(new InvoiceCreated(new InvoiceId(id), deal.Id, deal.Client, currency!, priced, net, tax, net + tax), cause, cancellationToken).ConfigureAwait(false))!;
     }
 }

@@ -26,14 +26,14 @@ namespace Crm.Kernel.Invoicing
                 .On<ProductDefined>(e => e.Product, (s, e, in ctx) => new Product { Id = e.Product, Name = e.Name, Price = e.Price, TaxRate = e.TaxRate });
 
             registry.Stream(Kinds.Invoice)
-                .On<InvoiceCreated>(e => e.Invoice, (s, e, in ctx) => new Invoice
+                .On<InvoiceCreated>(e => e.Invoice.Value, (s, e, in ctx) => new Invoice
                 {
                     Id = e.Invoice, Deal = e.Deal, Client = e.Client, Currency = e.Currency, Lines = e.Lines, Net = e.Net, Tax = e.Tax, Total = e.Total,
                     CreatedAt = ctx.OccurredAt,
                 })
-                .OnExisting<InvoiceIssued>(e => e.Invoice, (s, e, in ctx) => s with { Number = e.Number, Status = InvoiceStatus.Issued })
-                .OnExisting<InvoicePaid>(e => e.Invoice, (s, e, in ctx) => s with { Status = InvoiceStatus.Paid, PaidAt = ctx.OccurredAt })
-                .OnExisting<InvoiceCancelled>(e => e.Invoice, (s, e, in ctx) => s with { Status = InvoiceStatus.Cancelled });
+                .OnExisting<InvoiceIssued>(e => e.Invoice.Value, (s, e, in ctx) => s with { Number = e.Number, Status = InvoiceStatus.Issued })
+                .OnExisting<InvoicePaid>(e => e.Invoice.Value, (s, e, in ctx) => s with { Status = InvoiceStatus.Paid, PaidAt = ctx.OccurredAt })
+                .OnExisting<InvoiceCancelled>(e => e.Invoice.Value, (s, e, in ctx) => s with { Status = InvoiceStatus.Cancelled });
         }
     }
 }

@@ -95,20 +95,20 @@ public sealed class SessionInvoices
         actor.RequireCanActFor(dealState.Owner, "invoice a deal", $"deal '{deal}'");
         var invoice = await InvoiceBuilder.BuildAsync(unit, dealState, lines, Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Invoice, invoice.Id);
+        return unit.Result(Kinds.Invoice, invoice.Id.Value);
     }
 
     /// <summary>Issues a draft invoice and gives it a number.</summary>
-    public Task<Invoice> IssueAsync(string invoiceId, CancellationToken cancellationToken = default) =>
+    public Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
         ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
-            new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id[..6].ToUpperInvariant()}"), cancellationToken);
+            new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken);
 
     /// <summary>Marks an issued invoice paid: a sale. Rules listening to <c>InvoicePaid</c> run in the same command.</summary>
-    public Task<Invoice> MarkPaidAsync(string invoiceId, CancellationToken cancellationToken = default) =>
+    public Task<Invoice> MarkPaidAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
         ChangeAsync(invoiceId, InvoiceStatus.Issued, "record a payment", (_, i) => new InvoicePaid(i.Id, i.Deal, Money.Of(i.Total, i.Currency)), cancellationToken);
 
     /// <summary>Cancels a draft or issued invoice.</summary>
-    public Task<Invoice> CancelAsync(string invoiceId, string reason, CancellationToken cancellationToken = default)
+    public Task<Invoice> CancelAsync(InvoiceId invoiceId, string reason, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrWhiteSpace(reason))
         {
@@ -122,19 +122,19 @@ public sealed class SessionInvoices
 
     /// <summary>Gets an invoice of a visible deal (any invoice with <see cref="Permission.SeeInvoices"/>).</summary>
     /// <exception cref="EntityNotFoundException">It does not exist or the user may not see it.</exception>
-    public async Task<Invoice> GetAsync(string invoiceId, CancellationToken cancellationToken = default)
+    public async Task<Invoice> GetAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         return await VisibleAsync(unit, actor, invoiceId, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask<Invoice> VisibleAsync(UnitOfWork unit, SessionActor actor, string invoiceId, CancellationToken cancellationToken)
+    private static async ValueTask<Invoice> VisibleAsync(UnitOfWork unit, SessionActor actor, InvoiceId invoiceId, CancellationToken cancellationToken)
     {
-        var invoice = await unit.FindAsync(Kinds.Invoice, invoiceId, cancellationToken).ConfigureAwait(false);
+        var invoice = await unit.FindAsync(Kinds.Invoice, invoiceId.Value, cancellationToken).ConfigureAwait(false);
         var deal = invoice is null ? null : await unit.FindAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false);
         return invoice is not null && deal is not null && (actor.CanSee(deal.Owner) || actor.Has(Permission.SeeInvoices))
             ? invoice
-            : throw new EntityNotFoundException("invoice", invoiceId);
+            : throw new EntityNotFoundException("invoice", invoiceId.Value);
     }
 
     /// <summary>The invoices of a visible deal (of any deal with <see cref="Permission.SeeInvoices"/>).</summary>
@@ -159,7 +159,7 @@ public sealed class SessionInvoices
 
     /// <summary>A printable, self-contained HTML page of an invoice the user may see, addressed to the deal's client.</summary>
     /// <exception cref="EntityNotFoundException">It does not exist or the user may not see it.</exception>
-    public async Task<string> RenderHtmlAsync(string invoiceId, CancellationToken cancellationToken = default)
+    public async Task<string> RenderHtmlAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var invoice = await VisibleAsync(unit, actor, invoiceId, cancellationToken).ConfigureAwait(false);
@@ -169,10 +169,10 @@ public sealed class SessionInvoices
         return InvoiceHtml.Render(invoice, client);
     }
 
-    private async Task<Invoice> ChangeAsync(string invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken)
+    private async Task<Invoice> ChangeAsync(InvoiceId invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
-        var invoice = await unit.GetAsync(Kinds.Invoice, invoiceId, cancellationToken).ConfigureAwait(false);
+        var invoice = await unit.GetAsync(Kinds.Invoice, invoiceId.Value, cancellationToken).ConfigureAwait(false);
         var deal = await unit.GetAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false);
         if (!actor.Has(Permission.SeeInvoices))
         {
@@ -186,12 +186,12 @@ public sealed class SessionInvoices
 
         await unit.RecordAsync(change(unit, invoice), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Invoice, invoiceId);
+        return unit.Result(Kinds.Invoice, invoiceId.Value);
     }
 }
 
 /// <summary>Renders an invoice as a printable HTML page.</summary>
-public static class InvoiceHtml
+internal static class InvoiceHtml
 {
     /// <summary>The page; every text is HTML-encoded.</summary>
     public static string Render(Invoice invoice, Crm.Kernel.Clients.Client client)
@@ -201,7 +201,7 @@ public static class InvoiceHtml
         static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
         static string N(decimal d) => d.ToString("#,0.00", CultureInfo.InvariantCulture);
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Invoice ").Append(E(invoice.Number ?? invoice.Id)).Append("</title>")
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Invoice ").Append(E(invoice.Number ?? invoice.Id.Value)).Append("</title>")
             .Append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:4px;text-align:right}td:first-child,th:first-child{text-align:left}@media print{body{margin:0}}</style></head><body>")
             .Append("<h1>Invoice ").Append(E(invoice.Number ?? "(draft)")).Append("</h1>")
             .Append("<p>To: <strong>").Append(E(client.Name)).Append("</strong>").Append(client.City is null ? "" : ", " + E(client.City)).Append("</p>")

@@ -23,7 +23,7 @@ public sealed class SessionJournal
     /// journal has more.
     /// </summary>
     /// <exception cref="AccessDeniedException">The user's rights do not include <see cref="Permission.ReadJournal"/> (sellers by default).</exception>
-    public async Task<IReadOnlyList<JournalEntry>> ReadAsync(long afterPosition = 0, int maxCount = 1000, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<JournalEntry>> ListAsync(long afterPosition = 0, int maxCount = 1000, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterPosition);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);

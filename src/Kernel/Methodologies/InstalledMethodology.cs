@@ -27,7 +27,7 @@ public sealed record InstalledMethodology
     /// <summary>Its client classifiers with their allowed values.</summary>
     public IReadOnlyList<ClientClassifierDefinition> Classifiers { get; init; } = [];
 
-    /// <summary>Its report presets as JSON; <see cref="SessionMethodologies.ReportPresetsAsync"/> reads them as definitions.</summary>
+    /// <summary>Its report presets as JSON; <see cref="SessionMethodologies.ListReportPresetsAsync"/> reads them as definitions.</summary>
     public IReadOnlyList<string> ReportPresets { get; init; } = [];
 
     /// <summary>When it was last installed (or updated).</summary>

@@ -14,7 +14,7 @@ namespace Crm.Kernel.Methodologies;
 /// <example><code>
 /// var admin = kernel.OpenSession(tenant, adminId);
 /// await admin.Methodologies.InstallAsync("spin");   // pipelines, rules, templates; a second call changes nothing
-/// var presets = await admin.Methodologies.ReportPresetsAsync();
+/// var presets = await admin.Methodologies.ListReportPresetsAsync();
 /// </code></example>
 public sealed class SessionMethodologies
 {
@@ -69,7 +69,7 @@ public sealed class SessionMethodologies
         {
             if (book?.Rules.GetValueOrDefault(rule.Id) is not { } existing || existing.Version < rule.Version)
             {
-                rules.Add(new RuleDefined(rule.Id, rule.Version, json));
+                rules.Add(new RuleDefined(new RuleId(rule.Id), rule.Version, json));
             }
             else if (existing.Version == rule.Version && existing.Json != json)
             {
@@ -117,15 +117,15 @@ public sealed class SessionMethodologies
     }
 
     /// <summary>The client classifiers of the installed methodologies, by methodology id.</summary>
-    public async Task<IReadOnlyList<ClientClassifierDefinition>> ClassifiersAsync(CancellationToken cancellationToken = default) =>
-        [.. (await InstalledAsync(cancellationToken).ConfigureAwait(false)).SelectMany(m => m.Classifiers)];
+    public async Task<IReadOnlyList<ClientClassifierDefinition>> ListClassifiersAsync(CancellationToken cancellationToken = default) =>
+        [.. (await ListInstalledAsync(cancellationToken).ConfigureAwait(false)).SelectMany(m => m.Classifiers)];
 
     /// <summary>The report presets of the installed methodologies.</summary>
-    public async Task<IReadOnlyList<ReportPreset>> ReportPresetsAsync(CancellationToken cancellationToken = default) =>
-        [.. (await InstalledAsync(cancellationToken).ConfigureAwait(false)).SelectMany(m => m.ReportPresets.Select(json => new ReportPreset(m.Id, PreparedMethodology.ReadPreset(json))))];
+    public async Task<IReadOnlyList<ReportPreset>> ListReportPresetsAsync(CancellationToken cancellationToken = default) =>
+        [.. (await ListInstalledAsync(cancellationToken).ConfigureAwait(false)).SelectMany(m => m.ReportPresets.Select(json => new ReportPreset(m.Id, PreparedMethodology.ReadPreset(json))))];
 
     /// <summary>The methodologies installed in this tenant, in id order.</summary>
-    public async Task<IReadOnlyList<InstalledMethodology>> InstalledAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<InstalledMethodology>> ListInstalledAsync(CancellationToken cancellationToken = default)
     {
         var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<InstalledMethodology>();

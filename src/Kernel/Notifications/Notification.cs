@@ -8,7 +8,7 @@ namespace Crm.Kernel.Notifications;
 public sealed record Notification
 {
     /// <summary>The notification's id.</summary>
-    public required string Id { get; init; }
+    public required NotificationId Id { get; init; }
     /// <summary>Who it is for.</summary>
     public required UserId Recipient { get; init; }
     /// <summary>The subject.</summary>
@@ -27,7 +27,7 @@ public sealed record Notification
 }
 
 /// <summary>A recipient's digest of one day: items collected and sent as one notification.</summary>
-public sealed record Digest
+internal sealed record Digest
 {
     /// <summary>The digest id (<c>recipient:day</c>).</summary>
     public required string Id { get; init; }

@@ -33,9 +33,9 @@ namespace Crm.Kernel.Notifications
         {
             registry.Stream(Kinds.Notification)
                 .On<NotificationRequested>(
-                    e => e.Id ?? throw new ArgumentException("A notification needs an id.", nameof(e)),
-                    (s, e, in ctx) => new Notification { Id = e.Id!, Recipient = e.Recipient, Subject = e.Subject, Body = e.Body, Deal = e.Deal, At = ctx.OccurredAt })
-                .OnExisting<NotificationRead>(e => e.Notification, (s, e, in ctx) => s with { IsRead = true });
+                    e => (e.Id ?? throw new ArgumentException("A notification needs an id.", nameof(e))).Value,
+                    (s, e, in ctx) => new Notification { Id = e.Id!.Value, Recipient = e.Recipient, Subject = e.Subject, Body = e.Body, Deal = e.Deal, At = ctx.OccurredAt })
+                .OnExisting<NotificationRead>(e => e.Notification.Value, (s, e, in ctx) => s with { IsRead = true });
 
             registry.Stream(Kinds.Digest)
                 .On<DigestItemAdded>(e => e.Digest, (s, e, in ctx) => s is { } d0

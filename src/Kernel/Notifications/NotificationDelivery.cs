@@ -17,7 +17,7 @@ public sealed record FailedDelivery
     /// <summary><c>eventId:channel</c>.</summary>
     public required string Id { get; init; }
     /// <summary>The notification's id.</summary>
-    public required string Notification { get; init; }
+    public required NotificationId Notification { get; init; }
     /// <summary>The channel, e.g. <c>mail</c>.</summary>
     public required string Channel { get; init; }
     /// <summary>Who it was for.</summary>
@@ -134,7 +134,7 @@ public sealed class NotificationDelivery
                     }
 
                     failed++;
-                    await unit.RecordAsync(new NotificationDeliveryFailed($"{record.Event.EventId:N}:{channel.Name}", note.Id!, channel.Name, note.Recipient, note.Subject, note.Body, note.Deal, error, 1,
+                    await unit.RecordAsync(new NotificationDeliveryFailed($"{record.Event.EventId:N}:{channel.Name}", note.Id!.Value, channel.Name, note.Recipient, note.Subject, note.Body, note.Deal, error, 1,
                         _retry.NextAttemptAt(unit.Now, 1)), Cause.System("notification delivery"), cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -233,7 +233,7 @@ public sealed class NotificationDelivery
 }
 
 /// <summary>A tenant in the kernel's registry of tenants.</summary>
-public sealed record TenantEntry
+internal sealed record TenantEntry
 {
     /// <summary>The tenant.</summary>
     public required TenantId Id { get; init; }
@@ -245,7 +245,7 @@ public sealed record TenantEntry
 }
 
 /// <summary>A journal consumer's durable position.</summary>
-public sealed record ConsumerCursor
+internal sealed record ConsumerCursor
 {
     /// <summary>The consumer's id.</summary>
     public required string Id { get; init; }

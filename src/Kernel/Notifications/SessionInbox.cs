@@ -24,20 +24,20 @@ public sealed class SessionInbox
             result.Add((Notification)Kinds.Notification.Read(document));
         }
 
-        result.Sort((a, b) => b.At != a.At ? b.At.CompareTo(a.At) : string.CompareOrdinal(a.Id, b.Id));
+        result.Sort((a, b) => b.At != a.At ? b.At.CompareTo(a.At) : string.CompareOrdinal(a.Id.Value, b.Id.Value));
         return result;
     }
 
     /// <summary>Marks one of the user's notifications read.</summary>
     /// <exception cref="EntityNotFoundException">It is not one of the user's.</exception>
-    public async Task<Notification> MarkReadAsync(string notificationId, CancellationToken cancellationToken = default)
+    public async Task<Notification> MarkReadAsync(NotificationId notificationId, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(notificationId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(notificationId.Value);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
-        var item = await unit.FindAsync(Kinds.Notification, notificationId, cancellationToken).ConfigureAwait(false);
+        var item = await unit.FindAsync(Kinds.Notification, notificationId.Value, cancellationToken).ConfigureAwait(false);
         if (item is null || item.Recipient != actor.Id)
         {
-            throw new EntityNotFoundException("notification", notificationId);
+            throw new EntityNotFoundException("notification", notificationId.Value);
         }
 
         if (!item.IsRead)
@@ -46,6 +46,6 @@ public sealed class SessionInbox
             await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return unit.Result(Kinds.Notification, notificationId);
+        return unit.Result(Kinds.Notification, notificationId.Value);
     }
 }

@@ -15,14 +15,15 @@ public sealed class SessionPipelines
     /// <summary>Defines a pipeline, or redefines it (deals keep their stage; a removed stage must be empty).</summary>
     /// <exception cref="CrmValidationException">The definition is inconsistent; every problem is listed with its path.</exception>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
-    public async Task<StoredPipeline> DefineAsync(PipelineDefinition definition, CancellationToken cancellationToken = default)
+    /// <returns>The stored definition.</returns>
+    public async Task<PipelineDefinition> DefineAsync(PipelineDefinition definition, CancellationToken cancellationToken = default)
     {
         PipelineValidation.Validate(definition);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("define pipelines");
         await DefineInAsync(unit, definition, Cause.Manual, onlyIfChanged: false, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Pipeline, definition.Id.Value);
+        return unit.Result(Kinds.Pipeline, definition.Id.Value).Definition;
     }
 
     /// <summary>

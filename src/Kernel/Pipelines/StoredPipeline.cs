@@ -4,7 +4,7 @@ using Crm.Abstractions;
 namespace Crm.Kernel.Pipelines;
 
 /// <summary>A pipeline as stored: its definition and how many times it was (re)defined.</summary>
-public sealed record StoredPipeline
+internal sealed record StoredPipeline
 {
     /// <summary>The definition in force.</summary>
     public required PipelineDefinition Definition { get; init; }

@@ -14,7 +14,7 @@ namespace Crm.Kernel.Plugins;
 /// <param name="Version">The plug-in's own version (SemVer 2).</param>
 /// <param name="Abstractions">The NuGet version range of <c>Crm.Abstractions</c> the plug-in was built for, e.g. <c>[0.1.0, 1.0.0)</c>.</param>
 /// <param name="Provides">What it provides, e.g. <c>methodology:spin</c> or <c>mail:smtp</c>; informational.</param>
-public sealed record PluginManifest(string Id, NuGetVersion Version, VersionRange Abstractions, IReadOnlyList<string> Provides)
+internal sealed record PluginManifest(string Id, NuGetVersion Version, VersionRange Abstractions, IReadOnlyList<string> Provides)
 {
     /// <summary>The manifest's file name.</summary>
     public const string FileName = "plugin.json";
@@ -135,7 +135,7 @@ public sealed record PluginManifest(string Id, NuGetVersion Version, VersionRang
 }
 
 /// <summary>A <c>plugin.json</c> could not be read; the message names the field and what to write instead.</summary>
-public sealed class PluginManifestException : Crm.Abstractions.CrmException
+internal sealed class PluginManifestException : Crm.Abstractions.CrmException
 {
     /// <summary>Creates the exception; <paramref name="problem"/> completes "plugin.json …".</summary>
     public PluginManifestException(string problem, Exception? innerException = null)

@@ -39,12 +39,12 @@ namespace Crm.Kernel.Processes
         public override void Register(AggregateRegistryBuilder registry)
         {
             registry.Stream(Kinds.Process)
-                .On<ProcessStarted>(e => e.Process, (s, e, in ctx) => new ProcessInstance
+                .On<ProcessStarted>(e => e.Process.Value, (s, e, in ctx) => new ProcessInstance
                 {
                     Id = e.Process, TemplateId = e.TemplateId, TemplateVersion = e.TemplateVersion, Deal = e.Deal, Client = e.Client,
                     Roles = e.Roles, Variables = e.Variables, StartedAt = ctx.OccurredAt, StepEnteredAt = ctx.OccurredAt, Status = ProcessStatus.Running,
                 })
-                .OnExisting<ProcessStepEntered>(e => e.Process, (s, e, in ctx) => s with
+                .OnExisting<ProcessStepEntered>(e => e.Process.Value, (s, e, in ctx) => s with
                 {
                     CurrentStep = e.Step,
                     StepEnteredAt = ctx.OccurredAt,
@@ -53,7 +53,7 @@ namespace Crm.Kernel.Processes
                     Status = e.Completed ? ProcessStatus.Completed : ProcessStatus.Running,
                     History = [.. s.History, new ProcessStepVisit(e.Step, ctx.OccurredAt, e.Trigger)],
                 })
-                .OnExisting<ProcessCancelled>(e => e.Process, (s, e, in ctx) => s with { Status = ProcessStatus.Cancelled, CancelReason = e.Reason, Waits = [] });
+                .OnExisting<ProcessCancelled>(e => e.Process.Value, (s, e, in ctx) => s with { Status = ProcessStatus.Cancelled, CancelReason = e.Reason, Waits = [] });
 
             registry.JournalOnly<ProcessStartRequested>("deal", e => e.Deal.Value);
         }

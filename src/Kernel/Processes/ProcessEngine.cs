@@ -88,7 +88,7 @@ internal sealed class ProcessEngine
         var id = Guid.NewGuid().ToString("N");
         var started = Machine.Start(id, template, variables);
         var instance = (ProcessInstance)(await unit.RecordAsync(
-            new ProcessStarted(id, template.Id, template.Version, deal?.Id, deal?.Client, resolved, new SortedDictionary<string, string>(started.Instance.Variables, StringComparer.Ordinal)),
+            new ProcessStarted(new ProcessId(id), template.Id, template.Version, deal?.Id, deal?.Client, resolved, new SortedDictionary<string, string>(started.Instance.Variables, StringComparer.Ordinal)),
             cause, cancellationToken).ConfigureAwait(false))!;
         return await EnterAsync(unit, instance, template, null, null, started.Step, cause, cancellationToken).ConfigureAwait(false);
     }
@@ -138,14 +138,14 @@ internal sealed class ProcessEngine
         var calendar = await Configuration.CalendarAsync(unit, cancellationToken).ConfigureAwait(false);
         var schedule = step.Schedule(unit.Now, calendar);
         var waits = step.OnEntry.OfType<WaitForEventAction>().Select(w => new ProcessWait(w.EventType, w.Trigger)).ToArray();
-        var cause = Cause.Process(instance.Id, template.Name);
+        var cause = Cause.Process(instance.Id.Value, template.Name);
         instance = (ProcessInstance)(await unit.RecordAsync(
             new ProcessStepEntered(instance.Id, from, trigger, step.Name, step.IsFinal, step.IsFinal ? null : schedule.Deadline, waits),
             outerCause, cancellationToken).ConfigureAwait(false))!;
 
         if (!step.IsFinal)
         {
-            var prefix = TimerPrefix(instance.Id, step.Name);
+            var prefix = TimerPrefix(instance.Id.Value, step.Name);
             if (schedule.Deadline is { } deadline)
             {
                 unit.SetTimer(new ScheduledTimer(prefix + ":deadline", unit.Tenant, deadline, DeadlineKind, instance.Id + "\n" + step.Name));
@@ -162,12 +162,12 @@ internal sealed class ProcessEngine
             await RunAsync(unit, instance, action, cause, cancellationToken).ConfigureAwait(false);
         }
 
-        return await unit.GetAsync(Kinds.Process, instance.Id, cancellationToken).ConfigureAwait(false);
+        return await unit.GetAsync(Kinds.Process, instance.Id.Value, cancellationToken).ConfigureAwait(false);
     }
 
     private static void CancelStepTimers(UnitOfWork unit, ProcessInstance instance, ProcessStep step)
     {
-        var prefix = TimerPrefix(instance.Id, step.Name);
+        var prefix = TimerPrefix(instance.Id.Value, step.Name);
         unit.CancelTimer(prefix + ":deadline");
         for (var i = 0; i < step.Reminders.Count; i++)
         {

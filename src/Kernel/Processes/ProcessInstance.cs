@@ -15,7 +15,7 @@ public sealed record ProcessStepVisit(string Step, Instant EnteredAt, string? Tr
 public sealed record ProcessInstance
 {
     /// <summary>The instance id.</summary>
-    public required string Id { get; init; }
+    public required ProcessId Id { get; init; }
     /// <summary>The template.</summary>
     public required string TemplateId { get; init; }
     /// <summary>The template version it started with and keeps.</summary>
@@ -50,7 +50,7 @@ public sealed record ProcessInstance
 
     internal ProcessInstanceState ToMachineState() => new()
     {
-        Id = Id,
+        Id = Id.Value,
         TemplateId = TemplateId,
         TemplateVersion = TemplateVersion,
         CurrentStep = CurrentStep,

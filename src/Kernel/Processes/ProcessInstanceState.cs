@@ -20,7 +20,7 @@ public enum ProcessStatus
 /// A plain serializable class; the kernel loads it, hands it to <see cref="ProcessMachine"/>, and stores it back.
 /// Not thread-safe: one unit of work handles an instance at a time.
 /// </summary>
-public sealed class ProcessInstanceState
+internal sealed class ProcessInstanceState
 {
     /// <summary>The instance's id.</summary>
     public string Id { get; set; } = "";
@@ -54,4 +54,4 @@ public sealed class ProcessInstanceState
 /// <param name="Step">The step entered.</param>
 /// <param name="Actions">The on-entry actions of <paramref name="Step"/>, in order.</param>
 /// <param name="Status">The instance's status afterwards (<see cref="ProcessStatus.Completed"/> after entering a final step).</param>
-public sealed record TransitionResult(ProcessInstanceState Instance, string? FromStep, string? Trigger, string Step, IReadOnlyList<ProcessAction> Actions, ProcessStatus Status);
+internal sealed record TransitionResult(ProcessInstanceState Instance, string? FromStep, string? Trigger, string Step, IReadOnlyList<ProcessAction> Actions, ProcessStatus Status);

@@ -10,7 +10,7 @@ namespace Crm.Kernel.Processes;
 /// <see cref="ProcessInstanceState"/> from step to step. I/O-free: the kernel loads the instance, calls
 /// <see cref="Fire(ProcessInstanceState, string)"/>, executes the returned actions and stores the instance in one unit of work. Thread-safe.
 /// </summary>
-public sealed class ProcessMachine
+internal sealed class ProcessMachine
 {
     private readonly ConcurrentDictionary<(string Id, int Version), ProcessTemplate> _templates = new();
     private readonly ConcurrentDictionary<string, int> _latest = new(StringComparer.Ordinal);

@@ -12,7 +12,7 @@ namespace Crm.Kernel.Processes;
 /// A machine is configured once per version; see <see cref="ConfiguredProcessMachine"/> for how one cached machine
 /// serves many instances.
 /// </remarks>
-public sealed class ProcessMachineCache
+internal sealed class ProcessMachineCache
 {
     private readonly ConcurrentDictionary<(string Id, int Version), Lazy<ConfiguredProcessMachine>> _machines = new();
     private int _configurations;
@@ -61,7 +61,7 @@ public sealed class ProcessMachineCache
 /// belong to one caller at a time: each Fire takes a lock, so callers of one version fire one after another. Immediate
 /// firing mode: the kernel queues cascades itself, so Stateless' internal queue is not needed.
 /// </remarks>
-public sealed class ConfiguredProcessMachine
+internal sealed class ConfiguredProcessMachine
 {
     private readonly StateMachine<string, string> _machine;
     private readonly Lock _gate = new();

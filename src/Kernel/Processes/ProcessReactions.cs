@@ -81,7 +81,7 @@ internal sealed class ProcessDeadlineHandler(ProcessEngine engine) : ITimerHandl
 
         await unit.RecordAsync(new NotificationRequested(recipient, $"Escalation: {template.Name} stuck in '{step}'",
             $"Step '{step}' of process {template.Name} ({instance.Id}) was due at {instance.StepDeadline} and is not done; {user} is responsible.", instance.Deal),
-            Cause.Process(instance.Id, template.Name), cancellationToken).ConfigureAwait(false);
+            Cause.Process(instance.Id.Value, template.Name), cancellationToken).ConfigureAwait(false);
     }
 
     internal static async ValueTask<(ProcessInstance? Instance, string Step)> CurrentAsync(UnitOfWork unit, ScheduledTimer timer, CancellationToken cancellationToken)
@@ -109,6 +109,6 @@ internal sealed class ProcessReminderHandler(ProcessEngine engine) : ITimerHandl
         var template = (await engine.TemplateAsync(unit, instance, cancellationToken).ConfigureAwait(false)).Template;
         await unit.RecordAsync(new NotificationRequested(user, $"Reminder: {template.Name} — '{step}'",
             $"Step '{step}' of process {template.Name} is due at {instance.StepDeadline}.", instance.Deal),
-            Cause.Process(instance.Id, template.Name), cancellationToken).ConfigureAwait(false);
+            Cause.Process(instance.Id.Value, template.Name), cancellationToken).ConfigureAwait(false);
     }
 }

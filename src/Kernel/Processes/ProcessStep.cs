@@ -62,7 +62,7 @@ public sealed record ProcessTransition
 /// <param name="Deadline">When the step is due, or null when it has no deadline.</param>
 /// <param name="Reminders">When to remind the responsible person, earliest first, each after the step was entered.</param>
 /// <param name="EscalateToHeadAtDeadline">Whether the responsible person's head is to be told at the deadline.</param>
-public sealed record ProcessStepSchedule(Instant? Deadline, IReadOnlyList<Instant> Reminders, bool EscalateToHeadAtDeadline);
+internal sealed record ProcessStepSchedule(Instant? Deadline, IReadOnlyList<Instant> Reminders, bool EscalateToHeadAtDeadline);
 
 /// <summary>One step of a <see cref="ProcessTemplate"/>: who is responsible, by when, what happens on entry, and the ways out.</summary>
 public sealed record ProcessStep
@@ -116,7 +116,7 @@ public sealed record ProcessStep
     /// Reminders that would fall before <paramref name="enteredAt"/> are left out.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="calendar"/> is null.</exception>
-    public ProcessStepSchedule Schedule(Instant enteredAt, BusinessCalendar calendar)
+    internal ProcessStepSchedule Schedule(Instant enteredAt, BusinessCalendar calendar)
     {
         ArgumentNullException.ThrowIfNull(calendar);
         if (Deadline is not { } deadline)

@@ -21,7 +21,7 @@ public sealed class SessionProcesses
 
     /// <summary>
     /// The templates registered in code or by plug-ins (newest version of each): the defaults of every tenant. A tenant's
-    /// own templates are listed by <see cref="Configuration.SessionConfiguration.ProcessTemplatesAsync"/>.
+    /// own templates are listed by <see cref="Configuration.SessionConfiguration.ListProcessTemplatesAsync"/>.
     /// </summary>
     public IReadOnlyList<ProcessTemplate> Templates => _session.Parts.Processes.Machine.Templates;
 
@@ -30,7 +30,7 @@ public sealed class SessionProcesses
     /// <exception cref="AccessDeniedException">The deal is outside the user's visibility.</exception>
     /// <exception cref="CrmValidationException">A variable's name is not one line of 1 to 100 characters, or its value is longer than
     /// 10,000 characters, or either is not valid UTF-16 text.</exception>
-    public async Task<ProcessInstance> StartAsync(string templateId, DealId deal, IReadOnlyDictionary<string, UserId>? roles = null,
+    public async Task<ProcessInstance> OpenAsync(string templateId, DealId deal, IReadOnlyDictionary<string, UserId>? roles = null,
         IReadOnlyDictionary<string, string>? variables = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(templateId);
@@ -46,45 +46,45 @@ public sealed class SessionProcesses
         actor.RequireCanActFor(dealState.Owner, "start a process", $"deal '{deal}'");
         var instance = await _session.Parts.Processes.StartAsync(unit, templateId, deal, roles, variables, Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Process, instance.Id);
+        return unit.Result(Kinds.Process, instance.Id.Value);
     }
 
     /// <summary>Fires a trigger (a step done by hand, an approval, a rejection).</summary>
     /// <exception cref="InvalidStateException">The trigger is not permitted in the current step; the message lists those that are.</exception>
-    public async Task<ProcessInstance> FireAsync(string processId, string trigger, long? expectedVersion = null, CancellationToken cancellationToken = default)
+    public async Task<ProcessInstance> FireAsync(ProcessId processId, string trigger, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(trigger);
-        var (unit, actor, instance) = await LoadAsync(processId, "move a process", cancellationToken).ConfigureAwait(false);
+        var (unit, actor, instance) = await LoadAsync(processId.Value, "move a process", cancellationToken).ConfigureAwait(false);
         if (expectedVersion is { } expected && expected != instance.Version)
         {
-            throw new ConcurrencyConflictException("process", processId, expected, instance.Version);
+            throw new ConcurrencyConflictException("process", processId.Value, expected, instance.Version);
         }
 
         await _session.Parts.Processes.FireAsync(unit, instance, trigger, Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Process, processId);
+        return unit.Result(Kinds.Process, processId.Value);
     }
 
     /// <summary>The triggers permitted now.</summary>
-    public async Task<IReadOnlyList<string>> PermittedTriggersAsync(string processId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ListPermittedTriggersAsync(ProcessId processId, CancellationToken cancellationToken = default)
     {
-        var (unit, _, instance) = await LoadAsync(processId, "read a process", cancellationToken).ConfigureAwait(false);
+        var (unit, _, instance) = await LoadAsync(processId.Value, "read a process", cancellationToken).ConfigureAwait(false);
         return await _session.Parts.Processes.PermittedTriggersAsync(unit, instance, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Cancels a running process with a reason (journaled).</summary>
-    public async Task<ProcessInstance> CancelAsync(string processId, string reason, CancellationToken cancellationToken = default)
+    public async Task<ProcessInstance> CancelAsync(ProcessId processId, string reason, CancellationToken cancellationToken = default)
     {
         RequireReason(reason);
-        var (unit, _, instance) = await LoadAsync(processId, "cancel a process", cancellationToken).ConfigureAwait(false);
+        var (unit, _, instance) = await LoadAsync(processId.Value, "cancel a process", cancellationToken).ConfigureAwait(false);
         await _session.Parts.Processes.CancelAsync(unit, instance, reason.Trim(), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return unit.Result(Kinds.Process, processId);
+        return unit.Result(Kinds.Process, processId.Value);
     }
 
     /// <summary>Gets a process of a visible deal.</summary>
-    public async Task<ProcessInstance> GetAsync(string processId, CancellationToken cancellationToken = default) =>
-        (await LoadAsync(processId, "read a process", cancellationToken).ConfigureAwait(false)).Instance;
+    public async Task<ProcessInstance> GetAsync(ProcessId processId, CancellationToken cancellationToken = default) =>
+        (await LoadAsync(processId.Value, "read a process", cancellationToken).ConfigureAwait(false)).Instance;
 
     /// <summary>The processes of a visible deal, oldest first.</summary>
     public async Task<IReadOnlyList<ProcessInstance>> ListForDealAsync(DealId deal, CancellationToken cancellationToken = default)
@@ -144,7 +144,7 @@ public sealed class SessionProcesses
 
     /// <summary>Cancels several processes in one journaled command (heads and administrators).</summary>
     /// <returns>How many were cancelled.</returns>
-    public async Task<int> CancelManyAsync(IReadOnlyCollection<string> processIds, string reason, CancellationToken cancellationToken = default)
+    public async Task<int> CancelManyAsync(IReadOnlyCollection<ProcessId> processIds, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(processIds);
         RequireReason(reason);
@@ -154,15 +154,15 @@ public sealed class SessionProcesses
             throw new AccessDeniedException(actor.Id, "cancel processes in bulk");
         }
 
-        foreach (var id in processIds.Distinct(StringComparer.Ordinal))
+        foreach (var id in processIds.Distinct())
         {
-            var instance = await unit.GetAsync(Kinds.Process, id, cancellationToken).ConfigureAwait(false);
+            var instance = await unit.GetAsync(Kinds.Process, id.Value, cancellationToken).ConfigureAwait(false);
             await RequireVisibleAsync(unit, actor, instance, "cancel a process", cancellationToken).ConfigureAwait(false);
             await _session.Parts.Processes.CancelAsync(unit, instance, reason.Trim(), Cause.Manual, cancellationToken).ConfigureAwait(false);
         }
 
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return processIds.Distinct(StringComparer.Ordinal).Count();
+        return processIds.Distinct().Count();
     }
 
     private async Task<(UnitOfWork Unit, SessionActor Actor, ProcessInstance Instance)> LoadAsync(string processId, string action, CancellationToken cancellationToken)

@@ -158,6 +158,6 @@ public static class Forecasts
         var length = Period.Between(horizon.Start, horizon.End.PlusDays(1), PeriodUnits.Days).Days;
         var lookback = new DateInterval(horizon.Start.PlusDays(-length), horizon.Start.PlusDays(-1));
         var history = SalesReports.WonRevenue(data, (filter ?? new ReportFilter()) with { Period = lookback }).ByCurrency.FirstOrDefault(r => r.Revenue.Currency == currency);
-        return new ForecastReport(currency, commit + best + pipeline, commit, best, pipeline, history.Deals == 0 ? 0m : history.Revenue.Amount);
+        return new ForecastReport(currency, commit + best + pipeline, commit, best, pipeline, history is null || history.Deals == 0 ? 0m : history.Revenue.Amount);
     }
 }

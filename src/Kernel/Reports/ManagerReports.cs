@@ -14,7 +14,13 @@ public sealed record ManagerFunnel(string Owner, FunnelReport Funnel)
 /// <summary>For one stage, the managers who convert best there (the source material suggests splitting the path by strong stages).</summary>
 /// <param name="Stage">The stage.</param>
 /// <param name="Best">Managers with at least the minimum number of deals there, best conversion first.</param>
-public sealed record StageLeaders(string Stage, IReadOnlyList<(string Owner, decimal Conversion, int Deals)> Best);
+public sealed record StageLeaders(string Stage, IReadOnlyList<StageLeader> Best);
+
+/// <summary>One manager's conversion in a stage (a row of <see cref="StageLeaders"/>).</summary>
+/// <param name="Owner">The manager (user id).</param>
+/// <param name="Conversion">The share of their deals in the stage that moved on.</param>
+/// <param name="Deals">Their deals that entered the stage.</param>
+public sealed record StageLeader(string Owner, decimal Conversion, int Deals);
 
 /// <summary>The won cycle per manager and per month of closing.</summary>
 /// <param name="ByOwner">Per manager.</param>
@@ -46,8 +52,8 @@ public static class ManagerReports
         return stages.Select(stage => new StageLeaders(stage, funnels
             .Select(f => (f.Owner, Stage: f.Funnel.Stages.FirstOrDefault(s => s.Stage == stage)))
             .Where(x => x.Stage is { ConversionToNext: not null } && x.Stage.Deals >= minimumDeals)
-            .Select(x => (x.Owner, x.Stage!.ConversionToNext!.Value, x.Stage.Deals))
-            .OrderByDescending(x => x.Value).ThenBy(x => x.Owner, StringComparer.Ordinal)
+            .Select(x => new StageLeader(x.Owner, x.Stage!.ConversionToNext!.Value, x.Stage.Deals))
+            .OrderByDescending(x => x.Conversion).ThenBy(x => x.Owner, StringComparer.Ordinal)
             .ToArray())).ToArray();
     }
 

@@ -16,8 +16,8 @@ public enum DealOutcome : byte
 
 /// <summary>
 /// A compact, columnar snapshot the report calculators read in single passes: deals and stage stays as parallel
-/// arrays of small integers, longs (instants as ticks) and decimals, with string tables for names. Build it with
-/// <see cref="ReportDataBuilder"/>, or get one from <c>session.Reports.SnapshotAsync</c> (visibility applied).
+/// arrays of small integers, longs (instants as ticks) and decimals, with string tables for names. Get one from
+/// <c>session.Reports.GetSnapshotAsync</c> (visibility applied).
 /// Immutable and thread-safe once built.
 /// </summary>
 public sealed class ReportData
@@ -146,10 +146,10 @@ public sealed class ReportData
 /// <param name="End">Last day (inclusive).</param>
 /// <param name="Currency">The currency index.</param>
 /// <param name="Amount">The target.</param>
-public readonly record struct ReportTarget(int Owner, LocalDate Start, LocalDate End, int Currency, decimal Amount);
+internal readonly record struct ReportTarget(int Owner, LocalDate Start, LocalDate End, int Currency, decimal Amount);
 
 /// <summary>Fills a <see cref="ReportData"/>. Add stages first, then users, clients, deals with their stays, targets, activities.</summary>
-public sealed class ReportDataBuilder
+internal sealed class ReportDataBuilder
 {
     internal readonly List<string> Stages = new();
     internal readonly List<StageKind> StageKinds = new();

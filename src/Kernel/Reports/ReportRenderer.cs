@@ -29,16 +29,21 @@ public enum ChartKind
 /// <param name="Title">The chart's heading.</param>
 /// <param name="Kind">Bars or line.</param>
 /// <param name="Points">The labelled values, in drawing order.</param>
-public sealed record ReportChart(string Title, ChartKind Kind, IReadOnlyList<(string Label, decimal Value)> Points)
+public sealed record ReportChart(string Title, ChartKind Kind, IReadOnlyList<ChartPoint> Points)
 {
     /// <summary>A bar chart of a breakdown's revenue per key (per name for owners and teams).</summary>
     public static ReportChart Of(BreakdownReport breakdown)
     {
         ArgumentNullException.ThrowIfNull(breakdown);
         return new ReportChart($"Won {breakdown.Currency} revenue by {breakdown.Dimension.ToLowerInvariant()}", ChartKind.Bars,
-            breakdown.Rows.Select(r => (breakdown.Names.GetValueOrDefault(r.Key) ?? r.Key, r.Revenue)).ToArray());
+            breakdown.Rows.Select(r => new ChartPoint(breakdown.Names.GetValueOrDefault(r.Key) ?? r.Key, r.Revenue)).ToArray());
     }
 }
+
+/// <summary>One labelled value of a <see cref="ReportChart"/>.</summary>
+/// <param name="Label">The bar's or point's label.</param>
+/// <param name="Value">Its value.</param>
+public sealed record ChartPoint(string Label, decimal Value);
 
 /// <summary>Turns report results into tables, and tables into console text, CSV (RFC 4180), JSON and a self-contained HTML page with SVG charts.</summary>
 public static class ReportRenderer

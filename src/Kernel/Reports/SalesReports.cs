@@ -90,14 +90,33 @@ public sealed record DurationStats(int Count, double MeanDays, double MedianDays
 public sealed record CycleByOutcomeReport(DurationStats Won, DurationStats Lost);
 
 /// <summary>Mean days per stage over finished stays, and the deals sitting in a stage longer than its norm.</summary>
-public sealed record StageDurationReport(IReadOnlyList<(string Stage, int FinishedStays, double MeanDays, double? NormDays)> Stages, IReadOnlyList<(string Deal, string Owner, string Stage, double Days)> Rotting)
+public sealed record StageDurationReport(IReadOnlyList<StageDuration> Stages, IReadOnlyList<RottingDeal> Rotting)
 {
     /// <summary>The display name of each owner in <see cref="Rotting"/>, by owner id.</summary>
     public IReadOnlyDictionary<string, string> OwnerNames { get; init; } = new Dictionary<string, string>();
 }
 
+/// <summary>One stage's row of a <see cref="StageDurationReport"/>.</summary>
+/// <param name="Stage">The stage id.</param>
+/// <param name="FinishedStays">Stays in the stage that have ended.</param>
+/// <param name="MeanDays">Their mean length, in days.</param>
+/// <param name="NormDays">The stage's norm in days, when it has one.</param>
+public sealed record StageDuration(string Stage, int FinishedStays, double MeanDays, double? NormDays);
+
+/// <summary>A deal sitting in its stage longer than the stage's norm.</summary>
+/// <param name="Deal">The deal id.</param>
+/// <param name="Owner">Its owner (user id).</param>
+/// <param name="Stage">The stage it sits in.</param>
+/// <param name="Days">Days in the stage so far.</param>
+public sealed record RottingDeal(string Deal, string Owner, string Stage, double Days);
+
 /// <summary>Won revenue per currency (never summed across currencies).</summary>
-public sealed record RevenueReport(IReadOnlyList<(Money Revenue, int Deals)> ByCurrency);
+public sealed record RevenueReport(IReadOnlyList<CurrencyRevenue> ByCurrency);
+
+/// <summary>Won revenue in one currency.</summary>
+/// <param name="Revenue">The summed amount, in its currency.</param>
+/// <param name="Deals">The number of won deals it sums.</param>
+public sealed record CurrencyRevenue(Money Revenue, int Deals);
 
 /// <summary>One client's ABC class.</summary>
 /// <param name="Client">The client id.</param>
@@ -114,7 +133,7 @@ public sealed record AbcItem(string Client, decimal Revenue, decimal ShareBefore
 public sealed record AbcReport(string Currency, IReadOnlyList<AbcItem> Clients, int A, int B, int C);
 
 /// <summary>Won revenue in one currency grouped by a dimension.</summary>
-public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<(string Key, decimal Revenue, int Deals)> Rows)
+public sealed record BreakdownReport(string Dimension, string Currency, IReadOnlyList<BreakdownRow> Rows)
 {
     /// <summary>
     /// The display name of each row key that is an id (owners and teams: the user's or team's name), by key; empty for
@@ -122,6 +141,12 @@ public sealed record BreakdownReport(string Dimension, string Currency, IReadOnl
     /// </summary>
     public IReadOnlyDictionary<string, string> Names { get; init; } = new Dictionary<string, string>();
 }
+
+/// <summary>One row of a <see cref="BreakdownReport"/>.</summary>
+/// <param name="Key">The dimension's value (a region, an owner id, a month…).</param>
+/// <param name="Revenue">Won revenue in the report's currency.</param>
+/// <param name="Deals">The number of won deals.</param>
+public sealed record BreakdownRow(string Key, decimal Revenue, int Deals);
 
 /// <summary>One plan period: plan, fact, completion = fact ÷ plan.</summary>
 public sealed record PlanFactRow(string? Owner, LocalDate Start, LocalDate End, Money Plan, Money Fact, decimal? Completion)
@@ -445,7 +470,7 @@ public static class SalesReports
         var include = Include(data, filter, byClose: false);
         var count = new int[data.Stages.Count];
         var total = new double[data.Stages.Count];
-        var rotting = new List<(string, string, string, double)>();
+        var rotting = new List<RottingDeal>();
         var ownerNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var nowTicks = now.ToUnixTimeTicks();
         for (var s = 0; s < data.StayCount; s++)
@@ -464,17 +489,17 @@ public static class SalesReports
             }
             else if (data.StageNorms[stage] > 0 && data.StageKinds[stage] == StageKind.Open && nowTicks - data.StayEntered[s] > data.StageNorms[stage])
             {
-                rotting.Add((data.DealIds[deal], data.Owners[data.DealOwner[deal]], data.Stages[stage], (nowTicks - data.StayEntered[s]) / TicksPerDay));
+                rotting.Add(new RottingDeal(data.DealIds[deal], data.Owners[data.DealOwner[deal]], data.Stages[stage], (nowTicks - data.StayEntered[s]) / TicksPerDay));
                 ownerNames[data.Owners[data.DealOwner[deal]]] = data.OwnerNames[data.DealOwner[deal]];
             }
         }
 
-        var stages = new List<(string, int, double, double?)>();
+        var stages = new List<StageDuration>();
         for (var i = 0; i < data.Stages.Count; i++)
         {
             if (count[i] > 0)
             {
-                stages.Add((data.Stages[i], count[i], total[i] / count[i], data.StageNorms[i] > 0 ? data.StageNorms[i] / TicksPerDay : null));
+                stages.Add(new StageDuration(data.Stages[i], count[i], total[i] / count[i], data.StageNorms[i] > 0 ? data.StageNorms[i] / TicksPerDay : null));
             }
         }
 
@@ -504,12 +529,12 @@ public static class SalesReports
             }
         }
 
-        var rows = new List<(Money, int)>();
+        var rows = new List<CurrencyRevenue>();
         for (var c = 0; c < sums.Length; c++)
         {
             if (counts[c] > 0)
             {
-                rows.Add((Money.Of(sums[c], data.Currencies[c]), counts[c]));
+                rows.Add(new CurrencyRevenue(Money.Of(sums[c], data.Currencies[c]), counts[c]));
             }
         }
 
@@ -672,16 +697,16 @@ public static class SalesReports
             counts[slot]++;
         }
 
-        var rows = new List<(string, decimal, int)>();
+        var rows = new List<BreakdownRow>();
         for (var i = 0; i <= names.Count; i++)
         {
             if (counts[i] > 0)
             {
-                rows.Add((i == names.Count ? "(none)" : names[i], sums[i], counts[i]));
+                rows.Add(new BreakdownRow(i == names.Count ? "(none)" : names[i], sums[i], counts[i]));
             }
         }
 
-        rows.Sort((x, y) => string.CompareOrdinal(x.Item1, y.Item1));
+        rows.Sort((x, y) => string.CompareOrdinal(x.Key, y.Key));
         var displayNames = new Dictionary<string, string>(StringComparer.Ordinal);
         if (dimension is Dimension.Owner or Dimension.Team)
         {

@@ -7,12 +7,12 @@ using Crm.Kernel.Storage;
 namespace Crm.Kernel.Reports;
 
 /// <summary>
-/// Reports as one session sees them: <see cref="SnapshotAsync"/> loads a compact snapshot of the deals the user may
+/// Reports as one session sees them: <see cref="GetSnapshotAsync"/> loads a compact snapshot of the deals the user may
 /// see (a seller: their own; a head: the team's), their clients, owners, stages, targets and activities; the pure calculators in
 /// <see cref="SalesReports"/> compute over it. So a seller's report equals the head's report filtered to that seller.
 /// </summary>
 /// <example><code>
-/// var data = await session.Reports.SnapshotAsync();
+/// var data = await session.Reports.GetSnapshotAsync();
 /// var funnel = SalesReports.Funnel(data);
 /// var abc = SalesReports.Abc(data, "USD");
 /// </code></example>
@@ -23,7 +23,7 @@ public sealed class SessionReports
     internal SessionReports(CrmSession session) => _session = session;
 
     /// <summary>Loads the snapshot of what the session may see, optionally of one pipeline.</summary>
-    public async Task<ReportData> SnapshotAsync(PipelineId? pipeline = null, CancellationToken cancellationToken = default)
+    public async Task<ReportData> GetSnapshotAsync(PipelineId? pipeline = null, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var store = unit.Context.Store;

@@ -15,8 +15,8 @@ namespace Crm.Kernel.Storage
 
         public static readonly AggregateKind<RuleInstance> RuleInstance = new("rule-instance", (s, v) => s with { Version = v },
             s => s.Outcome == RuleOutcome.Pending
-                ? [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value), new IndexEntry("active-deal", s.Deal.Value)]
-                : [new IndexEntry("rule", s.Rule), new IndexEntry("deal", s.Deal.Value)]);
+                ? [new IndexEntry("rule", s.Rule.Value), new IndexEntry("deal", s.Deal.Value), new IndexEntry("active-deal", s.Deal.Value)]
+                : [new IndexEntry("rule", s.Rule.Value), new IndexEntry("deal", s.Deal.Value)]);
     }
 }
 
@@ -29,8 +29,8 @@ namespace Crm.Kernel.Rules
         {
             registry.Stream(Kinds.RuleBook)
                 .On<RuleDefined>(_ => Kinds.RuleBookId, (s, e, in ctx) =>
-                    AddVersion(SetRule(s ?? new RuleBook(), e.Rule, r => new StoredRule(e.Version, e.DefinitionJson, r?.Enabled ?? true)), e))
-                .OnExisting<RuleEnabledChanged>(_ => Kinds.RuleBookId, (s, e, in ctx) => SetRule(s, e.Rule, r => r! with { Enabled = e.Enabled }));
+                    AddVersion(SetRule(s ?? new RuleBook(), e.Rule.Value, r => new StoredRule(e.Version, e.DefinitionJson, r?.Enabled ?? true)), e))
+                .OnExisting<RuleEnabledChanged>(_ => Kinds.RuleBookId, (s, e, in ctx) => SetRule(s, e.Rule.Value, r => r! with { Enabled = e.Enabled }));
 
             registry.Stream(Kinds.RuleInstance)
                 .On<RuleTriggered>(e => e.Instance, (s, e, in ctx) => new RuleInstance

@@ -110,7 +110,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     public async ValueTask<RuleDefinition?> DefinitionAsync(UnitOfWork unit, RuleInstance instance, CancellationToken cancellationToken)
     {
         var rules = await RulesAsync(unit, cancellationToken).ConfigureAwait(false);
-        return rules.Version(instance.Rule, instance.RuleVersion);
+        return rules.Version(instance.Rule.Value, instance.RuleVersion);
     }
 
     private async ValueTask TryStartAsync(UnitOfWork unit, RuleDefinition rule, DealId dealId, DomainEvent trigger, CancellationToken cancellationToken)
@@ -131,7 +131,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.RuleInstance.Name, new IndexEntry("active-deal", dealId.Value), cancellationToken).ConfigureAwait(false))
         {
             var existing = await unit.GetAsync(Kinds.RuleInstance, document.Id, cancellationToken).ConfigureAwait(false);
-            if (existing.Rule == rule.Id && existing.Outcome == RuleOutcome.Pending)
+            if (existing.Rule.Value == rule.Id && existing.Outcome == RuleOutcome.Pending)
             {
                 return;
             }
@@ -141,7 +141,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         var calendar = await CalendarOfAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false);
         var deadline = rule.Deadline is { } d ? d.Within.AddTo(unit.Now, calendar) : (Instant?)null;
         var cause = Cause.Rule(rule.Id, rule.Name);
-        var instance = (RuleInstance)(await unit.RecordAsync(new RuleTriggered(id, rule.Id, rule.Version, deal.Id, deal.Stage, deadline, rule.Scheduled.Count), cause, cancellationToken).ConfigureAwait(false))!;
+        var instance = (RuleInstance)(await unit.RecordAsync(new RuleTriggered(id, new RuleId(rule.Id), rule.Version, deal.Id, deal.Stage, deadline, rule.Scheduled.Count), cause, cancellationToken).ConfigureAwait(false))!;
         if (deadline is { } due)
         {
             unit.SetTimer(new ScheduledTimer($"rule:{id}:deadline", unit.Tenant, due, DeadlineKind, id));

@@ -36,7 +36,7 @@ public sealed record RuleInstance
     /// <summary>The instance id.</summary>
     public required string Id { get; init; }
     /// <summary>The rule.</summary>
-    public required string Rule { get; init; }
+    public required RuleId Rule { get; init; }
     /// <summary>The rule version it keeps.</summary>
     public int RuleVersion { get; init; }
     /// <summary>The deal.</summary>
@@ -69,7 +69,7 @@ public sealed record RuleInstance
 }
 
 /// <summary>A tenant's rules as stored: the JSON of each rule's latest version and whether it is enabled.</summary>
-public sealed record RuleBook
+internal sealed record RuleBook
 {
     /// <summary>The rules by id.</summary>
     public IReadOnlyDictionary<string, StoredRule> Rules { get; init; } = new Dictionary<string, StoredRule>();
@@ -84,4 +84,4 @@ public sealed record RuleBook
 /// <param name="Version">Its version.</param>
 /// <param name="Json">Its definition as JSON.</param>
 /// <param name="Enabled">Whether it runs.</param>
-public sealed record StoredRule(int Version, string Json, bool Enabled);
+internal sealed record StoredRule(int Version, string Json, bool Enabled);

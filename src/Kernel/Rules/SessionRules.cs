@@ -56,7 +56,7 @@ public sealed record SellerExceptionShare(UserId Seller, int Deals, int Flagged,
 /// <param name="Exceptions">Exceptions asked for, with reasons.</param>
 /// <param name="Sellers">Per seller shares, in seller order.</param>
 public sealed record RuleCompliance(
-    string Rule,
+    RuleId Rule,
     IReadOnlyList<DealId> Met,
     IReadOnlyList<DealId> Violated,
     IReadOnlyList<DealId> Exempted,
@@ -94,20 +94,20 @@ public sealed class SessionRules
             throw new CrmValidationException("version", $"rule '{rule.Id}' is at version {existing.Version}; a redefinition needs a higher version.");
         }
 
-        await unit.RecordAsync(new RuleDefined(rule.Id, rule.Version, json), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.RecordAsync(new RuleDefined(new RuleId(rule.Id), rule.Version, json), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new RuleInfo(rule, unit.Result(Kinds.RuleBook, Kinds.RuleBookId).Rules[rule.Id].Enabled, false);
     }
 
     /// <summary>Enables or disables a stored rule. Administrators only. Running instances finish either way.</summary>
-    public async Task SetEnabledAsync(string ruleId, bool enabled, CancellationToken cancellationToken = default)
+    public async Task SetEnabledAsync(RuleId ruleId, bool enabled, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("enable or disable rules");
         var book = await unit.FindAsync(Kinds.RuleBook, Kinds.RuleBookId, cancellationToken).ConfigureAwait(false);
-        if (book?.Rules.ContainsKey(ruleId) != true)
+        if (book?.Rules.ContainsKey(ruleId.Value) != true)
         {
-            throw new EntityNotFoundException("rule", ruleId);
+            throw new EntityNotFoundException("rule", ruleId.Value);
         }
 
         await unit.RecordAsync(new RuleEnabledChanged(ruleId, enabled), Cause.Manual, cancellationToken).ConfigureAwait(false);
@@ -266,10 +266,10 @@ public sealed class SessionRules
     /// <summary>Dry-runs a stored or code rule by id.</summary>
     /// <exception cref="EntityNotFoundException">No rule has this id.</exception>
     /// <exception cref="InvalidStateException">The rule's stored version is broken (<see cref="RuleInfo.IsBroken"/>) and cannot run.</exception>
-    public async Task<IReadOnlyList<DryRunMatch>> DryRunAsync(string ruleId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<DryRunMatch>> DryRunAsync(RuleId ruleId, CancellationToken cancellationToken = default)
     {
-        var info = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Definition.Id == ruleId)
-            ?? throw new EntityNotFoundException("rule", ruleId);
+        var info = (await ListAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(r => r.Definition.Id == ruleId.Value)
+            ?? throw new EntityNotFoundException("rule", ruleId.Value);
         if (info.IsBroken)
         {
             throw new InvalidStateException($"Rule '{ruleId}' v{info.Definition.Version} is broken and does not run: {info.Problem} Define a corrected, higher version.");
@@ -350,7 +350,7 @@ public sealed class SessionRules
         }
 
         var rule = await Engine.DefinitionAsync(unit, instance, cancellationToken).ConfigureAwait(false)
-            ?? throw new EntityNotFoundException("rule", instance.Rule);
+            ?? throw new EntityNotFoundException("rule", instance.Rule.Value);
         var policy = rule.Exceptions!;
         var deal = await unit.GetAsync(Kinds.Deal, instance.Deal.Value, cancellationToken).ConfigureAwait(false);
         var cause = Cause.Rule(rule.Id, rule.Name);
@@ -379,7 +379,7 @@ public sealed class SessionRules
     }
 
     /// <summary>The rule instances of a visible deal.</summary>
-    public async Task<IReadOnlyList<RuleInstance>> InstancesAsync(DealId deal, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RuleInstance>> ListInstancesAsync(DealId deal, CancellationToken cancellationToken = default)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var dealState = await unit.FindAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
@@ -401,7 +401,7 @@ public sealed class SessionRules
     /// The rule's compliance over the deals visible to the session: deals grouped by outcome, the exceptions with reasons,
     /// and per seller the share of deals flagged, suspicious at or above <paramref name="suspiciousShare"/>.
     /// </summary>
-    public async Task<RuleCompliance> ComplianceAsync(string ruleId, decimal suspiciousShare = 0.4m, CancellationToken cancellationToken = default)
+    public async Task<RuleCompliance> GetComplianceAsync(RuleId ruleId, decimal suspiciousShare = 0.4m, CancellationToken cancellationToken = default)
     {
         if (suspiciousShare is < 0m or > 1m)
         {
@@ -412,7 +412,7 @@ public sealed class SessionRules
         var byOutcome = new Dictionary<RuleOutcome, List<DealId>> { [RuleOutcome.Met] = [], [RuleOutcome.Violated] = [], [RuleOutcome.Exempted] = [], [RuleOutcome.Pending] = [] };
         var exceptions = new List<RuleExceptionEntry>();
         var sellers = new SortedDictionary<string, (int Deals, int Flagged)>(StringComparer.Ordinal);
-        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.RuleInstance.Name, new IndexEntry("rule", ruleId), cancellationToken).ConfigureAwait(false))
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.RuleInstance.Name, new IndexEntry("rule", ruleId.Value), cancellationToken).ConfigureAwait(false))
         {
             var instance = (RuleInstance)Kinds.RuleInstance.Read(document);
             var deal = await unit.FindAsync(Kinds.Deal, instance.Deal.Value, cancellationToken).ConfigureAwait(false);

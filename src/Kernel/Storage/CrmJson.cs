@@ -34,6 +34,11 @@ internal static class CrmJson
         options.Converters.Add(new StringIdConverter<GoalId>(v => new GoalId(v), id => id.Value));
         options.Converters.Add(new StringIdConverter<WorkTaskId>(v => new WorkTaskId(v), id => id.Value));
         options.Converters.Add(new StringIdConverter<ActivityId>(v => new ActivityId(v), id => id.Value));
+        options.Converters.Add(new StringIdConverter<ProcessId>(v => new ProcessId(v), id => id.Value));
+        options.Converters.Add(new StringIdConverter<InvoiceId>(v => new InvoiceId(v), id => id.Value));
+        options.Converters.Add(new StringIdConverter<RuleId>(v => new RuleId(v), id => id.Value));
+        options.Converters.Add(new StringIdConverter<NotificationId>(v => new NotificationId(v), id => id.Value));
+        options.Converters.Add(new StringIdConverter<WebhookSubscriptionId>(v => new WebhookSubscriptionId(v), id => id.Value));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

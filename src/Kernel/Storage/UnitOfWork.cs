@@ -123,7 +123,7 @@ internal sealed class UnitOfWork
         ArgumentNullException.ThrowIfNull(domainEvent);
         if (domainEvent is NotificationRequested { Id: null } notification)
         {
-            domainEvent = notification with { Id = Guid.NewGuid().ToString("N") };
+            domainEvent = notification with { Id = NotificationId.New() };
         }
 
         var stream = Projection.StreamOf(domainEvent);

@@ -130,7 +130,7 @@ public sealed class SessionTasks
     /// the tenant's business calendar's zone) over <paramref name="workingDays"/> working days (default 15: three weeks).
     /// </summary>
     /// <exception cref="CrmValidationException">The number of days is not from 1 to 260, or the first day is before 1900 or from 2200 on.</exception>
-    public async Task<Workload> WorkloadAsync(LocalDate? from = null, int workingDays = 15, CancellationToken cancellationToken = default)
+    public async Task<Workload> GetWorkloadAsync(LocalDate? from = null, int workingDays = 15, CancellationToken cancellationToken = default)
     {
         if (workingDays is < 1 or > 260)
         {

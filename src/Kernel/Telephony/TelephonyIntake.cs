@@ -122,7 +122,7 @@ public sealed class TelephonyIntake
     /// journal records that the user saw it (<see cref="Security.CallerCardShown"/>).
     /// </summary>
     /// <exception cref="EntityNotFoundException">The client does not exist, or the user neither sees it nor took a call from it.</exception>
-    public async Task<ClientCard> ClientCardAsync(TenantId tenant, ClientId client, UserId user, CancellationToken cancellationToken = default)
+    public async Task<ClientCard> GetClientCardAsync(TenantId tenant, ClientId client, UserId user, CancellationToken cancellationToken = default)
     {
         var session = _sessions.Open(tenant, user);
         Client card;

@@ -70,26 +70,26 @@ public sealed class Issue19TenantConfigurationTests
                 // The template is acme's only.
                 var acmeDeal = await acme.DealAsync(Seller1);
                 var globexDeal = await globex.DealAsync(Seller1);
-                var onboarding = await acme.Session(Seller1).Processes.StartAsync("onboarding", acmeDeal.Id);
+                var onboarding = await acme.Session(Seller1).Processes.OpenAsync("onboarding", acmeDeal.Id);
                 Assert.Equal(("onboarding", 1, "kickoff"), (onboarding.TemplateId, onboarding.TemplateVersion, onboarding.CurrentStep));
-                await Assert.ThrowsAsync<EntityNotFoundException>(() => globex.Session(Seller1).Processes.StartAsync("onboarding", globexDeal.Id));
-                Assert.Contains(await acme.Session(Admin).Configuration.ProcessTemplatesAsync(), t => t.Id == "onboarding");
-                Assert.DoesNotContain(await globex.Session(Admin).Configuration.ProcessTemplatesAsync(), t => t.Id == "onboarding");
-                Assert.Contains(await globex.Session(Admin).Configuration.ProcessTemplatesAsync(), t => t.Id == "delivery");
+                await Assert.ThrowsAsync<EntityNotFoundException>(() => globex.Session(Seller1).Processes.OpenAsync("onboarding", globexDeal.Id));
+                Assert.Contains(await acme.Session(Admin).Configuration.ListProcessTemplatesAsync(), t => t.Id == "onboarding");
+                Assert.DoesNotContain(await globex.Session(Admin).Configuration.ListProcessTemplatesAsync(), t => t.Id == "onboarding");
+                Assert.Contains(await globex.Session(Admin).Configuration.ListProcessTemplatesAsync(), t => t.Id == "delivery");
 
                 // One working day from Monday 09:00 skips acme's Tuesday holiday; globex keeps the host's calendar.
                 Assert.Equal(Instant.FromUtc(2026, 3, 4, 9, 0), onboarding.StepDeadline);
-                var acmeDelivery = await acme.Session(Seller1).Processes.StartAsync("delivery", acmeDeal.Id);
-                var globexDelivery = await globex.Session(Seller1).Processes.StartAsync("delivery", globexDeal.Id);
+                var acmeDelivery = await acme.Session(Seller1).Processes.OpenAsync("delivery", acmeDeal.Id);
+                var globexDelivery = await globex.Session(Seller1).Processes.OpenAsync("delivery", globexDeal.Id);
                 Assert.Equal(Instant.FromUtc(2026, 3, 4, 9, 0), acmeDelivery.StepDeadline);
                 Assert.Equal(Instant.FromUtc(2026, 3, 3, 9, 0), globexDelivery.StepDeadline);
-                Assert.Contains(Holiday, (await acme.Session(Seller1).Configuration.CalendarAsync()).Holidays);
-                Assert.Empty((await globex.Session(Seller1).Configuration.CalendarAsync()).Holidays);
+                Assert.Contains(Holiday, (await acme.Session(Seller1).Configuration.GetCalendarAsync()).Holidays);
+                Assert.Empty((await globex.Session(Seller1).Configuration.GetCalendarAsync()).Holidays);
 
                 // Journaled like pipelines and rules.
-                var journal = await acme.Session(Admin).Journal.ReadAsync(0, 10_000);
+                var journal = await acme.Session(Admin).Journal.ListAsync(0, 10_000);
                 Assert.Equal(["process-template", "calendar"], journal.Select(e => e.Event).OfType<TenantSettingDefined>().Select(e => e.Kind));
-                Assert.Empty((await globex.Session(Admin).Journal.ReadAsync(0, 10_000)).Select(e => e.Event).OfType<TenantSettingDefined>());
+                Assert.Empty((await globex.Session(Admin).Journal.ListAsync(0, 10_000)).Select(e => e.Event).OfType<TenantSettingDefined>());
                 Assert.Empty(await globex.Session(Admin).Configuration.ListAsync());
             }
 
@@ -101,8 +101,8 @@ public sealed class Issue19TenantConfigurationTests
                 var acme = Wrap(kernel, clock, "acme");
                 var globex = Wrap(kernel, clock, "globex");
                 var deal = await acme.DealAsync(Seller2);
-                Assert.Equal(Instant.FromUtc(2026, 3, 4, 9, 0), (await acme.Session(Seller2).Processes.StartAsync("onboarding", deal.Id)).StepDeadline);
-                await Assert.ThrowsAsync<EntityNotFoundException>(async () => await globex.Session(Seller2).Processes.StartAsync("onboarding", (await globex.DealAsync(Seller2)).Id));
+                Assert.Equal(Instant.FromUtc(2026, 3, 4, 9, 0), (await acme.Session(Seller2).Processes.OpenAsync("onboarding", deal.Id)).StepDeadline);
+                await Assert.ThrowsAsync<EntityNotFoundException>(async () => await globex.Session(Seller2).Processes.OpenAsync("onboarding", (await globex.DealAsync(Seller2)).Id));
                 Assert.Equal(["calendar/default", "process-template/onboarding"], (await acme.Session(Admin).Configuration.ListAsync()).Select(s => $"{s.Kind}/{s.Key}"));
             }
         }
@@ -121,21 +121,21 @@ public sealed class Issue19TenantConfigurationTests
         var admin = k.Session(Admin).Configuration;
         await admin.DefineProcessTemplateAsync(Onboarding(1, trigger: "done"));
         var deal = await k.DealAsync(Seller1);
-        var old = await k.Session(Seller1).Processes.StartAsync("onboarding", deal.Id);
+        var old = await k.Session(Seller1).Processes.OpenAsync("onboarding", deal.Id);
 
         await admin.DefineProcessTemplateAsync(Onboarding(2, trigger: "go-live"));
-        var fresh = await k.Session(Seller1).Processes.StartAsync("onboarding", deal.Id);
+        var fresh = await k.Session(Seller1).Processes.OpenAsync("onboarding", deal.Id);
 
         Assert.Equal(1, old.TemplateVersion);
         Assert.Equal(2, fresh.TemplateVersion);
-        Assert.Equal(["done"], await k.Session(Seller1).Processes.PermittedTriggersAsync(old.Id));
-        Assert.Equal(["go-live"], await k.Session(Seller1).Processes.PermittedTriggersAsync(fresh.Id));
+        Assert.Equal(["done"], await k.Session(Seller1).Processes.ListPermittedTriggersAsync(old.Id));
+        Assert.Equal(["go-live"], await k.Session(Seller1).Processes.ListPermittedTriggersAsync(fresh.Id));
         var error = await Assert.ThrowsAsync<InvalidStateException>(() => k.Session(Seller1).Processes.FireAsync(old.Id, "go-live"));
         Assert.Contains("'onboarding' v1", error.Message, StringComparison.Ordinal);
         Assert.Equal(ProcessStatus.Completed, (await k.Session(Seller1).Processes.FireAsync(old.Id, "done")).Status);
         Assert.Equal(ProcessStatus.Completed, (await k.Session(Seller1).Processes.FireAsync(fresh.Id, "go-live")).Status);
-        Assert.Equal("onboarding", Assert.Single(await admin.ProcessTemplatesAsync(), t => t.Id == "onboarding").Id);
-        Assert.Equal(2, (await admin.ProcessTemplatesAsync()).Single(t => t.Id == "onboarding").Version);
+        Assert.Equal("onboarding", Assert.Single(await admin.ListProcessTemplatesAsync(), t => t.Id == "onboarding").Id);
+        Assert.Equal(2, (await admin.ListProcessTemplatesAsync()).Single(t => t.Id == "onboarding").Version);
     }
 
     /// <summary>
@@ -187,12 +187,12 @@ public sealed class Issue19TenantConfigurationTests
         var own = await k.Session(Seller1).Configuration.DefineUserCalendarAsync(Seller1, "Asia/Tokyo", new LocalTime(10, 0), new LocalTime(15, 0), 1);
         Assert.Equal((DateTimeZoneProviders.Tzdb["Asia/Tokyo"], new LocalTime(10, 0)), (own.TimeZone, own.WorkingHoursStart));
         Assert.Contains(Holiday, own.Holidays);
-        var tenant = await k.Session(Seller2).Configuration.CalendarOfAsync(Seller2);
+        var tenant = await k.Session(Seller2).Configuration.GetUserCalendarAsync(Seller2);
         Assert.Equal((DateTimeZone.Utc, new LocalTime(9, 0)), (tenant.TimeZone, tenant.WorkingHoursStart));
 
         // Delivery's first step gives its logistics role (the owner here) a task due in one working day.
-        var mine = await k.Session(Seller1).Processes.StartAsync("delivery", (await k.DealAsync(Seller1)).Id);
-        var theirs = await k.Session(Seller2).Processes.StartAsync("delivery", (await k.DealAsync(Seller2)).Id);
+        var mine = await k.Session(Seller1).Processes.OpenAsync("delivery", (await k.DealAsync(Seller1)).Id);
+        var theirs = await k.Session(Seller2).Processes.OpenAsync("delivery", (await k.DealAsync(Seller2)).Id);
         var myTask = Assert.Single(await k.Session(Seller1).Tasks.ListAsync(openOnly: true), t => t.Deal == mine.Deal);
         var theirTask = Assert.Single(await k.Session(Seller2).Tasks.ListAsync(openOnly: true), t => t.Deal == theirs.Deal);
         Assert.Equal(BusinessDuration.WorkingDays(1).AddTo(Start, own), myTask.Due);
@@ -261,7 +261,7 @@ public sealed class Issue19TenantConfigurationTests
         var setting = Assert.Single(await globex.Session(Admin).Configuration.ListAsync());
         Assert.Equal(("process-template", "delivery", 1), (setting.Kind, setting.Key, setting.Version));
         Assert.Equal(installed, ProcessTemplateJson.Load(setting.Json));
-        var process = await globex.Session(Seller1).Processes.StartAsync("delivery", (await globex.DealAsync(Seller1)).Id);
+        var process = await globex.Session(Seller1).Processes.OpenAsync("delivery", (await globex.DealAsync(Seller1)).Id);
         Assert.Equal(("delivery", 1, "orderConfirmed"), (process.TemplateId, process.TemplateVersion, process.CurrentStep));
         Assert.DoesNotContain(await acme.Session(Admin).Configuration.ListAsync(), x => x.Key == "delivery");
     }
@@ -287,16 +287,16 @@ public sealed class Issue19TenantConfigurationTests
         var admin = acme.Session(Admin).Configuration;
 
         var design = new Crm.Kernel.Reports.ReportDefinition("By owner", [Crm.Kernel.Reports.Dimension.Owner], [Crm.Kernel.Reports.Measure.Count], "USD");
-        await admin.SaveReportDesignAsync(design, 1);
+        await admin.DefineReportDesignAsync(design, 1);
         var rows = await acme.Session(Head1).Configuration.RunReportDesignAsync("By owner");
         Assert.Equal([Seller1.Value], rows.Select(r => r.Keys.Single()));   // the north head sees the north team's deals only
         Assert.Equal(2, (await acme.Session(Admin).Configuration.RunReportDesignAsync("By owner")).Count);
         await Assert.ThrowsAsync<EntityNotFoundException>(() => globex.Session(Admin).Configuration.RunReportDesignAsync("By owner"));
-        Assert.Empty(await globex.Session(Admin).Configuration.ReportDesignsAsync());
-        var stale = await Assert.ThrowsAsync<CrmValidationException>(() => admin.SaveReportDesignAsync(design with { Measures = [Crm.Kernel.Reports.Measure.Sum] }, 1));
+        Assert.Empty(await globex.Session(Admin).Configuration.ListReportDesignsAsync());
+        var stale = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineReportDesignAsync(design with { Measures = [Crm.Kernel.Reports.Measure.Sum] }, 1));
         Assert.Equal("version", Assert.Single(stale.Errors).Field);
-        await Assert.ThrowsAsync<CrmValidationException>(() => admin.SaveReportDesignAsync(design with { Measures = [] }, 2));
-        await admin.SaveReportDesignAsync(design with { Measures = [Crm.Kernel.Reports.Measure.Count, Crm.Kernel.Reports.Measure.Sum] }, 2);
+        await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineReportDesignAsync(design with { Measures = [] }, 2));
+        await admin.DefineReportDesignAsync(design with { Measures = [Crm.Kernel.Reports.Measure.Count, Crm.Kernel.Reports.Measure.Sum] }, 2);
         Assert.Equal(2, Assert.Single(await acme.Session(Seller1).Configuration.RunReportDesignAsync("By owner")).Values.Count);
 
         var q1 = new DateInterval(new LocalDate(2026, 1, 1), new LocalDate(2026, 3, 31));
@@ -347,7 +347,7 @@ public sealed class Issue19TenantConfigurationTests
         var notes = new List<(NotificationRequested Note, Instant At)[]>();
         for (var i = 0; i < tenants.Length; i++)
         {
-            notes.Add([.. (await tenants[i].Session(Admin).Journal.ReadAsync(starts[i], 100_000)).Where(x => x.Event is NotificationRequested { Recipient.Value: "h1" })
+            notes.Add([.. (await tenants[i].Session(Admin).Journal.ListAsync(starts[i], 100_000)).Where(x => x.Event is NotificationRequested { Recipient.Value: "h1" })
                 .Select(x => ((NotificationRequested)x.Event, x.OccurredAt))]);
         }
 
@@ -395,7 +395,7 @@ public sealed class Issue19TenantConfigurationTests
                 Assert.Single(outcomes, o => o is not null);
             }
 
-            var journal = await k.Session(Admin).Journal.ReadAsync(0, 10_000);
+            var journal = await k.Session(Admin).Journal.ListAsync(0, 10_000);
             Assert.Equal([1, 2, 3, 4, 5], journal.Select(e => e.Event).OfType<TenantSettingDefined>().Select(e => e.Version));
             Assert.Equal(5, Assert.Single(await k.Session(Admin).Configuration.ListAsync()).Version);
         }
@@ -426,7 +426,7 @@ public sealed class Issue19TenantConfigurationTests
         foreach (var k in new[] { acme, globex })
         {
             var deal = await k.DealAsync(Seller1, 5_000m);
-            deadlines.Add(Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(deal.Id)).Deadline);
+            deadlines.Add(Assert.Single(await k.Session(Seller1).Rules.ListInstancesAsync(deal.Id)).Deadline);
         }
 
         Assert.Equal([Instant.FromUtc(2026, 3, 10, 9, 0), Instant.FromUtc(2026, 3, 9, 9, 0)], deadlines);

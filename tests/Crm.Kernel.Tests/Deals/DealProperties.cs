@@ -68,11 +68,11 @@ public sealed class DealProperties
     [Property(MaxTest = 15, Arbitrary = [typeof(DealOps)])]
     public bool Every_report_over_a_sellers_session_equals_the_heads_and_the_admins_filtered_to_that_seller(DealOp[] ops) => Run(ops, async (k, _) =>
     {
-        var admin = await k.Session(Admin).Reports.SnapshotAsync();
-        var north = await k.Session(Head1).Reports.SnapshotAsync();
+        var admin = await k.Session(Admin).Reports.GetSnapshotAsync();
+        var north = await k.Session(Head1).Reports.GetSnapshotAsync();
         foreach (var seller in new[] { Seller1, Seller2, Seller3 })
         {
-            var own = await k.Session(seller).Reports.SnapshotAsync();
+            var own = await k.Session(seller).Reports.GetSnapshotAsync();
             var only = new Crm.Kernel.Reports.ReportFilter { Owners = new HashSet<string> { seller.Value } };
             if (own.Owners.Any(o => o != seller.Value) || !SameReports(own, null, admin, only)
                 || (seller != Seller3 && !SameReports(own, null, north, only)))
@@ -146,7 +146,7 @@ public sealed class DealProperties
                         await session.Deals.SetFieldAsync(Target(), "budget", op.Flag ? "10k" : null);
                         break;
                     case 4:
-                        await session.Deals.ChangeAmountAsync(Target(), Money.Of(op.Delta, "USD"));
+                        await session.Deals.SetAmountAsync(Target(), Money.Of(op.Delta, "USD"));
                         break;
                     case 5:
                         await session.Deals.AssignAsync(Target(), Users[op.Assignee % Users.Length]);

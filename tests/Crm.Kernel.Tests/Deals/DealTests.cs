@@ -88,7 +88,7 @@ public sealed class DealTests
         Assert.Equal(new CauseKind[] { CauseKind.Goal }, new[] { deal.History[^1].Cause.Kind });
         Assert.Equal("purchase-prepared", deal.History[^1].Cause.Reference);
         Assert.Equal("customer", (await k.Session(Seller1).Clients.GetAsync(deal.Client)).Classifiers["status"]);
-        var entries = await k.Session(Admin).Journal.ReadAsync(before);
+        var entries = await k.Session(Admin).Journal.ListAsync(before);
         Assert.Collection(entries,
             e => Assert.IsType<GoalAchieved>(e.Event),
             e => Assert.IsType<DealStageChanged>(e.Event),
@@ -150,7 +150,7 @@ public sealed class DealTests
         deal = await k.Session(Seller1).Deals.AchieveGoalAsync(deal.Id, new GoalId("escalate"));
 
         Assert.Equal(Head1, deal.Owner);
-        var entries = await k.Session(Admin).Journal.ReadAsync(before);
+        var entries = await k.Session(Admin).Journal.ListAsync(before);
         Assert.Contains(entries, e => e.Event is ProcessStartRequested { TemplateId: "delivery" } p && p.Deal == deal.Id);
     }
 

@@ -211,7 +211,7 @@ public sealed class Issue19CompositionTests
         using var host = builder.Build();
         await using var k = Wrap(host.Services.GetRequiredService<CrmKernel>(), clock);
         await k.SetUpOrganizationAsync();
-        await k.Session(Admin).Webhooks.SubscribeAsync(server.Url, secret, ["DealStageChanged"]);
+        await k.Session(Admin).Webhooks.RegisterAsync(server.Url, secret, ["DealStageChanged"]);
         var deal = await k.DealAsync(Seller1);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Proposal);
         await k.Session(Seller1).Tasks.CreateAsync(new NewWorkTask("Call", Start + Duration.FromHours(3)));
@@ -231,7 +231,7 @@ public sealed class Issue19CompositionTests
             for (var i = 0; i < 150 && !fired; i++)
             {
                 await Task.Delay(20);
-                fired = (await k.Session(Admin).Journal.ReadAsync()).Any(e => e.Event is NotificationRequested { Subject: "Overdue: Call" });
+                fired = (await k.Session(Admin).Journal.ListAsync()).Any(e => e.Event is NotificationRequested { Subject: "Overdue: Call" });
             }
 
             Assert.True(fired, "the due timer did not fire within 3 s while a webhook endpoint hung");

@@ -114,7 +114,7 @@ internal sealed class CsvImportFiles
         long head = 0;
         while (true)
         {
-            var page = await admin.Journal.ReadAsync(head, 1000);
+            var page = await admin.Journal.ListAsync(head, 1000);
             if (page.Count == 0)
             {
                 break;

@@ -67,7 +67,7 @@ public sealed class CsvImportIssue17Tests : IDisposable
         }
     }
 
-    // Guards the API path of the same defect: SessionImport.DealAsync opened the deal in the won stage as an open deal.
+    // Guards the API path of the same defect: SessionImport.ImportDealAsync opened the deal in the won stage as an open deal.
     [Fact]
     public async Task Issue17_the_import_api_refuses_a_history_that_begins_won()
     {
@@ -76,7 +76,7 @@ public sealed class CsvImportIssue17Tests : IDisposable
         await CsvImportFiles.ImportAsync(k, _folder);
         var admin = k.Session(TestKernel.Admin);
 
-        var error = await Assert.ThrowsAsync<CrmValidationException>(() => admin.Import.DealAsync(new ImportedDeal(new DealId("D9"), new ClientId("C1"),
+        var error = await Assert.ThrowsAsync<CrmValidationException>(() => admin.Import.ImportDealAsync(new ImportedDeal(new DealId("D9"), new ClientId("C1"),
             CsvImportFiles.Pipeline, new UserId("U1"), Money.Of(10m, "USD"), [new ImportedStay(new StageId("won"), Instant.FromUtc(2025, 5, 1, 0, 0), null)])));
 
         Assert.Equal("history[0].stage", error.Errors[0].Field);

@@ -41,11 +41,11 @@ public sealed class TelephonyTests
 
         Assert.True(answered.Recognized);
         Assert.Equal(client.Id, answered.Call.Client);
-        var card = await k.Kernel.Telephony.ClientCardAsync(k.Tenant, client.Id, Seller1);
+        var card = await k.Kernel.Telephony.GetClientCardAsync(k.Tenant, client.Id, Seller1);
         Assert.Equal([deal.Id], card.OpenDeals.Select(d => d.Id));
         var activity = Assert.Single(card.LastActivities);
         Assert.Equal((ActivityKind.Call, Duration.FromMinutes(7), "rec://c1", deal.Id), (activity.Kind, activity.Duration, activity.RecordingReference, activity.Deal));
-        Assert.Contains(await k.Session(Admin).Journal.ReadAsync(0, 10_000), e => e.Event is CallerRecognized { For.Value: "s1" });
+        Assert.Contains(await k.Session(Admin).Journal.ListAsync(0, 10_000), e => e.Event is CallerRecognized { For.Value: "s1" });
         Assert.False(ended.Recognized);
     }
 

@@ -238,7 +238,7 @@ public sealed class WebhookChaosTests(ITestOutputHelper output)
             deals.Add(((await k.DealAsync(seller)).Id, seller));
         }
 
-        var subscription = await k.Session(Admin).Webhooks.SubscribeAsync(receiver.Url, Secret, Subscribed);
+        var subscription = await k.Session(Admin).Webhooks.RegisterAsync(receiver.Url, Secret, Subscribed);
         var from = await k.JournalHeadAsync();
         var random = new Random(18);
         var modes = Enum.GetValues<ReceiverMode>();
@@ -256,7 +256,7 @@ public sealed class WebhookChaosTests(ITestOutputHelper output)
                     {
                         case 0: await session.Deals.MoveAsync(deal, Stages[random.Next(Stages.Length)]); break;
                         case 1: await session.Deals.SetFieldAsync(deal, "budget", "r" + round + "-" + i); break;
-                        default: await session.Deals.ChangeAmountAsync(deal, Money.Of(1000 + random.Next(9000), "USD")); break;
+                        default: await session.Deals.SetAmountAsync(deal, Money.Of(1000 + random.Next(9000), "USD")); break;
                     }
                 }
                 catch (CrmException)
@@ -307,7 +307,7 @@ public sealed class WebhookChaosTests(ITestOutputHelper output)
             }
         }
 
-        var expected = (await k.Session(Admin).Journal.ReadAsync(from, 100_000))
+        var expected = (await k.Session(Admin).Journal.ListAsync(from, 100_000))
             .Where(e => Subscribed.Contains(e.Event.GetType().Name))
             .ToList();
         var processed = receiver.Processed.ToArray();
@@ -339,7 +339,7 @@ public sealed class WebhookChaosTests(ITestOutputHelper output)
         await using var receiver = new ChaosWebhookReceiver(Secret, k.Clock) { Mode = ReceiverMode.Gone410 };
         receiver.Start();
         var deal = await k.DealAsync(Seller1);
-        await k.Session(Admin).Webhooks.SubscribeAsync(receiver.Url, Secret, [nameof(DealStageChanged)]);
+        await k.Session(Admin).Webhooks.RegisterAsync(receiver.Url, Secret, [nameof(DealStageChanged)]);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Proposal);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Negotiation);
 

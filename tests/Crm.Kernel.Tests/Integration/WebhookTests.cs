@@ -145,7 +145,7 @@ public sealed class WebhookTests
         await using var server = new LoopbackWebhookServer(Secret);
         await using var k = await KernelAsync();
         var deal = await k.DealAsync(Seller1);
-        await k.Session(Admin).Webhooks.SubscribeAsync(server.Url, Secret, ["DealStageChanged"]);
+        await k.Session(Admin).Webhooks.RegisterAsync(server.Url, Secret, ["DealStageChanged"]);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Proposal);
         await k.Session(Seller1).Deals.SetFieldAsync(deal.Id, "note", "not subscribed");
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Negotiation);
@@ -169,7 +169,7 @@ public sealed class WebhookTests
         await using var k = await KernelAsync();
         var a = await k.DealAsync(Seller1);
         var b = await k.DealAsync(Seller1);
-        var sub = await k.Session(Admin).Webhooks.SubscribeAsync(server.Url, Secret, ["DealStageChanged"]);
+        var sub = await k.Session(Admin).Webhooks.RegisterAsync(server.Url, Secret, ["DealStageChanged"]);
         await k.Session(Seller1).Deals.MoveAsync(a.Id, Proposal);
 
         var down = await k.Kernel.Webhooks.DeliverAsync(k.Tenant);
@@ -200,7 +200,7 @@ public sealed class WebhookTests
         await using var server = new LoopbackWebhookServer(Secret) { Mode = "slow" };
         await using var k = await KernelAsync(attemptTimeoutMs: 1_000);
         var deal = await k.DealAsync(Seller1);
-        var sub = await k.Session(Admin).Webhooks.SubscribeAsync(server.Url, Secret, ["DealStageChanged"]);
+        var sub = await k.Session(Admin).Webhooks.RegisterAsync(server.Url, Secret, ["DealStageChanged"]);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Proposal);
 
         var run = await k.Kernel.Webhooks.DeliverAsync(k.Tenant);
@@ -217,8 +217,8 @@ public sealed class WebhookTests
     public async Task Bad_subscriptions_are_rejected(string url, string secret, string field)
     {
         await using var k = await KernelAsync();
-        var error = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Webhooks.SubscribeAsync(new Uri(url), secret, ["DealStageChanged"]));
+        var error = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Webhooks.RegisterAsync(new Uri(url), secret, ["DealStageChanged"]));
         Assert.Equal(field, error.Errors[0].Field);
-        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Webhooks.SubscribeAsync(new Uri("http://127.0.0.1/x"), Secret, ["DealStageChanged"]));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Webhooks.RegisterAsync(new Uri("http://127.0.0.1/x"), Secret, ["DealStageChanged"]));
     }
 }

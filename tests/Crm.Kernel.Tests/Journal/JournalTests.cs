@@ -14,7 +14,7 @@ public sealed class JournalTests
         var deal = await k.DealAsync(Seller1);
         await k.Session(Seller1).Deals.AchieveGoalAsync(deal.Id, new GoalId("contacted"));
 
-        var entries = await k.Session(Admin).Journal.ReadAsync();
+        var entries = await k.Session(Admin).Journal.ListAsync();
 
         Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e.Position));
         Assert.Equal(entries.Count, entries.Select(e => e.EventId).Distinct().Count());
@@ -22,7 +22,7 @@ public sealed class JournalTests
         Assert.Equal(Seller1, move.Actor);
         Assert.Equal(new Cause(CauseKind.Goal, "contacted", "Contacted"), move.Cause);
         Assert.Equal(k.Clock.GetCurrentInstant(), move.RecordedAt);
-        var page = await k.Session(Admin).Journal.ReadAsync(afterPosition: 3, maxCount: 2);
+        var page = await k.Session(Admin).Journal.ListAsync(afterPosition: 3, maxCount: 2);
         Assert.Equal([4L, 5L], page.Select(e => e.Position));
     }
 

@@ -77,13 +77,13 @@ public sealed class MethodologyInstallTests
         Assert.Equal("Demo", (await admin.Pipelines.GetAsync(Pipeline)).Name);
         Assert.Contains(await admin.Rules.ListAsync(), r => r.Definition.Id == "demo-follow-up" && r.Enabled && !r.InCode);
         Assert.Contains(admin.Processes.Templates, t => t.Id == "demo-onboarding");
-        Assert.Equal(["prospect", "customer", "live"], Assert.Single(await k.Session(Seller1).Methodologies.ClassifiersAsync()).AllowedValues);
-        var preset = Assert.Single(await k.Session(Seller1).Methodologies.ReportPresetsAsync());
+        Assert.Equal(["prospect", "customer", "live"], Assert.Single(await k.Session(Seller1).Methodologies.ListClassifiersAsync()).AllowedValues);
+        var preset = Assert.Single(await k.Session(Seller1).Methodologies.ListReportPresetsAsync());
         Assert.Equal(new ReportPreset("demo", preset.Definition), preset);
         Assert.Equal([Dimension.Owner], preset.Definition.GroupBy);
         Assert.True(preset.Definition.WonOnly);
         Assert.NotNull(Assert.Single(await admin.Methodologies.ListAsync()).Installed);
-        var journal = await admin.Journal.ReadAsync();
+        var journal = await admin.Journal.ListAsync();
         Assert.Single(journal, e => e.Event is MethodologyInstalled { Methodology: "demo" } && e.Cause.Reference == "methodology:demo");
         Assert.True((await k.Kernel.VerifyJournalAsync(k.Tenant)).IsConsistent);
     }
@@ -130,7 +130,7 @@ public sealed class MethodologyInstallTests
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Head1).Methodologies.InstallAsync("demo"));
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Methodologies.ListAsync());
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Admin).Methodologies.InstallAsync("nope"));
-        Assert.Empty(await k.Session(Admin).Methodologies.InstalledAsync());
+        Assert.Empty(await k.Session(Admin).Methodologies.ListInstalledAsync());
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class MethodologyInstallTests
         Assert.Equal("methodologies[demo].rules[demo-follow-up].version", Assert.Single(error.Errors).Field);
         Assert.Equal(head, await k.JournalHeadAsync());
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Admin).Pipelines.GetAsync(Pipeline));
-        Assert.Empty(await k.Session(Admin).Methodologies.InstalledAsync());
+        Assert.Empty(await k.Session(Admin).Methodologies.ListInstalledAsync());
     }
 
     [Fact]
@@ -239,11 +239,11 @@ public sealed class MethodologyRestartAndUpdateTests
             var client = await before.ClientAsync(Seller1, "Nordlys AS");
             var deal = await before.Session(Seller1).Deals.OpenAsync(new Crm.Kernel.Deals.NewDeal(client.Id, new PipelineId("demo"), Money.Of(900m, "EUR")));
             await before.Session(Seller1).Deals.AchieveGoalAsync(deal.Id, new GoalId("agreed"));
-            process = Assert.Single(await before.Session(Seller1).Processes.ListForDealAsync(deal.Id)).Id;
+            process = Assert.Single(await before.Session(Seller1).Processes.ListForDealAsync(deal.Id)).Id.Value;
         }
 
         await using var after = On(store, methodology);
-        var fired = await after.Session(Seller1).Processes.FireAsync(process, "done");
+        var fired = await after.Session(Seller1).Processes.FireAsync(new ProcessId(process), "done");
 
         Assert.Equal(Crm.Kernel.Processes.ProcessStatus.Completed, fired.Status);
     }
@@ -265,7 +265,7 @@ public sealed class MethodologyRestartAndUpdateTests
 
         var installed = await after.Session(Admin).Methodologies.InstallAsync("demo");
 
-        var recorded = (await after.Session(Admin).Journal.ReadAsync(head)).Select(e => e.Event.GetType().Name);
+        var recorded = (await after.Session(Admin).Journal.ListAsync(head)).Select(e => e.Event.GetType().Name);
         Assert.Equal(["RuleDefined", "MethodologyInstalled"], recorded);
         Assert.Equal(["demo-follow-up@2"], installed.Rules);
         Assert.Equal(2, installed.Installations);

@@ -27,7 +27,7 @@ public sealed class DeactivationTests
         Assert.Equal(Seller2, (await k.Session(Admin).Deals.GetAsync(won.Id)).Owner); // closed deals keep their history
         Assert.All(await k.Session(Admin).Clients.ListAsync(), c => Assert.NotEqual(Seller2, c.Owner));
         Assert.Equal(Seller1, Assert.Single(await k.Session(Seller1).Tasks.ListAsync(), t => t.Id == task.Id).Assignee);
-        var entries = await k.Session(Admin).Journal.ReadAsync(before);
+        var entries = await k.Session(Admin).Journal.ListAsync(before);
         Assert.Single(entries.Select(e => e.RecordedAt).Distinct());
         Assert.IsType<UserDeactivated>(entries[^1].Event);
         Assert.All(entries, e => Assert.Equal(CauseKind.System, e.Cause.Kind));

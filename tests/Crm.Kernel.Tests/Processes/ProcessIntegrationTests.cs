@@ -63,7 +63,7 @@ public sealed class ProcessIntegrationTests
         Assert.Equal(ProcessStatus.Completed, process.Status);
         Assert.Equal(["orderConfirmed", "picking", "shipped", "delivered", "documentsSigned"], process.History.Select(h => h.Step));
 
-        var journal = await k.Session(Admin).Journal.ReadAsync(start, 10_000);
+        var journal = await k.Session(Admin).Journal.ListAsync(start, 10_000);
         var steps = journal.Where(e => e.Event is ProcessStepEntered).ToArray();
         Assert.Equal(["orderConfirmed", "picking", "shipped", "delivered", "documentsSigned"], steps.Select(e => ((ProcessStepEntered)e.Event).Step));
         Assert.Equal(CauseKind.Goal, steps[0].Cause.Kind);
@@ -95,7 +95,7 @@ public sealed class ProcessIntegrationTests
         await using var _ = k;
         await k.Session(Admin).Products.DefineAsync("desk", "Standing desk", Money.Of(549.50m, "USD"));
 
-        var process = await k.Session(Seller1).Processes.StartAsync("prepayment", deal.Id);
+        var process = await k.Session(Seller1).Processes.OpenAsync("prepayment", deal.Id);
 
         var running = await k.Session(Seller1).Processes.ListForDealAsync(deal.Id);
         Assert.Equal(["contract-approval:draft", "prepayment:awaitingPayment"], running.Select(p => $"{p.TemplateId}:{p.CurrentStep}").Order(StringComparer.Ordinal));
@@ -107,7 +107,7 @@ public sealed class ProcessIntegrationTests
 
         process = await k.Session(Seller1).Processes.GetAsync(process.Id);
         Assert.Equal((ProcessStatus.Completed, "paid"), (process.Status, process.CurrentStep));
-        var journal = await k.Session(Admin).Journal.ReadAsync(0, 10_000);
+        var journal = await k.Session(Admin).Journal.ListAsync(0, 10_000);
         var paidStep = Assert.Single(journal, e => e.Event is ProcessStepEntered { Step: "paid" });
         Assert.Equal((CauseKind.Process, "InvoicePaid"), (paidStep.Cause.Kind, paidStep.Cause.Description));
     }
@@ -117,12 +117,12 @@ public sealed class ProcessIntegrationTests
     {
         var (k, deal) = await DealInProposalAsync();
         await using var _ = k;
-        var process = await k.Session(Seller1).Processes.StartAsync("contract-approval", deal.Id);
+        var process = await k.Session(Seller1).Processes.OpenAsync("contract-approval", deal.Id);
 
         var error = await Assert.ThrowsAsync<InvalidStateException>(() => k.Session(Seller1).Processes.FireAsync(process.Id, "approve"));
 
         Assert.Contains("submit", error.Message);
-        Assert.Equal(["submit"], await k.Session(Seller1).Processes.PermittedTriggersAsync(process.Id));
+        Assert.Equal(["submit"], await k.Session(Seller1).Processes.ListPermittedTriggersAsync(process.Id));
     }
 
     [Fact]
@@ -131,7 +131,7 @@ public sealed class ProcessIntegrationTests
         var (k, deal) = await DealInProposalAsync();
         await using var _ = k;
         var roles = new Dictionary<string, UserId> { ["legal"] = Seller2, ["head"] = Head1 };
-        var p = await k.Session(Seller1).Processes.StartAsync("contract-approval", deal.Id, roles);
+        var p = await k.Session(Seller1).Processes.OpenAsync("contract-approval", deal.Id, roles);
 
         foreach (var trigger in new[] { "submit", "reject", "submit", "approve", "reject", "submit", "approve", "approve" })
         {
@@ -148,7 +148,7 @@ public sealed class ProcessIntegrationTests
     {
         var (k, deal) = await DealInProposalAsync();
         await using var _ = k;
-        var waiting = await k.Session(Seller1).Processes.StartAsync("delivery", deal.Id);
+        var waiting = await k.Session(Seller1).Processes.OpenAsync("delivery", deal.Id);
         foreach (var trigger in new[] { "startPicking", "picked", "delivered" })
         {
             waiting = await k.Session(Seller1).Processes.FireAsync(waiting.Id, trigger);
@@ -156,7 +156,7 @@ public sealed class ProcessIntegrationTests
 
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Lost);
         var other = await k.DealAsync(Seller1);
-        var stalled = await k.Session(Seller1).Processes.StartAsync("contract-approval", other.Id);
+        var stalled = await k.Session(Seller1).Processes.OpenAsync("contract-approval", other.Id);
         k.Clock.Advance(Duration.FromDays(10));
 
         var zombies = await k.Session(Head1).Processes.ListStalledAsync();
@@ -170,7 +170,7 @@ public sealed class ProcessIntegrationTests
         var before = await k.JournalHeadAsync();
         Assert.Equal(2, await k.Session(Head1).Processes.CancelManyAsync(zombies.Select(z => z.Process.Id).ToArray(), "deal closed / abandoned"));
 
-        var cancelled = (await k.Session(Admin).Journal.ReadAsync(before)).Select(e => e.Event).OfType<ProcessCancelled>().ToArray();
+        var cancelled = (await k.Session(Admin).Journal.ListAsync(before)).Select(e => e.Event).OfType<ProcessCancelled>().ToArray();
         Assert.Equal(2, cancelled.Length);
         Assert.All(cancelled, c => Assert.Equal("deal closed / abandoned", c.Reason));
         Assert.Empty(await k.Session(Head1).Processes.ListStalledAsync());
@@ -191,10 +191,10 @@ public sealed class ProcessIntegrationTests
         await using var first = Create(s => s.AddSingleton<ICrmStore>(store).AddSingleton(v1));
         await first.SetUpOrganizationAsync();
         var deal = await first.DealAsync(Seller1);
-        var old = await first.Session(Seller1).Processes.StartAsync("onboarding", deal.Id);
+        var old = await first.Session(Seller1).Processes.OpenAsync("onboarding", deal.Id);
 
         await using var upgraded = Create(s => s.AddSingleton<ICrmStore>(store).AddSingleton(v1).AddSingleton(v2));
-        var fresh = await upgraded.Session(Seller1).Processes.StartAsync("onboarding", deal.Id);
+        var fresh = await upgraded.Session(Seller1).Processes.OpenAsync("onboarding", deal.Id);
         old = await upgraded.Session(Seller1).Processes.FireAsync(old.Id, "done");
         fresh = await upgraded.Session(Seller1).Processes.FireAsync(fresh.Id, "done");
 
@@ -207,9 +207,9 @@ public sealed class ProcessIntegrationTests
     {
         var (k, deal) = await DealInProposalAsync();
         await using var _ = k;
-        var p = await k.Session(Seller1).Processes.StartAsync("delivery", deal.Id);
+        var p = await k.Session(Seller1).Processes.OpenAsync("delivery", deal.Id);
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller3).Processes.FireAsync(p.Id, "startPicking"));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller3).Processes.StartAsync("delivery", deal.Id));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller3).Processes.OpenAsync("delivery", deal.Id));
     }
 
     private static async Task<List<ScheduledTimer>> ProcessTimersAsync(TestKernel k)

@@ -18,7 +18,7 @@ public sealed class Issue17DisplayNameTests
         await k.Session(Seller1).Deals.MoveAsync(north.Id, Won);
         await k.Session(Seller3).Deals.MoveAsync(south.Id, Won);
 
-        var data = await k.Session(Admin).Reports.SnapshotAsync();
+        var data = await k.Session(Admin).Reports.GetSnapshotAsync();
 
         Assert.Equal("Siri Seller", data.OwnerNames[data.Owners.ToList().IndexOf(Seller1.Value)]);
         Assert.Equal("South", data.TeamNames[data.Teams.ToList().IndexOf(South.Value)]);
@@ -38,7 +38,7 @@ public sealed class Issue17DisplayNameTests
         Assert.Contains("s1     Siri Seller", table, StringComparison.Ordinal);
 
         // A head's snapshot names the head's own team only.
-        var head = await k.Session(Head1).Reports.SnapshotAsync();
+        var head = await k.Session(Head1).Reports.GetSnapshotAsync();
         Assert.Equal(["North"], head.TeamNames);
     }
 

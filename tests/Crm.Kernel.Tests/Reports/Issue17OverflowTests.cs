@@ -219,7 +219,7 @@ public sealed class Issue17OverflowTests
         var fine = (await k.Session(Seller1).Deals.GetBoardAsync(Sales)).Columns.Single(c => c.Stage.Id == Won);
         Assert.Empty(fine.SaturatedTotals);
 
-        var data = await k.Session(Head1).Reports.SnapshotAsync();
+        var data = await k.Session(Head1).Reports.GetSnapshotAsync();
         var e = Assert.Throws<ReportOverflowException>(() => SalesReports.Funnel(data));
         Assert.Contains(e.Deal, new[] { huge.Id.Value, twin.Id.Value });
         Assert.Equal(3, SalesReports.Outcomes(data).Open);

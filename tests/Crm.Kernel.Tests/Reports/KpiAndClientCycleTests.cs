@@ -150,8 +150,8 @@ public sealed class KpiAndClientCycleTests
         var period = new DateInterval(Start.InUtc().Date, Start.InUtc().Date.PlusDays(30));
         var plans = new[] { new KpiPlan(Seller1, "calls", period, 4m), new KpiPlan(Seller2, "calls", period, 2m), new KpiPlan(Seller3, "calls", period, 2m) };
 
-        var own = KpiMonitor.Run(await k.Session(Seller1).Reports.SnapshotAsync(), Kpis, plans);
-        var team = KpiMonitor.Run(await k.Session(Head1).Reports.SnapshotAsync(), Kpis, plans);
+        var own = KpiMonitor.Run(await k.Session(Seller1).Reports.GetSnapshotAsync(), Kpis, plans);
+        var team = KpiMonitor.Run(await k.Session(Head1).Reports.GetSnapshotAsync(), Kpis, plans);
 
         Assert.Equal([(Seller1.Value, 1m)], own.Select(r => (r.Employee, r.Values.Single().Actual)));
         Assert.Equal([(Seller1.Value, 0.25m), (Seller2.Value, 0.5m)], team.Select(r => (r.Employee, r.Score)));

@@ -33,7 +33,7 @@ public sealed class ReportRendererTests
     public void Html_page_with_bar_and_line_charts()
     {
         var byOwner = SalesReports.Breakdown(_data, Dimension.Owner, "USD");
-        var trend = new ReportChart("Won USD revenue per month", ChartKind.Line, [("2026-01", 1_000m), ("2026-02", 3_500m), ("2026-03", 2_000m)]);
+        var trend = new ReportChart("Won USD revenue per month", ChartKind.Line, [new ChartPoint("2026-01", 1_000m), new ChartPoint("2026-02", 3_500m), new ChartPoint("2026-03", 2_000m)]);
         ReportRenderer.ToHtml("Charts", [ReportRenderer.Table(byOwner, CultureInfo.InvariantCulture)], charts: [ReportChart.Of(byOwner), trend]).MatchSnapshot();
     }
 

@@ -35,7 +35,7 @@ public sealed class SampleSalesFixture : IAsyncLifetime
             new StageDefinition(new StageId("lost"), "Lost", StageKind.Lost),
         ]));
         Import = await SalesCsvImport.ImportAsync(admin, Folder, new CsvImportOptions { Pipeline = new PipelineId("sales") });
-        Data = await admin.Reports.SnapshotAsync();
+        Data = await admin.Reports.GetSnapshotAsync();
     }
 
     public async Task DisposeAsync() => await Kernel.DisposeAsync();
@@ -155,7 +155,7 @@ public sealed class SampleSalesFiguresTests(SampleSalesFixture sample) : IClassF
     [Fact]
     public async Task A_sellers_report_equals_the_admins_report_filtered_to_that_seller()
     {
-        var own = await sample.Kernel.Session(new UserId("U02")).Reports.SnapshotAsync();
+        var own = await sample.Kernel.Session(new UserId("U02")).Reports.GetSnapshotAsync();
         var filter = new ReportFilter { Owners = new HashSet<string> { "U02" } };
         Assert.Equal(SalesReports.Outcomes(Data, filter), SalesReports.Outcomes(own));
         Assert.Equal(SalesReports.Funnel(Data, filter).Stages.Select(s => (s.Stage, s.Deals)), SalesReports.Funnel(own).Stages.Select(s => (s.Stage, s.Deals)));

@@ -59,7 +59,7 @@ public sealed class Issue17FuzzTests
                 await Issue17RuleTests.StoreRuleAsync(k, id, 1, json);
                 await k.DealAsync(Seller1, 100m);
                 Assert.True(Assert.Single(await k.Session(Admin).Rules.ListAsync(), r => r.Definition.Id == id).IsBroken, json.Length < 2000 ? json : json[..2000]);
-                await k.Session(Admin).Rules.SetEnabledAsync(id, false);
+                await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(id), false);
                 continue;
             }
 
@@ -77,7 +77,7 @@ public sealed class Issue17FuzzTests
             await Typed(() => k.DealAsync(Seller1, 100m));
             await Typed(() => k.Session(Seller1).Deals.MoveAsync(deal.Id, n % 2 == 0 ? Lead : Proposal));
             Assert.False(Assert.Single(await k.Session(Admin).Rules.ListAsync(), r => r.Definition.Id == id).IsBroken);
-            await k.Session(Admin).Rules.SetEnabledAsync(id, false);
+            await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(id), false);
             await k.DealAsync(Seller1, 100m);
         }
 
@@ -119,10 +119,10 @@ public sealed class Issue17FuzzTests
             }
 
             var deal = await k.DealAsync(Seller1, 100m);
-            var instance = await Typed(() => k.Session(Seller1).Processes.StartAsync(template.Id, deal.Id));
+            var instance = await Typed(() => k.Session(Seller1).Processes.OpenAsync(template.Id, deal.Id));
             for (var step = 0; instance is not null && step < 10; step++)
             {
-                var triggers = await k.Session(Seller1).Processes.PermittedTriggersAsync(instance.Id);
+                var triggers = await k.Session(Seller1).Processes.ListPermittedTriggersAsync(instance.Id);
                 if (triggers.Count == 0)
                 {
                     break;

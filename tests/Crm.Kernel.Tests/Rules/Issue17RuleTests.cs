@@ -106,7 +106,7 @@ public sealed class Issue17RuleTests
 
         // Deal commands and the rule list still work; the good rule still runs.
         var deal = await k.DealAsync(Seller1, 100m);
-        Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(deal.Id));
+        Assert.Single(await k.Session(Seller1).Rules.ListInstancesAsync(deal.Id));
         var listed = await k.Session(Admin).Rules.ListAsync();
         var broken = Assert.Single(listed, r => r.Definition.Id == "broken");
         Assert.True(broken.IsBroken);
@@ -114,18 +114,18 @@ public sealed class Issue17RuleTests
         Assert.False(Assert.Single(listed, r => r.Definition.Id == SmallDealRule.Id).IsBroken);
 
         // The admin can disable it, and a valid version 2 replaces it.
-        await k.Session(Admin).Rules.SetEnabledAsync("broken", false);
+        await k.Session(Admin).Rules.SetEnabledAsync(new RuleId("broken"), false);
         var fixedRule = RuleDefinition.Create("broken", "Fixed", "DealOpened").Version(2).Then(new NotifyRuleAction("Hello", "A new deal: {title}")).Build();
-        await k.Session(Admin).Rules.SetEnabledAsync("broken", true);
+        await k.Session(Admin).Rules.SetEnabledAsync(new RuleId("broken"), true);
         var info = await k.Session(Admin).Rules.DefineAsync(fixedRule);
         Assert.False(info.IsBroken);
         var next = await k.DealAsync(Seller1, 100m);
-        Assert.Contains(await k.Session(Seller1).Rules.InstancesAsync(next.Id), i => i.Rule == "broken" && i.RuleVersion == 2);
+        Assert.Contains(await k.Session(Seller1).Rules.ListInstancesAsync(next.Id), i => i.Rule.Value == "broken" && i.RuleVersion == 2);
         Assert.False(Assert.Single(await k.Session(Admin).Rules.ListAsync(), r => r.Definition.Id == "broken").IsBroken);
         await Assert.ThrowsAsync<InvalidStateException>(async () =>
         {
             await StoreRuleAsync(k, "broken", 3, storedJson);
-            await k.Session(Admin).Rules.DryRunAsync("broken");
+            await k.Session(Admin).Rules.DryRunAsync(new RuleId("broken"));
         });
     }
 
@@ -133,7 +133,7 @@ public sealed class Issue17RuleTests
     internal static async Task StoreRuleAsync(TestKernel k, string id, int version, string json)
     {
         var (unit, _) = await k.Session(Admin).BeginAsync(CancellationToken.None);
-        await unit.RecordAsync(new RuleDefined(id, version, json), Cause.Manual, CancellationToken.None);
+        await unit.RecordAsync(new RuleDefined(new RuleId(id), version, json), Cause.Manual, CancellationToken.None);
         await unit.CommitAsync(CancellationToken.None);
     }
 }

@@ -78,7 +78,7 @@ public sealed class RuleActionTests
         Assert.Equal(before, await k.JournalHeadAsync());
         await k.Kernel.Scheduler.RunDueAsync(Instant.FromUtc(2026, 3, 3, 0, 0));     // Tuesday 09:00 in Tokyo
 
-        var nudge = (await k.Session(Admin).Journal.ReadAsync(before)).Single(e => e.Event is NotificationRequested { Subject: "Nudge" });
+        var nudge = (await k.Session(Admin).Journal.ListAsync(before)).Single(e => e.Event is NotificationRequested { Subject: "Nudge" });
         Assert.Equal(new UserId("tokyo"), ((NotificationRequested)nudge.Event).Recipient);
     }
 }

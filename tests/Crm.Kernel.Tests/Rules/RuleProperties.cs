@@ -78,7 +78,7 @@ public sealed class RuleProperties
                             await k.Session(owner).Rules.RequestExceptionAsync(id, op % 2 == 0 ? "custom delivery" : "other", "needs legal review");
                             break;
                         case 2:
-                            var pending = (await k.Session(Admin).Rules.InstancesAsync(id)).FirstOrDefault(r => r.ExceptionStatus == ExceptionStatus.Pending);
+                            var pending = (await k.Session(Admin).Rules.ListInstancesAsync(id)).FirstOrDefault(r => r.ExceptionStatus == ExceptionStatus.Pending);
                             if (pending is not null)
                             {
                                 await k.Session(Admin).Rules.DecideExceptionAsync(pending.Id, approve: op % 3 != 0);
@@ -102,7 +102,7 @@ public sealed class RuleProperties
             await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
         }
 
-        var journal = await k.Session(Admin).Journal.ReadAsync(0, 100_000);
+        var journal = await k.Session(Admin).Journal.ListAsync(0, 100_000);
         return check(journal, titles);
     }
 }

@@ -69,16 +69,16 @@ public sealed class RuleTests
     {
         await using var k = await WithOrganizationAsync();
         await k.Session(Admin).Rules.DefineAsync(SmallDealRule.Create());
-        await k.Session(Admin).Rules.SetEnabledAsync(SmallDealRule.Id, false);
+        await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), false);
         var deal = await k.DealAsync(Seller1, 100m);
-        Assert.Empty(await k.Session(Seller1).Rules.InstancesAsync(deal.Id));
+        Assert.Empty(await k.Session(Seller1).Rules.ListInstancesAsync(deal.Id));
 
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Rules.DefineAsync(SmallDealRule.Create()));
         await k.Session(Admin).Rules.DefineAsync(SmallDealRule.Create() with { Version = 2 });
-        await k.Session(Admin).Rules.SetEnabledAsync(SmallDealRule.Id, true);
+        await k.Session(Admin).Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), true);
         var next = await k.DealAsync(Seller1, 100m);
-        Assert.Equal(2, Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(next.Id)).RuleVersion);
-        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Rules.SetEnabledAsync(SmallDealRule.Id, false));
+        Assert.Equal(2, Assert.Single(await k.Session(Seller1).Rules.ListInstancesAsync(next.Id)).RuleVersion);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), false));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class RuleTests
         await k.Session(Admin).Rules.DefineAsync(rule);
         var deal = await k.DealAsync(Seller1);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Proposal);
-        var instance = Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(deal.Id));
+        var instance = Assert.Single(await k.Session(Seller1).Rules.ListInstancesAsync(deal.Id));
         k.Clock.Advance(Duration.FromDays(1));
 
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Negotiation);
@@ -101,7 +101,7 @@ public sealed class RuleTests
         await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
 
         Assert.Empty(await k.Session(Seller1).Tasks.ListAsync());
-        var ended = Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(deal.Id));
+        var ended = Assert.Single(await k.Session(Seller1).Rules.ListInstancesAsync(deal.Id));
         Assert.Equal((RuleOutcome.Exempted, "deal left stage proposal"), (ended.Outcome, ended.OutcomeDetail));
         Assert.Equal(instance.Id, ended.Id);
     }
@@ -120,7 +120,7 @@ public sealed class RuleTests
 
         Assert.Equal(Won, deal.Stage);
         Assert.Equal(CauseKind.Goal, deal.History[^1].Cause.Kind);
-        var entries = await k.Session(Admin).Journal.ReadAsync(0, 10_000);
+        var entries = await k.Session(Admin).Journal.ListAsync(0, 10_000);
         Assert.Equal(CauseKind.Rule, entries.Single(e => e.Event is GoalAchieved).Cause.Kind);
     }
 

@@ -30,7 +30,7 @@ public sealed class SmallDealScenarioTests
         Assert.Equal(4, inbox.Count(n => n.Subject == "Prepare a commercial offer"));
         Assert.Contains("send it within 5 days", inbox[0].Body);
         Assert.Single(await k.Session(Seller2).Inbox.ListAsync(), n => n.Subject == "Prepare a commercial offer");
-        Assert.Empty(await k.Session(Seller1).Rules.InstancesAsync(d.Id));
+        Assert.Empty(await k.Session(Seller1).Rules.ListInstancesAsync(d.Id));
 
         // 4. Exceptions: E asks with a listed reason and is approved; F asks with "other" and is rejected.
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Seller1).Rules.RequestExceptionAsync(e.Id, "because"));
@@ -63,7 +63,7 @@ public sealed class SmallDealScenarioTests
             await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
         }
 
-        var journal = await k.Session(Admin).Journal.ReadAsync(start, 100_000);
+        var journal = await k.Session(Admin).Journal.ListAsync(start, 100_000);
         var notes = journal.Where(x => x.Event is NotificationRequested).Select(x => ((NotificationRequested)x.Event, x.OccurredAt)).ToArray();
 
         // 2. Reminders: the next working day and on day 4, each only while the offer is not sent.
@@ -82,7 +82,7 @@ public sealed class SmallDealScenarioTests
         Assert.Equal(Instant.FromUtc(2026, 3, 10, 9, 0), digest.OccurredAt); // violations on Monday 9 March, digest next working day 09:00
 
         // 5. Reports of the rule.
-        var compliance = await k.Session(Head1).Rules.ComplianceAsync(SmallDealRule.Id);
+        var compliance = await k.Session(Head1).Rules.GetComplianceAsync(new RuleId(SmallDealRule.Id));
         Assert.Equal(new[] { a.Id, e.Id }.OrderBy(x => x.Value), compliance.Met.OrderBy(x => x.Value));
         Assert.Equal(new[] { b.Id, c.Id, f.Id }.OrderBy(x => x.Value), compliance.Violated.OrderBy(x => x.Value));
         Assert.Empty(compliance.Pending);
@@ -94,7 +94,7 @@ public sealed class SmallDealScenarioTests
         Assert.False(compliance.Sellers.Single(s => s.Seller == Seller2).Suspicious);
 
         // Every rule instance ended in exactly one outcome.
-        var outcomes = (await k.Session(Admin).Journal.ReadAsync(0, 100_000)).Select(x => x.Event).OfType<RuleOutcomeRecorded>().GroupBy(o => o.Instance).ToArray();
+        var outcomes = (await k.Session(Admin).Journal.ListAsync(0, 100_000)).Select(x => x.Event).OfType<RuleOutcomeRecorded>().GroupBy(o => o.Instance).ToArray();
         Assert.Equal(5, outcomes.Length);
         Assert.All(outcomes, g => Assert.Single(g));
         Assert.True((await k.Kernel.VerifyJournalAsync(k.Tenant)).IsConsistent);
@@ -113,7 +113,7 @@ public sealed class SmallDealScenarioTests
         await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
 
         Assert.Equal(RuleOutcome.Exempted, decided.Outcome);
-        var compliance = await k.Session(Admin).Rules.ComplianceAsync(SmallDealRule.Id);
+        var compliance = await k.Session(Admin).Rules.GetComplianceAsync(new RuleId(SmallDealRule.Id));
         Assert.Equal([deal.Id], compliance.Exempted);
         Assert.Empty(compliance.Violated);
     }
@@ -125,8 +125,8 @@ public sealed class SmallDealScenarioTests
         await k.Session(Admin).Rules.DefineAsync(SmallDealRule.Create(threshold: 1_000m));
         var small = await Open(k, Seller1, 999m, "small");
         var notSmall = await Open(k, Seller1, 5_000m, "not small");
-        Assert.Single(await k.Session(Seller1).Rules.InstancesAsync(small.Id));
-        Assert.Empty(await k.Session(Seller1).Rules.InstancesAsync(notSmall.Id));
+        Assert.Single(await k.Session(Seller1).Rules.ListInstancesAsync(small.Id));
+        Assert.Empty(await k.Session(Seller1).Rules.ListInstancesAsync(notSmall.Id));
     }
 
     private static IEnumerable<NotificationRequested> Reminders((NotificationRequested, Instant)[] notes, string title) =>

@@ -31,7 +31,7 @@ public sealed class HostedSchedulerTests
         for (var i = 0; i < 250 && !fired; i++)
         {
             await Task.Delay(20);
-            fired = (await k.Session(Admin).Journal.ReadAsync()).Any(e => e.Event is NotificationRequested { Subject: "Overdue: Call" });
+            fired = (await k.Session(Admin).Journal.ListAsync()).Any(e => e.Event is NotificationRequested { Subject: "Overdue: Call" });
         }
 
         await host.StopAsync();

@@ -22,7 +22,7 @@ public sealed class SchedulerTests
         Assert.Equal(1, (await k.Kernel.Scheduler.RunDueAsync(Start + Duration.FromDays(3))).Fired);
         Assert.Equal(0, (await k.Kernel.Scheduler.RunDueAsync(Start + Duration.FromDays(30))).Fired);
 
-        var notes = (await k.Session(Admin).Journal.ReadAsync(before)).Select(e => e.Event).OfType<NotificationRequested>().ToArray();
+        var notes = (await k.Session(Admin).Journal.ListAsync(before)).Select(e => e.Event).OfType<NotificationRequested>().ToArray();
         Assert.Collection(notes,
             n => Assert.Equal((Seller1, "Reminder: Send the offer"), (n.Recipient, n.Subject)),
             n => Assert.Equal((Head1, "Overdue: Send the offer"), (n.Recipient, n.Subject)));
@@ -52,7 +52,7 @@ public sealed class SchedulerTests
 
         await k.Kernel.Scheduler.RunDueAsync(Start + Duration.FromDays(2) - Duration.FromMinutes(1));
 
-        var note = Assert.IsType<NotificationRequested>(Assert.Single(await k.Session(Admin).Journal.ReadAsync(before)).Event);
+        var note = Assert.IsType<NotificationRequested>(Assert.Single(await k.Session(Admin).Journal.ListAsync(before)).Event);
         Assert.Equal(Seller2, note.Recipient);
     }
 
@@ -69,7 +69,7 @@ public sealed class SchedulerTests
         var run = await k.Kernel.Scheduler.RunDueAsync(Start + Duration.FromDays(60));
 
         Assert.Equal(20, run.Fired);
-        var order = (await k.Session(Admin).Journal.ReadAsync(before)).Select(e => ((NotificationRequested)e.Event).Subject).ToArray();
+        var order = (await k.Session(Admin).Journal.ListAsync(before)).Select(e => ((NotificationRequested)e.Event).Subject).ToArray();
         var expected = Enumerable.Range(0, 10).SelectMany(i => new[] { $"Reminder: T{i}", $"Overdue: T{i}" }).ToArray();
         Assert.Equal(expected, order);
     }
@@ -91,7 +91,7 @@ public sealed class SchedulerTests
         }
 
         Assert.Equal(200, fired);
-        var subjects = (await k.Session(Admin).Journal.ReadAsync(before, 10_000)).Select(e => ((NotificationRequested)e.Event).Subject).ToArray();
+        var subjects = (await k.Session(Admin).Journal.ListAsync(before, 10_000)).Select(e => ((NotificationRequested)e.Event).Subject).ToArray();
         Assert.Equal(200, subjects.Distinct().Count());
     }
 
@@ -131,7 +131,7 @@ public sealed class SchedulerTests
         k.Kernel.Scheduler.BeforeCommit = null;
         await k.Kernel.Scheduler.RunDueAsync(now + Duration.FromMinutes(2));
 
-        var subjects = (await k.Session(Admin).Journal.ReadAsync(before, 10_000)).Select(e => ((NotificationRequested)e.Event).Subject).ToArray();
+        var subjects = (await k.Session(Admin).Journal.ListAsync(before, 10_000)).Select(e => ((NotificationRequested)e.Event).Subject).ToArray();
         Assert.Equal(60, subjects.Length);
         Assert.Equal(60, subjects.Distinct().Count());
         Assert.Equal(0, await CountTimersAsync(k));

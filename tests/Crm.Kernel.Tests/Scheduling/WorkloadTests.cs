@@ -23,7 +23,7 @@ public sealed class WorkloadTests
         k.Clock.Advance(Duration.FromDays(1));
         await head.Tasks.CreateAsync(new NewWorkTask("late", Start) { Assignee = Seller2 });
 
-        var workload = await head.Tasks.WorkloadAsync(new LocalDate(2026, 3, 2));
+        var workload = await head.Tasks.GetWorkloadAsync(new LocalDate(2026, 3, 2));
 
         Assert.Equal(15, workload.Days.Count);
         Assert.Equal(new LocalDate(2026, 3, 20), workload.Days[^1]);
@@ -33,9 +33,9 @@ public sealed class WorkloadTests
         Assert.Equal(1, s1.TasksPerDay[5]); // Saturday 7 March counts on Monday 9 March
         var s2 = workload.Rows.Single(r => r.User == Seller2);
         Assert.Equal((1, 0, 1), (s2.TasksPerDay[6], s2.Overdue, s2.Later));
-        var fromTomorrow = await head.Tasks.WorkloadAsync(new LocalDate(2026, 3, 3));
+        var fromTomorrow = await head.Tasks.GetWorkloadAsync(new LocalDate(2026, 3, 3));
         Assert.Equal(1, fromTomorrow.Rows.Single(r => r.User == Seller2).Overdue);
         Assert.Equal(2, fromTomorrow.Rows.Single(r => r.User == Seller1).Overdue);
-        Assert.DoesNotContain((await k.Session(Seller1).Tasks.WorkloadAsync(new LocalDate(2026, 3, 2))).Rows, r => r.User == Seller2);
+        Assert.DoesNotContain((await k.Session(Seller1).Tasks.GetWorkloadAsync(new LocalDate(2026, 3, 2))).Rows, r => r.User == Seller2);
     }
 }

@@ -25,12 +25,12 @@ public sealed class Issue17VisibilityTests
         });
         var south = await k.DealAsync(Seller3);
 
-        var seen = await k.Session(Head1).Journal.ReadAsync(0, 100_000);
+        var seen = await k.Session(Head1).Journal.ListAsync(0, 100_000);
 
         Assert.Contains(seen, e => e.StreamId == north.Id.Value);
         Assert.DoesNotContain(seen, e => e.StreamId == south.Id.Value || e.StreamId == south.Client.Value || e.StreamId == Seller3.Value);
         Assert.DoesNotContain(seen, e => e.Event.ToString()!.Contains("Southern", StringComparison.Ordinal) || e.Event.ToString()!.Contains("+4791234567", StringComparison.Ordinal));
-        Assert.Contains(await k.Session(Admin).Journal.ReadAsync(0, 100_000), e => e.StreamId == south.Id.Value);
+        Assert.Contains(await k.Session(Admin).Journal.ListAsync(0, 100_000), e => e.StreamId == south.Id.Value);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class Issue17VisibilityTests
 
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Seller1).Deals.OpenAsync(new NewDeal(colleagues.Id, Sales, Money.Of(10m, "USD"))));
         await Assert.ThrowsAnyAsync<CrmException>(() => k.Session(Seller1).Activities.LogAsync(new NewActivity(ActivityKind.Note, colleagues.Id, "peek")));
-        Assert.DoesNotContain(colleagues.Id.Value, (await k.Session(Seller1).Reports.SnapshotAsync()).Clients);
+        Assert.DoesNotContain(colleagues.Id.Value, (await k.Session(Seller1).Reports.GetSnapshotAsync()).Clients);
         Assert.Empty(await k.Session(Seller1).Deals.ListAsync());
     }
 
@@ -122,18 +122,18 @@ public sealed class Issue17VisibilityTests
         await k.Session(Seller1).Deals.OpenAsync(new NewDeal(client.Id, Sales, Money.Of(99m, "USD")) { Title = "Secret deal" });
         await k.Kernel.Telephony.HandleAsync(k.Tenant, new CallEvent("call-1", CallEventKind.Answered, CallDirection.Inbound, "+4791555555", "s2", Start));
 
-        var card = await k.Kernel.Telephony.ClientCardAsync(k.Tenant, client.Id, Seller2);
+        var card = await k.Kernel.Telephony.GetClientCardAsync(k.Tenant, client.Id, Seller2);
 
         Assert.Equal("Caller Corp", card.Client.Name);
         Assert.Equal(Seller1, card.Client.Owner);
         Assert.Equal("+4791555555", Assert.Single(card.Client.Contacts).Phone);
         Assert.Null(card.Client.City);
         Assert.Empty(card.OpenDeals);
-        Assert.Contains(await k.Session(Admin).Journal.ReadAsync(0, 100_000),
+        Assert.Contains(await k.Session(Admin).Journal.ListAsync(0, 100_000),
             e => e.Event is Crm.Kernel.Security.CallerCardShown shown && shown.User == Seller2 && shown.Client == client.Id && shown.Call == "call-1");
 
         // Someone who took no call from that client still sees nothing.
-        await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Kernel.Telephony.ClientCardAsync(k.Tenant, client.Id, Seller3));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Kernel.Telephony.GetClientCardAsync(k.Tenant, client.Id, Seller3));
     }
 
     [Fact]

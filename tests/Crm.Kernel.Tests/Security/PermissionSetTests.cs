@@ -40,7 +40,7 @@ public sealed class PermissionSetTests
 
         Assert.Equal(["auditor", "finance", "head-all"], (await k.Session(Seller1).Organization.ListPermissionSetsAsync()).Select(s => s.Id));
         Assert.Equal("auditor", (await k.Session(Admin).Organization.GetUserAsync(Auditor)).PermissionSet);
-        var journal = await k.Session(Admin).Journal.ReadAsync(0, 100_000);
+        var journal = await k.Session(Admin).Journal.ListAsync(0, 100_000);
         Assert.Equal(3, journal.Count(e => e.Event is PermissionSetDefined));
         Assert.Contains(journal, e => e.Event is UserPermissionSetAssigned { Set: "auditor" } a && a.User == Auditor && e.Actor == Admin);
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Head1).Organization.DefinePermissionSetAsync("mine", "Mine", [Permission.SeeAllTeams]));
@@ -57,13 +57,13 @@ public sealed class PermissionSetTests
         await using var k = await WithSetsAsync();
         var south = await k.DealAsync(Seller3);
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Head1).Deals.GetAsync(south.Id));
-        Assert.DoesNotContain(await k.Session(Head1).Journal.ReadAsync(0, 100_000), e => e.StreamId == south.Id.Value);
+        Assert.DoesNotContain(await k.Session(Head1).Journal.ListAsync(0, 100_000), e => e.StreamId == south.Id.Value);
 
         await k.Session(Admin).Organization.AssignPermissionSetAsync(Head1, "head-all");
 
         Assert.Equal(south.Id, (await k.Session(Head1).Deals.GetAsync(south.Id)).Id);
         await k.Session(Head1).Deals.MoveAsync(south.Id, Proposal);
-        Assert.Contains(await k.Session(Head1).Journal.ReadAsync(0, 100_000), e => e.StreamId == south.Id.Value);
+        Assert.Contains(await k.Session(Head1).Journal.ListAsync(0, 100_000), e => e.StreamId == south.Id.Value);
 
         await k.Session(Admin).Organization.AssignPermissionSetAsync(Head1, null);
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Head1).Deals.GetAsync(south.Id));
@@ -80,7 +80,7 @@ public sealed class PermissionSetTests
 
         Assert.Equal([north.Id], (await k.Session(Seller2).Deals.ListAsync()).Select(d => d.Id));
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Seller2).Deals.GetAsync(south.Id));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller2).Journal.ReadAsync());
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller2).Journal.ListAsync());
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class PermissionSetTests
 
         await Assert.ThrowsAsync<EntityNotFoundException>(() => finance.Deals.GetAsync(deal.Id));
         Assert.Empty(await finance.Deals.ListAsync());
-        await Assert.ThrowsAsync<AccessDeniedException>(() => finance.Journal.ReadAsync());
+        await Assert.ThrowsAsync<AccessDeniedException>(() => finance.Journal.ListAsync());
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Seller1).Invoices.GetAsync(invoice.Id));
     }
 
@@ -118,8 +118,8 @@ public sealed class PermissionSetTests
 
         Assert.Equal(new[] { north.Id.Value, south.Id.Value }.Order(StringComparer.Ordinal), (await auditor.Deals.ListAsync()).Select(d => d.Id.Value).Order(StringComparer.Ordinal));
         Assert.Equal(2, (await auditor.Clients.ListAsync()).Count);
-        Assert.Equal(head, (await auditor.Journal.ReadAsync(0, 100_000))[^1].Position);
-        Assert.Equal(2, (await auditor.Reports.SnapshotAsync()).DealCount);
+        Assert.Equal(head, (await auditor.Journal.ListAsync(0, 100_000))[^1].Position);
+        Assert.Equal(2, (await auditor.Reports.GetSnapshotAsync()).DealCount);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => auditor.Deals.MoveAsync(south.Id, Proposal));
         await Assert.ThrowsAsync<AccessDeniedException>(() => auditor.Deals.SetFieldAsync(north.Id, "x", "y"));

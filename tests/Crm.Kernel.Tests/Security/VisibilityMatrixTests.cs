@@ -190,7 +190,7 @@ public sealed class VisibilityMatrixTests
     {
         await using var w = await World.BuildAsync();
         var session = w.SessionOf(caller);
-        var card = async () => await w.K.Kernel.Telephony.ClientCardAsync(session.Tenant, w.Client.Id, session.User);
+        var card = async () => await w.K.Kernel.Telephony.GetClientCardAsync(session.Tenant, w.Client.Id, session.User);
 
         if (caller is Caller.OwnHead or Caller.Admin)
         {
@@ -282,7 +282,7 @@ public sealed class VisibilityMatrixTests
         yield return C(deals, "SetFieldAsync", [typeof(DealId), typeof(string), typeof(string), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetFieldAsync(w.Deal.Id, "x", "y")));
         yield return C(deals, "RaiseSignalAsync", [typeof(DealId), typeof(string)], "deal", (w, s) => Box(s.Deals.RaiseSignalAsync(w.Deal.Id, "Signed")));
         yield return C(deals, "SetClassifierAsync", [typeof(DealId), typeof(string), typeof(string), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetClassifierAsync(w.Deal.Id, "tier", "gold")));
-        yield return C(deals, "ChangeAmountAsync", [typeof(DealId), typeof(Money), typeof(long?)], "deal", (w, s) => Box(s.Deals.ChangeAmountAsync(w.Deal.Id, usd)));
+        yield return C(deals, "SetAmountAsync", [typeof(DealId), typeof(Money), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetAmountAsync(w.Deal.Id, usd)));
         yield return C(deals, "SetWinProbabilityAsync", [typeof(DealId), typeof(decimal?), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetWinProbabilityAsync(w.Deal.Id, 0.5m)));
         yield return C(deals, "SetExpectedCloseAsync", [typeof(DealId), typeof(LocalDate?), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetExpectedCloseAsync(w.Deal.Id, new LocalDate(2026, 6, 1))));
 
@@ -308,7 +308,7 @@ public sealed class VisibilityMatrixTests
         yield return C(tasks, "ReassignAsync", [typeof(WorkTaskId), typeof(UserId)], "task", (w, s) => Box(s.Tasks.ReassignAsync(w.TaskRecord.Id, Seller2)));
         yield return R(tasks, "ListAsync", [typeof(bool), typeof(UserId?)], "task", (w, s) => Box(s.Tasks.ListAsync(false)));
         yield return R(tasks, "ListAsync", [typeof(bool), typeof(UserId?)], "task (by assignee)", (w, s) => Box(s.Tasks.ListAsync(false, Seller1)));
-        yield return R(tasks, "WorkloadAsync", [typeof(LocalDate?), typeof(int)], "task", (w, s) => Box(s.Tasks.WorkloadAsync(new LocalDate(2026, 3, 2))))
+        yield return R(tasks, "GetWorkloadAsync", [typeof(LocalDate?), typeof(int)], "task", (w, s) => Box(s.Tasks.GetWorkloadAsync(new LocalDate(2026, 3, 2))))
             with { Shows = (w, r) => r is Workload l && l.Rows.Any(x => x.User == Seller1) };
 
         // Activities
@@ -336,73 +336,73 @@ public sealed class VisibilityMatrixTests
         yield return P(pipelines, "ListAsync", [], (w, s) => Box(s.Pipelines.ListAsync()));
 
         // Journal: entries of S1's records (deal, client, call, notification…) only for those who see S1's records.
-        yield return R(typeof(Crm.Kernel.Journal.SessionJournal), "ReadAsync", [typeof(long), typeof(int)], "journal entry", (w, s) => Box(s.Journal.ReadAsync(0, 100_000)))
+        yield return R(typeof(Crm.Kernel.Journal.SessionJournal), "ListAsync", [typeof(long), typeof(int)], "journal entry", (w, s) => Box(s.Journal.ListAsync(0, 100_000)))
             with { Shows = (w, r) => r is IEnumerable<Crm.Kernel.Journal.JournalEntry> entries && entries.Any(e => w.StreamIds.Contains(e.StreamId) || w.Mentions(e.Event)) };
 
         // Processes
         var processes = typeof(SessionProcesses);
-        yield return C(processes, "StartAsync", [typeof(string), typeof(DealId), typeof(IReadOnlyDictionary<string, UserId>), typeof(IReadOnlyDictionary<string, string>)], "deal",
-            (w, s) => Box(s.Processes.StartAsync("delivery", w.Deal.Id)));
-        yield return C(processes, "FireAsync", [typeof(string), typeof(string), typeof(long?)], "process", (w, s) => Box(s.Processes.FireAsync(w.Process.Id, "startPicking")));
-        yield return R(processes, "PermittedTriggersAsync", [typeof(string)], "process", (w, s) => Box(s.Processes.PermittedTriggersAsync(w.Process.Id)))
+        yield return C(processes, "OpenAsync", [typeof(string), typeof(DealId), typeof(IReadOnlyDictionary<string, UserId>), typeof(IReadOnlyDictionary<string, string>)], "deal",
+            (w, s) => Box(s.Processes.OpenAsync("delivery", w.Deal.Id)));
+        yield return C(processes, "FireAsync", [typeof(ProcessId), typeof(string), typeof(long?)], "process", (w, s) => Box(s.Processes.FireAsync(w.Process.Id, "startPicking")));
+        yield return R(processes, "ListPermittedTriggersAsync", [typeof(ProcessId)], "process", (w, s) => Box(s.Processes.ListPermittedTriggersAsync(w.Process.Id)))
             with { Shows = (w, r) => r is IReadOnlyList<string> { Count: > 0 } };
-        yield return C(processes, "CancelAsync", [typeof(string), typeof(string)], "process", (w, s) => Box(s.Processes.CancelAsync(w.Process.Id, "probe"))) with { Order = 8 };
-        yield return R(processes, "GetAsync", [typeof(string)], "process", (w, s) => Box(s.Processes.GetAsync(w.Process.Id)));
+        yield return C(processes, "CancelAsync", [typeof(ProcessId), typeof(string)], "process", (w, s) => Box(s.Processes.CancelAsync(w.Process.Id, "probe"))) with { Order = 8 };
+        yield return R(processes, "GetAsync", [typeof(ProcessId)], "process", (w, s) => Box(s.Processes.GetAsync(w.Process.Id)));
         yield return R(processes, "ListForDealAsync", [typeof(DealId)], "process", (w, s) => Box(s.Processes.ListForDealAsync(w.Deal.Id)));
         yield return R(processes, "ListStalledAsync", [], "process", (w, s) => Box(s.Processes.ListStalledAsync()));
-        yield return C(processes, "CancelManyAsync", [typeof(IReadOnlyCollection<string>), typeof(string)], "process", (w, s) => Box(s.Processes.CancelManyAsync([w.Process.Id], "probe"))) with { Order = 8 };
+        yield return C(processes, "CancelManyAsync", [typeof(IReadOnlyCollection<ProcessId>), typeof(string)], "process", (w, s) => Box(s.Processes.CancelManyAsync([w.Process.Id], "probe"))) with { Order = 8 };
 
         // Inbox: a notification is its recipient's alone, whoever else sees S1's records.
         var inbox = typeof(SessionInbox);
         yield return R(inbox, "ListAsync", [typeof(bool)], "notification", (w, s) => Box(s.Inbox.ListAsync())) with { VisibleTo = Nobody };
-        yield return C(inbox, "MarkReadAsync", [typeof(string)], "notification", (w, s) => Box(s.Inbox.MarkReadAsync(w.Notification.Id))) with { VisibleTo = Nobody };
+        yield return C(inbox, "MarkReadAsync", [typeof(NotificationId)], "notification", (w, s) => Box(s.Inbox.MarkReadAsync(w.Notification.Id))) with { VisibleTo = Nobody };
 
         // Rules
         var rules = typeof(SessionRules);
         yield return G(rules, "DefineAsync", [typeof(RuleDefinition)], (w, s) => Box(s.Rules.DefineAsync(SmallDealRule.Create() with { Version = 2 })));
-        yield return G(rules, "SetEnabledAsync", [typeof(string), typeof(bool)], (w, s) => Done(s.Rules.SetEnabledAsync(SmallDealRule.Id, true)));
+        yield return G(rules, "SetEnabledAsync", [typeof(RuleId), typeof(bool)], (w, s) => Done(s.Rules.SetEnabledAsync(new RuleId(SmallDealRule.Id), true)));
         yield return P(rules, "ListAsync", [], (w, s) => Box(s.Rules.ListAsync()));
         yield return R(rules, "DryRunAsync", [typeof(RuleDefinition)], "deal", (w, s) => Box(s.Rules.DryRunAsync(SmallDealRule.Create())));
-        yield return R(rules, "DryRunAsync", [typeof(string)], "deal", (w, s) => Box(s.Rules.DryRunAsync(SmallDealRule.Id)));
+        yield return R(rules, "DryRunAsync", [typeof(RuleId)], "deal", (w, s) => Box(s.Rules.DryRunAsync(new RuleId(SmallDealRule.Id))));
         yield return C(rules, "RequestExceptionAsync", [typeof(DealId), typeof(string), typeof(string)], "rule instance", (w, s) => Box(s.Rules.RequestExceptionAsync(w.Deal.Id, "custom delivery")));
         yield return C(rules, "DecideExceptionAsync", [typeof(string), typeof(bool)], "rule instance", (w, s) => Box(s.Rules.DecideExceptionAsync(w.RuleInstance.Id, true)));
-        yield return R(rules, "InstancesAsync", [typeof(DealId)], "rule instance", (w, s) => Box(s.Rules.InstancesAsync(w.Deal.Id)));
-        yield return R(rules, "ComplianceAsync", [typeof(string), typeof(decimal)], "rule instance", (w, s) => Box(s.Rules.ComplianceAsync(SmallDealRule.Id)));
+        yield return R(rules, "ListInstancesAsync", [typeof(DealId)], "rule instance", (w, s) => Box(s.Rules.ListInstancesAsync(w.Deal.Id)));
+        yield return R(rules, "GetComplianceAsync", [typeof(RuleId), typeof(decimal)], "rule instance", (w, s) => Box(s.Rules.GetComplianceAsync(new RuleId(SmallDealRule.Id))));
 
         // Products and invoices
         yield return G(typeof(SessionProducts), "DefineAsync", [typeof(string), typeof(string), typeof(Money), typeof(decimal)], (w, s) => Box(s.Products.DefineAsync("probe", "Probe", usd)));
         yield return P(typeof(SessionProducts), "ListAsync", [], (w, s) => Box(s.Products.ListAsync()));
         var invoices = typeof(SessionInvoices);
         yield return C(invoices, "CreateAsync", [typeof(DealId), typeof(IReadOnlyList<InvoiceLineRequest>)], "deal", (w, s) => Box(s.Invoices.CreateAsync(w.Deal.Id, [new InvoiceLineRequest("desk", 1m)])));
-        yield return C(invoices, "IssueAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.IssueAsync(w.Invoice.Id)));
-        yield return C(invoices, "MarkPaidAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.MarkPaidAsync(w.Invoice.Id))) with { VisibleMustShow = false };
-        yield return C(invoices, "CancelAsync", [typeof(string), typeof(string)], "invoice", (w, s) => Box(s.Invoices.CancelAsync(w.Invoice.Id, "probe"))) with { Order = 8 };
-        yield return R(invoices, "GetAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.GetAsync(w.Invoice.Id)));
+        yield return C(invoices, "IssueAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.IssueAsync(w.Invoice.Id)));
+        yield return C(invoices, "MarkPaidAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.MarkPaidAsync(w.Invoice.Id))) with { VisibleMustShow = false };
+        yield return C(invoices, "CancelAsync", [typeof(InvoiceId), typeof(string)], "invoice", (w, s) => Box(s.Invoices.CancelAsync(w.Invoice.Id, "probe"))) with { Order = 8 };
+        yield return R(invoices, "GetAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.GetAsync(w.Invoice.Id)));
         yield return R(invoices, "ListForDealAsync", [typeof(DealId)], "invoice", (w, s) => Box(s.Invoices.ListForDealAsync(w.Deal.Id)));
-        yield return R(invoices, "RenderHtmlAsync", [typeof(string)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
+        yield return R(invoices, "RenderHtmlAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
 
         // Telephony: dialling S1's client; the call S1 took is covered by the journal above and the pop-up test.
         yield return C(typeof(SessionTelephony), "DialAsync", [typeof(ClientId), typeof(string)], "client", (w, s) => Box(s.Telephony.DialAsync(w.Client.Id)));
 
         // Webhooks, import, methodologies: administrators only, or tenant-wide catalogues.
         var webhooks = typeof(Crm.Kernel.Integration.SessionWebhooks);
-        yield return G(webhooks, "SubscribeAsync", [typeof(Uri), typeof(string), typeof(IReadOnlyList<string>)],
-            (w, s) => Box(s.Webhooks.SubscribeAsync(new Uri("https://example.com/hook"), "0123456789abcdef0123", ["DealOpened"])));
-        yield return G(webhooks, "UnsubscribeAsync", [typeof(string)], (w, s) => Done(s.Webhooks.UnsubscribeAsync(w.Webhook.Id)));
+        yield return G(webhooks, "RegisterAsync", [typeof(Uri), typeof(string), typeof(IReadOnlyList<string>)],
+            (w, s) => Box(s.Webhooks.RegisterAsync(new Uri("https://example.com/hook"), "0123456789abcdef0123", ["DealOpened"])));
+        yield return G(webhooks, "DeactivateAsync", [typeof(WebhookSubscriptionId)], (w, s) => Done(s.Webhooks.DeactivateAsync(w.Webhook.Id)));
         yield return G(webhooks, "ListAsync", [], (w, s) => Box(s.Webhooks.ListAsync()));
         var import = typeof(SessionImport);
-        yield return G(import, "DealAsync", [typeof(ImportedDeal)], (w, s) => Box(s.Import.DealAsync(new ImportedDeal(new DealId("imported-probe"), w.Client.Id, Sales, Seller1, usd,
+        yield return G(import, "ImportDealAsync", [typeof(ImportedDeal)], (w, s) => Box(s.Import.ImportDealAsync(new ImportedDeal(new DealId("imported-probe"), w.Client.Id, Sales, Seller1, usd,
             [new ImportedStay(Lead, Start - Duration.FromDays(3), null)]))));
-        yield return G(import, "TargetAsync", [typeof(UserId), typeof(LocalDate), typeof(LocalDate), typeof(Money)],
-            (w, s) => Box(s.Import.TargetAsync(Seller1, new LocalDate(2026, 1, 1), new LocalDate(2026, 3, 31), usd)));
-        yield return R(typeof(SessionReports), "SnapshotAsync", [typeof(PipelineId?)], "report snapshot", (w, s) => Box(s.Reports.SnapshotAsync()))
+        yield return G(import, "DefineTargetAsync", [typeof(UserId), typeof(LocalDate), typeof(LocalDate), typeof(Money)],
+            (w, s) => Box(s.Import.DefineTargetAsync(Seller1, new LocalDate(2026, 1, 1), new LocalDate(2026, 3, 31), usd)));
+        yield return R(typeof(SessionReports), "GetSnapshotAsync", [typeof(PipelineId?)], "report snapshot", (w, s) => Box(s.Reports.GetSnapshotAsync()))
             with { Shows = (w, r) => r is ReportData d && (d.DealIds.Contains(w.Deal.Id.Value) || d.Clients.Contains(w.Client.Id.Value)) };
         var methodologies = typeof(Crm.Kernel.Methodologies.SessionMethodologies);
         yield return G(methodologies, "ListAsync", [], (w, s) => Box(s.Methodologies.ListAsync()));
         yield return G(methodologies, "InstallAsync", [typeof(string)], (w, s) => Box(s.Methodologies.InstallAsync("no-such-methodology")));
-        yield return P(methodologies, "ClassifiersAsync", [], (w, s) => Box(s.Methodologies.ClassifiersAsync()));
-        yield return P(methodologies, "ReportPresetsAsync", [], (w, s) => Box(s.Methodologies.ReportPresetsAsync()));
-        yield return P(methodologies, "InstalledAsync", [], (w, s) => Box(s.Methodologies.InstalledAsync()));
+        yield return P(methodologies, "ListClassifiersAsync", [], (w, s) => Box(s.Methodologies.ListClassifiersAsync()));
+        yield return P(methodologies, "ListReportPresetsAsync", [], (w, s) => Box(s.Methodologies.ListReportPresetsAsync()));
+        yield return P(methodologies, "ListInstalledAsync", [], (w, s) => Box(s.Methodologies.ListInstalledAsync()));
 
         // Issue 19: the tenant's own configuration; administrators define it (a user their own hours), everyone reads the calendar and templates.
         var configuration = typeof(Crm.Kernel.Configuration.SessionConfiguration);
@@ -418,24 +418,24 @@ public sealed class VisibilityMatrixTests
             (w, s) => Box(s.Configuration.DefineUserCalendarAsync(Seller1, "Asia/Tokyo", null, null, 1)));
         yield return G(configuration, "DefineOrderIntakeAsync", [typeof(string), typeof(string), typeof(int)], (w, s) => Done(s.Configuration.DefineOrderIntakeAsync(null, "Probe", 1)));
         yield return G(configuration, "ListAsync", [], (w, s) => Box(s.Configuration.ListAsync()));
-        yield return P(configuration, "ProcessTemplatesAsync", [], (w, s) => Box(s.Configuration.ProcessTemplatesAsync()));
-        yield return P(configuration, "CalendarAsync", [], (w, s) => Box(s.Configuration.CalendarAsync()));
-        yield return P(configuration, "CalendarOfAsync", [typeof(UserId)], (w, s) => Box(s.Configuration.CalendarOfAsync(Seller1)));
+        yield return P(configuration, "ListProcessTemplatesAsync", [], (w, s) => Box(s.Configuration.ListProcessTemplatesAsync()));
+        yield return P(configuration, "GetCalendarAsync", [], (w, s) => Box(s.Configuration.GetCalendarAsync()));
+        yield return P(configuration, "GetUserCalendarAsync", [typeof(UserId)], (w, s) => Box(s.Configuration.GetUserCalendarAsync(Seller1)));
         var byOwner = new ReportDefinition("By owner", [Dimension.Owner], [Measure.Count], "USD");
         var calls = new KpiDefinition("calls", KpiMeasure.Calls, 1m);
         var year = new DateInterval(new LocalDate(2026, 1, 1), new LocalDate(2026, 12, 31));
-        yield return G(configuration, "SaveReportDesignAsync", [typeof(ReportDefinition), typeof(int)], (w, s) => Done(s.Configuration.SaveReportDesignAsync(byOwner with { Name = "probe" }, 1)));
+        yield return G(configuration, "DefineReportDesignAsync", [typeof(ReportDefinition), typeof(int)], (w, s) => Done(s.Configuration.DefineReportDesignAsync(byOwner with { Name = "probe" }, 1)));
         yield return G(configuration, "DefineKpiPlanAsync", [typeof(string), typeof(IReadOnlyList<KpiDefinition>), typeof(IReadOnlyList<KpiPlan>), typeof(int)],
             (w, s) => Done(s.Configuration.DefineKpiPlanAsync("probe", [calls], [new KpiPlan(Seller2, "calls", year, 10m)], 1)));
-        yield return P(configuration, "ReportDesignsAsync", [], (w, s) => Box(s.Configuration.ReportDesignsAsync()));
+        yield return P(configuration, "ListReportDesignsAsync", [], (w, s) => Box(s.Configuration.ListReportDesignsAsync()));
         yield return G(configuration, "DefineNotificationPolicyAsync", [typeof(LocalTime), typeof(NotificationPolicy?), typeof(int)],
             (w, s) => Done(s.Configuration.DefineNotificationPolicyAsync(new LocalTime(8, 0), null, 1)));
         yield return R(configuration, "RunReportDesignAsync", [typeof(string), typeof(PipelineId?)], "deal", async (w, s) =>
         {
             var admin = w.K.Session(Admin).Configuration;
-            if (!(await admin.ReportDesignsAsync()).Any(d => d.Name == byOwner.Name))
+            if (!(await admin.ListReportDesignsAsync()).Any(d => d.Name == byOwner.Name))
             {
-                await admin.SaveReportDesignAsync(byOwner, 1);
+                await admin.DefineReportDesignAsync(byOwner, 1);
             }
 
             return await s.Configuration.RunReportDesignAsync(byOwner.Name);
@@ -485,19 +485,19 @@ public sealed class VisibilityMatrixTests
             var admin = k.Session(Admin);
             await admin.Rules.DefineAsync(SmallDealRule.Create());
             await admin.Products.DefineAsync("desk", "Standing desk", Money.Of(549.50m, "USD"));
-            w.Webhook = await admin.Webhooks.SubscribeAsync(new Uri("https://example.com/crm"), "0123456789abcdef0123", ["DealOpened"]);
+            w.Webhook = await admin.Webhooks.RegisterAsync(new Uri("https://example.com/crm"), "0123456789abcdef0123", ["DealOpened"]);
             var s1 = k.Session(Seller1);
             w.Client = await s1.Clients.RegisterAsync(new NewClient("Secret Client S1") { Contacts = [new ClientContact("Petra", "+47 91 11 11 11", "secret@s1.example")] });
             w.Deal = await s1.Deals.OpenAsync(new NewDeal(w.Client.Id, Sales, Money.Of(5_000m, "USD")) { Title = "S1 secret deal" });
             w.TaskRecord = await s1.Tasks.CreateAsync(new NewWorkTask("S1 secret task", Start + Duration.FromDays(1)) { Deal = w.Deal.Id, Client = w.Client.Id });
             w.Activity = await s1.Activities.LogAsync(new NewActivity(ActivityKind.Note, w.Client.Id, "S1 secret note") { Deal = w.Deal.Id });
             w.Invoice = await s1.Invoices.CreateAsync(w.Deal.Id, [new InvoiceLineRequest("desk", 1m)]);
-            w.Process = await s1.Processes.StartAsync("delivery", w.Deal.Id);
-            w.RuleInstance = Assert.Single(await s1.Rules.InstancesAsync(w.Deal.Id));
+            w.Process = await s1.Processes.OpenAsync("delivery", w.Deal.Id);
+            w.RuleInstance = Assert.Single(await s1.Rules.ListInstancesAsync(w.Deal.Id));
             w.Call = (await k.Kernel.Telephony.HandleAsync(k.Tenant, new CallEvent("s1-call", CallEventKind.Answered, CallDirection.Inbound, Phone, "s1", Start))).Call;
             w.Notification = (await s1.Inbox.ListAsync())[0];
             Assert.Equal(w.Client.Id, w.Call.Client);
-            w.StreamIds.UnionWith([w.Client.Id.Value, w.Deal.Id.Value, w.TaskRecord.Id.Value, w.Activity.Id.Value, w.Invoice.Id, w.Process.Id, w.RuleInstance.Id, w.Call.Id, w.Notification.Id]);
+            w.StreamIds.UnionWith([w.Client.Id.Value, w.Deal.Id.Value, w.TaskRecord.Id.Value, w.Activity.Id.Value, w.Invoice.Id.Value, w.Process.Id.Value, w.RuleInstance.Id, w.Call.Id, w.Notification.Id.Value]);
             await k.Kernel.InitializeTenantAsync(Other, Admin, "Admin of another tenant");
 
             // Three days on, the delivery process is past its first step's deadline: stalled, so ListStalledAsync shows it.

@@ -16,10 +16,10 @@ public sealed class VisibilityTests
         var handedOver = await k.DealAsync(Seller2);
         await k.Session(Head1).Deals.AssignAsync(handedOver.Id, Seller1);   // Seller2's client, now Seller1's deal
 
-        var data = await k.Session(Seller1).Reports.SnapshotAsync();
+        var data = await k.Session(Seller1).Reports.GetSnapshotAsync();
 
         Assert.Equal(new[] { mine.Client.Value, handedOver.Client.Value }.Order(StringComparer.Ordinal), data.Clients.Order(StringComparer.Ordinal));
-        Assert.Equal(3, (await k.Session(Admin).Reports.SnapshotAsync()).Clients.Count);
+        Assert.Equal(3, (await k.Session(Admin).Reports.GetSnapshotAsync()).Clients.Count);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class VisibilityTests
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Deals.OpenAsync(new NewDeal(client.Id, Sales, Money.Of(1, "USD")) { Owner = Seller2 }));
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Pipelines.DefineAsync(SalesPipeline()));
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Organization.RegisterUserAsync(new Crm.Kernel.Organization.NewUser(new UserId("x"), "X")));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Journal.ReadAsync());
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Journal.ListAsync());
     }
 
     [Fact]
@@ -108,6 +108,6 @@ public sealed class VisibilityTests
         await a.Kernel.InitializeTenantAsync(new TenantId("other"), Admin, "Other admin");
         Assert.Empty(await other.Deals.ListAsync());
         await Assert.ThrowsAsync<EntityNotFoundException>(() => other.Deals.GetAsync(deal.Id));
-        Assert.Single(await other.Journal.ReadAsync());
+        Assert.Single(await other.Journal.ListAsync());
     }
 }

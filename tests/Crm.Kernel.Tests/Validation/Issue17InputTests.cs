@@ -74,7 +74,7 @@ public sealed class Issue17InputTests
         await RefusedAsync(k, () => seller.Deals.OpenAsync(new NewDeal(client.Id, Sales, Money.Of(decimal.MaxValue, "USD"))), "amount");
         await RefusedAsync(k, () => seller.Deals.OpenAsync(new NewDeal(client.Id, Sales, Money.Of(1.00001m, "USD"))), "amount");
         var deal = await seller.Deals.OpenAsync(new NewDeal(client.Id, Sales, Money.Of(1_000_000_000_000_000m, "USD")));
-        await RefusedAsync(k, () => seller.Deals.ChangeAmountAsync(deal.Id, Money.Of(1_000_000_000_000_000.0001m, "USD")), "amount");
+        await RefusedAsync(k, () => seller.Deals.SetAmountAsync(deal.Id, Money.Of(1_000_000_000_000_000.0001m, "USD")), "amount");
         await RefusedAsync(k, () => seller.Deals.SetExpectedCloseAsync(deal.Id, new LocalDate(9999, 12, 31)), "date");
     }
 
@@ -173,13 +173,13 @@ public sealed class Issue17InputTests
             "task.title" => () => seller.Tasks.CreateAsync(new NewWorkTask(bad, Start)),
             "task.reason" => () => seller.Tasks.CancelAsync(task.Id, bad),
             "invoice.reason" => () => seller.Invoices.CancelAsync(invoice.Id, bad),
-            "process.variable.name" => () => seller.Processes.StartAsync("delivery", deal.Id, variables: new Dictionary<string, string> { [bad] = "x" }),
-            "process.variable.value" => () => seller.Processes.StartAsync("delivery", deal.Id, variables: new Dictionary<string, string> { ["note"] = bad }),
+            "process.variable.name" => () => seller.Processes.OpenAsync("delivery", deal.Id, variables: new Dictionary<string, string> { [bad] = "x" }),
+            "process.variable.value" => () => seller.Processes.OpenAsync("delivery", deal.Id, variables: new Dictionary<string, string> { ["note"] = bad }),
             "order.buyer.name" => () => k.Kernel.Orders.IntakeAsync(k.Tenant, new WebsiteOrder("web-1", new OrderBuyer(bad, "+47 915 00 001", null), [new InvoiceLineRequest("chair", 1)])),
             "order.buyer.city" => () => k.Kernel.Orders.IntakeAsync(k.Tenant, new WebsiteOrder("web-1", new OrderBuyer("Nora", "+47 915 00 001", null) { City = bad }, [new InvoiceLineRequest("chair", 1)])),
             "order.buyer.region" => () => k.Kernel.Orders.IntakeAsync(k.Tenant, new WebsiteOrder("web-1", new OrderBuyer("Nora", "+47 915 00 001", null) { Region = bad }, [new InvoiceLineRequest("chair", 1)])),
             "order.comment" => () => k.Kernel.Orders.IntakeAsync(k.Tenant, new WebsiteOrder("web-1", new OrderBuyer("Nora", "+47 915 00 001", null), [new InvoiceLineRequest("chair", 1)]) { Comment = bad }),
-            "webhook.secret" => () => k.Session(Admin).Webhooks.SubscribeAsync(new Uri("https://example.com/hook"), bad + "0123456789abcdef", ["DealOpened"]),
+            "webhook.secret" => () => k.Session(Admin).Webhooks.RegisterAsync(new Uri("https://example.com/hook"), bad + "0123456789abcdef", ["DealOpened"]),
             "user.name" => () => k.Session(Admin).Organization.RegisterUserAsync(new Crm.Kernel.Organization.NewUser(new UserId("u9"), bad)),
             "team.name" => () => k.Session(Admin).Organization.DefineTeamAsync(new TeamId("t9"), bad, Head1),
             _ => throw new ArgumentOutOfRangeException(nameof(entry)),
