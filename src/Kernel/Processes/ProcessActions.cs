@@ -1,3 +1,4 @@
+using Crm.Abstractions;
 using System.Text.Json.Serialization;
 using Crm.Kernel.Scheduling;
 

@@ -1,3 +1,4 @@
+using Crm.Abstractions;
 using Crm.Kernel.Scheduling;
 using NodaTime;
 

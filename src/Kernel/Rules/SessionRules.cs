@@ -1,3 +1,4 @@
+using Crm.Kernel.Scheduling;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
