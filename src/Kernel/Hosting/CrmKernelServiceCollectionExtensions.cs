@@ -49,7 +49,7 @@ public static class CrmKernelServiceCollectionExtensions
                 sp.GetService<Crm.Abstractions.Ports.ITelephonyGateway>(),
                 sp.GetServices<Crm.Abstractions.Plugins.SalesMethodology>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, ProcessReactor>());
-            services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetServices<IRuleActionHandler>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()?.CreateLogger("Crm.Kernel.Rules")));
+            services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetServices<Crm.Abstractions.Automation.IActionHandler>(), sp.GetService<Microsoft.Extensions.Logging.ILoggerFactory>()?.CreateLogger("Crm.Kernel.Rules")));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, RuleEngine>(sp => sp.GetRequiredService<RuleEngine>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, RuleActionTimerHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, RuleDeadlineHandler>());

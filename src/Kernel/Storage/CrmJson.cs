@@ -34,6 +34,8 @@ internal static class CrmJson
         options.Converters.Add(new StringIdConverter<GoalId>(v => new GoalId(v), id => id.Value));
         options.Converters.Add(new StringIdConverter<WorkTaskId>(v => new WorkTaskId(v), id => id.Value));
         options.Converters.Add(new StringIdConverter<ActivityId>(v => new ActivityId(v), id => id.Value));
+        // Actions and conditions in stored pipelines (goal reactions): the one automation shape, old shapes upcast on read.
+        Crm.Kernel.Automation.AutomationJson.AddStoredConverters(options.Converters);
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
