@@ -67,7 +67,8 @@ internal static class AutomationJson
             throw Error(path, $"an action is an object such as {{\"action\":\"notify\",\"subject\":\"…\",\"body\":\"…\"}}; kinds: {ActionKinds}.");
         }
 
-        if (!e.TryGetProperty("action", out var kind))
+        // An old scheduled rule action held its action in "action" (an object); the new discriminator is always a string.
+        if (!e.TryGetProperty("action", out var kind) || kind.ValueKind != JsonValueKind.String)
         {
             if (e.TryGetProperty("type", out var old) && old.ValueKind == JsonValueKind.String)
             {
@@ -241,7 +242,8 @@ internal static class AutomationJson
             throw Error(path, $"a condition is an object such as {{\"condition\":\"equals\",\"field\":\"deal.stage\",\"value\":\"…\"}}; kinds: {ConditionKinds}.");
         }
 
-        if (!e.TryGetProperty("condition", out var kind))
+        // An old "not" carried its operand in "condition"; the new discriminator is always a string.
+        if (!e.TryGetProperty("condition", out var kind) || kind.ValueKind != JsonValueKind.String)
         {
             if (e.TryGetProperty("type", out var old) && old.ValueKind == JsonValueKind.String)
             {
