@@ -342,3 +342,33 @@ internal static class AutomationValidation
     public static void Text(string? value, string path, int max, bool multiline, List<ValidationError> errors) =>
         RuleValidation.Text(value, path, max, multiline, errors);
 }
+
+/// <summary>Checks what an action names against what the kernel has loaded (plug-in action handlers).</summary>
+internal static class AutomationReferences
+{
+    /// <summary>Refuses a pipeline whose goal reactions call a plug-in action handler no loaded plug-in registered.</summary>
+    /// <exception cref="CrmValidationException">Unknown handlers, each with its path.</exception>
+    public static void RequireHandlers(PipelineDefinition definition, Func<string, bool> handlerExists)
+    {
+        var errors = new List<ValidationError>();
+        for (var i = 0; i < definition.Stages.Count; i++)
+        {
+            var goals = definition.Stages[i]?.Goals ?? [];
+            for (var g = 0; g < goals.Count; g++)
+            {
+                for (var r = 0; r < goals[g].Reactions.Count; r++)
+                {
+                    if (goals[g].Reactions[r] is PluginAction { Handler: { } handler } && !handlerExists(handler))
+                    {
+                        errors.Add(new($"stages[{i}].goals[{g}].reactions[{r}].handler", $"no loaded plug-in provides action handler '{handler}'; load the plug-in (an IActionHandler named so) first."));
+                    }
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+    }
+}

@@ -32,6 +32,7 @@ public sealed class SessionPipelines
     /// <returns>True when an event was recorded.</returns>
     internal static async ValueTask<bool> DefineInAsync(UnitOfWork unit, PipelineDefinition definition, Cause cause, bool onlyIfChanged, CancellationToken cancellationToken)
     {
+        Crm.Kernel.Automation.AutomationReferences.RequireHandlers(definition, unit.Context.Rules.HasHandler);
         if (await unit.FindAsync(Kinds.Pipeline, definition.Id.Value, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             if (onlyIfChanged && CrmJson.Serialize(existing.Definition) == CrmJson.Serialize(definition))

@@ -82,4 +82,35 @@ public sealed class RuleActionTests
         var nudge = (await k.Session(Admin).Journal.ReadAsync(before)).Single(e => e.Event is NotificationRequested { Subject: "Nudge" });
         Assert.Equal(new UserId("tokyo"), ((NotificationRequested)nudge.Event).Recipient);
     }
+
+    // Guards (issue 19): a goal's plug-in action runs the same handler, and a goal naming an unknown handler is refused when the pipeline is defined.
+    [Fact]
+    public async Task Issue19_a_goal_runs_a_plug_in_action_and_an_unknown_handler_is_refused_at_definition()
+    {
+        var erp = new ErpExport();
+        await using var k = await WithOrganizationAsync(configure: s => s.AddSingleton<IActionHandler>(erp));
+        var pipeline = new PipelineDefinition(new PipelineId("export"), "Export",
+        [
+            new StageDefinition(new StageId("open"), "Open")
+            {
+                Goals = [new GoalDefinition(new GoalId("send"), "Send to ERP", [new PluginAction("erp-export", new Dictionary<string, string> { ["target"] = "goal" })])],
+            },
+            new StageDefinition(new StageId("done"), "Done", StageKind.Won),
+        ]);
+        var unknown = pipeline with
+        {
+            Id = new PipelineId("unknown"),
+            Stages = [pipeline.Stages[0] with { Goals = [new GoalDefinition(new GoalId("send"), "Send", [new PluginAction("erp-exprot", new Dictionary<string, string>())])] }, pipeline.Stages[1]],
+        };
+
+        var refused = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Pipelines.DefineAsync(unknown));
+        Assert.Contains(refused.Errors, e => e.Field == "stages[0].goals[0].reactions[0].handler" && e.Message.Contains("'erp-exprot'", StringComparison.Ordinal));
+
+        await k.Session(Admin).Pipelines.DefineAsync(pipeline);
+        var client = await k.ClientAsync(Seller1, "Acme");
+        var deal = await k.Session(Seller1).Deals.OpenAsync(new Crm.Kernel.Deals.NewDeal(client.Id, pipeline.Id, Money.Of(1, "USD")));
+        await k.Session(Seller1).Deals.AchieveGoalAsync(deal.Id, new GoalId("send"));
+
+        Assert.Equal([("send", deal.Id, "goal")], erp.Calls);
+    }
 }
