@@ -126,9 +126,8 @@ internal static class AutomationValidation
                 }
 
                 break;
-            case WaitForEvent wait when site != AutomationSite.ProcessStep:
+            case WaitForEvent when site != AutomationSite.ProcessStep:
                 errors.Add(new(path + ".action", $"'waitForEvent' only works in a process step (it fires a trigger of the process); {SiteName(site)} cannot wait."));
-                _ = wait;
                 break;
             case WaitForEvent wait:
                 Required(wait.EventType, path + ".event", MaxNameLength, false, "name the domain event type to wait for.", errors);

@@ -26,9 +26,9 @@ internal static class RuleValidation
     /// <summary>Longest value (a field value, a condition value, an exception reason, a plug-in parameter), in characters.</summary>
     public const int MaxValueLength = 1000;
     /// <summary>Most immediate actions, scheduled actions, values of an <c>in</c> condition, reasons, plug-in parameters.</summary>
-    public const int MaxItems = 50;
-    /// <summary>Deepest nesting of <c>all</c>/<c>any</c>/<c>not</c> conditions.</summary>
-    public const int MaxConditionDepth = 16;
+    public const int MaxItems = AutomationValidation.MaxItems;
+    /// <summary>Deepest nesting of <c>allOf</c>/<c>anyOf</c>/<c>not</c> conditions.</summary>
+    public const int MaxConditionDepth = AutomationValidation.MaxConditionDepth;
 
     private static readonly BusinessCalendar RehearsalCalendar = new(new BusinessCalendarOptions());
     private static readonly NodaTime.Instant RehearsalStart = NodaTime.Instant.FromUtc(2026, 1, 5, 9, 0);
@@ -254,14 +254,6 @@ internal static class RuleValidation
 
     private static void Condition(Condition? condition, string path, List<ValidationError> errors) =>
         AutomationValidation.Condition(condition, path, AutomationSite.Rule, errors);
-
-    private static void FieldName(string? field, string path, List<ValidationError> errors)
-    {
-        if (field is not null)
-        {
-            Text(field, path + ".field", MaxNameLength, false, errors);
-        }
-    }
 
     private static void Count(int count, string path, List<ValidationError> errors)
     {
