@@ -63,6 +63,13 @@ public sealed class SessionMethodologies
         var cause = new Cause(CauseKind.Manual, "methodology:" + id, "install " + methodology.Name);
 
         var errors = new List<ValidationError>();
+        // Plug-in actions (rules and templates) must name a handler a loaded plug-in registered.
+        var handlers = unit.Context.Rules;
+        errors.AddRange(prepared.Rules.SelectMany(r => r.Rule.Actions.Concat(r.Rule.Scheduled.Select(s => s.Action)))
+            .Concat(prepared.Templates.SelectMany(t => t.Steps.SelectMany(st => st.OnEntry)))
+            .OfType<Crm.Abstractions.Automation.PluginAction>()
+            .Where(p => !handlers.HasHandler(p.Handler))
+            .Select(p => new ValidationError($"methodologies[{id}]", $"an action calls plug-in action handler '{p.Handler}', which no loaded plug-in provides; load the plug-in first.")));
         var book = await unit.FindAsync(Kinds.RuleBook, Projection.RuleBookId, cancellationToken).ConfigureAwait(false);
         var rules = new List<RuleDefined>();
         foreach (var (rule, json) in prepared.Rules)

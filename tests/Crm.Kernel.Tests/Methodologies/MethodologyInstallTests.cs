@@ -150,6 +150,21 @@ public sealed class MethodologyInstallTests
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Admin).Pipelines.GetAsync(Pipeline));
     }
 
+    // Guards (issue 19): a methodology whose rule calls a plug-in action handler no loaded plug-in registered is refused at install.
+    [Fact]
+    public async Task Issue19_a_methodology_rule_naming_an_unknown_action_handler_is_refused_at_install()
+    {
+        var rule = Rule.Replace("""{ "action": "createTask", "title": "Call {title}", "due": "1 working day" }""",
+            """{ "action": "plugin", "handler": "crm-export", "parameters": { "to": "erp" } }""", StringComparison.Ordinal);
+        Assert.NotEqual(Rule, rule);
+        await using var k = await KernelWith(Demo(rule: rule));
+
+        var error = await Assert.ThrowsAsync<MethodologyValidationException>(() => k.Session(Admin).Methodologies.InstallAsync("demo"));
+
+        Assert.Contains(error.Errors, e => e.Message.Contains("'crm-export'", StringComparison.Ordinal));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Admin).Pipelines.GetAsync(Pipeline));
+    }
+
     [Fact]
     public async Task Malformed_rule_json_and_a_disallowed_classifier_value_are_reported_together()
     {
