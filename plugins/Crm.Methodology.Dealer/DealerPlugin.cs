@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Plugins;
 using NodaTime;
@@ -46,7 +47,7 @@ public sealed class DealerPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("contacted"), "Contacted, test drive offered",
-                        [new CreateTask("Book the test drive and prepare the car", Duration.FromDays(1)), new MoveToStage(new StageId("test-drive"))]),
+                        [new CreateTask("Book the test drive and prepare the car", BusinessDuration.Calendar(Duration.FromDays(1))), new MoveToStage(new StageId("test-drive"))]),
                     new GoalDefinition(new GoalId("not-interested"), "Not interested", [new MoveToStage(lost)]),
                 ],
             },
@@ -57,9 +58,9 @@ public sealed class DealerPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("wants-credit"), "Test drive done, buyer wants financing",
-                        [new SetClientClassifier("payment", "credit"), new StartProcess("dealer-credit-approval"), new MoveToStage(new StageId("credit"))]),
+                        [new SetField("client.classifier.payment", "credit"), new StartProcess("dealer-credit-approval"), new MoveToStage(new StageId("credit"))]),
                     new GoalDefinition(new GoalId("pays-cash"), "Test drive done, buyer pays cash",
-                        [new SetClientClassifier("payment", "cash"), new SetDealField("financing", "cash"), new MoveToStage(contract)]),
+                        [new SetField("client.classifier.payment", "cash"), new SetField("deal.field.financing", "cash"), new MoveToStage(contract)]),
                 ],
             },
             new(new StageId("credit"), "Credit approval")
@@ -70,9 +71,9 @@ public sealed class DealerPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("credit-approved"), "The bank approved the credit",
-                        [new SetDealField("financing", "credit approved"), new MoveToStage(contract)]),
+                        [new SetField("deal.field.financing", "credit approved"), new MoveToStage(contract)]),
                     new GoalDefinition(new GoalId("credit-declined"), "The bank declined the credit",
-                        [new CreateTask("Offer a cheaper model or a larger down payment", Duration.FromDays(1))]),
+                        [new CreateTask("Offer a cheaper model or a larger down payment", BusinessDuration.Calendar(Duration.FromDays(1)))]),
                 ],
             },
             new(contract, "Contract")
@@ -83,7 +84,7 @@ public sealed class DealerPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("contract-signed"), "Purchase contract signed",
-                        [new CreateTask("Order registration plates and prepare the car (PDI)", Duration.FromDays(3)), new MoveToStage(new StageId("delivery"))]),
+                        [new CreateTask("Order registration plates and prepare the car (PDI)", BusinessDuration.Calendar(Duration.FromDays(3))), new MoveToStage(new StageId("delivery"))]),
                 ],
             },
             new(new StageId("delivery"), "Delivery")
@@ -94,7 +95,7 @@ public sealed class DealerPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("handed-over"), "Car handed over",
-                        [new SetClientClassifier("ownership", "owner"), new MoveToStage(new StageId("delivered"))]),
+                        [new SetField("client.classifier.ownership", "owner"), new MoveToStage(new StageId("delivered"))]),
                 ],
             },
             new(new StageId("delivered"), "Delivered", StageKind.Won) { WinProbability = 1m },

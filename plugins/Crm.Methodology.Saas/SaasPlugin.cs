@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Plugins;
 using NodaTime;
@@ -46,7 +47,7 @@ public sealed class SaasPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("workspace-created"), "Trial workspace created",
-                        [new SetClientClassifier("health", "onboarding"), new StartProcess("saas-onboarding"), new MoveToStage(new StageId("activation"))]),
+                        [new SetField("client.classifier.health", "onboarding"), new StartProcess("saas-onboarding"), new MoveToStage(new StageId("activation"))]),
                 ],
             },
             new(new StageId("activation"), "Activation")
@@ -57,9 +58,9 @@ public sealed class SaasPlugin : ICrmPlugin
                 [
                     // Activation: the account did the key action that predicts conversion (e.g. invited a team, ran a first project).
                     new GoalDefinition(new GoalId("activated"), "Reached the activation milestone",
-                        [new SetClientClassifier("health", "healthy"), new CreateTask("Send the paid-plan offer", Duration.FromDays(1))]),
+                        [new SetField("client.classifier.health", "healthy"), new CreateTask("Send the paid-plan offer", BusinessDuration.Calendar(Duration.FromDays(1)))]),
                     new GoalDefinition(new GoalId("first-invoice-paid"), "First invoice paid",
-                        [new SetClientClassifier("plan", "paid"), new MoveToStage(new StageId("paid"))]),
+                        [new SetField("client.classifier.plan", "paid"), new MoveToStage(new StageId("paid"))]),
                     new GoalDefinition(new GoalId("trial-expired"), "Trial expired without a plan", [new MoveToStage(churned)]),
                 ],
             },
@@ -70,9 +71,9 @@ public sealed class SaasPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("renewal-window"), "Renewal window opened (30 days before the term ends)",
-                        [new CreateTask("Prepare the renewal: usage review and price", Duration.FromDays(5)), new MoveToStage(new StageId("renewal"))]),
+                        [new CreateTask("Prepare the renewal: usage review and price", BusinessDuration.Calendar(Duration.FromDays(5))), new MoveToStage(new StageId("renewal"))]),
                     new GoalDefinition(new GoalId("upgraded"), "Upgraded to a bigger plan",
-                        [new SetDealField("upsell", "won"), new Notify("Upsell won", "The account moved to a bigger plan.", Recipient.OwnerHead)]),
+                        [new SetField("deal.field.upsell", "won"), new Notify("Upsell won", "The account moved to a bigger plan.", Recipient.OwnerHead)]),
                 ],
             },
             new(new StageId("renewal"), "Renewal")
@@ -81,8 +82,8 @@ public sealed class SaasPlugin : ICrmPlugin
                 WinProbability = 0.8m,
                 Goals =
                 [
-                    new GoalDefinition(new GoalId("renewed"), "Renewed for another term", [new SetClientClassifier("plan", "paid"), new MoveToStage(new StageId("renewed"))]),
-                    new GoalDefinition(new GoalId("cancelled"), "Cancelled", [new SetClientClassifier("plan", "cancelled"), new MoveToStage(churned)]),
+                    new GoalDefinition(new GoalId("renewed"), "Renewed for another term", [new SetField("client.classifier.plan", "paid"), new MoveToStage(new StageId("renewed"))]),
+                    new GoalDefinition(new GoalId("cancelled"), "Cancelled", [new SetField("client.classifier.plan", "cancelled"), new MoveToStage(churned)]),
                 ],
             },
             new(new StageId("renewed"), "Renewed", StageKind.Won) { WinProbability = 1m },

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Plugins;
 using NodaTime;
@@ -71,7 +72,7 @@ public sealed class SpinPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("situation-covered"), "Situation questions asked: facts, systems, people",
-                        [new SetClientClassifier("spin-pain", "none"), new MoveToStage(new StageId("problem"))]),
+                        [new SetField("client.classifier.spin-pain", "none"), new MoveToStage(new StageId("problem"))]),
                 ],
             },
             // DOCS-BEGIN stage
@@ -83,7 +84,7 @@ public sealed class SpinPlugin : ICrmPlugin
                 [
                     // The seller writes the admitted problem into the deal's "problem" field; Implication requires it.
                     new GoalDefinition(new GoalId("problem-admitted"), "Buyer admitted a problem (implied need)",
-                        [new SetClientClassifier("spin-pain", "stated"), new MoveToStage(new StageId("implication"))]),
+                        [new SetField("client.classifier.spin-pain", "stated"), new MoveToStage(new StageId("implication"))]),
                 ],
             },
             // DOCS-END stage
@@ -95,7 +96,7 @@ public sealed class SpinPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("implication-explored"), "Buyer sees what the problem costs",
-                        [new SetClientClassifier("spin-pain", "quantified"), new MoveToStage(new StageId("need-payoff"))]),
+                        [new SetField("client.classifier.spin-pain", "quantified"), new MoveToStage(new StageId("need-payoff"))]),
                 ],
             },
             new(new StageId("need-payoff"), "Need-payoff")
@@ -117,9 +118,9 @@ public sealed class SpinPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("advance"), "Advance: the buyer committed to buy",
-                        [new SetClientClassifier("spin-pain", "solved"), new MoveToStage(won), new Notify("SPIN deal won", "The buyer committed.", Recipient.OwnerHead)]),
+                        [new SetField("client.classifier.spin-pain", "solved"), new MoveToStage(won), new Notify("SPIN deal won", "The buyer committed.", Recipient.OwnerHead)]),
                     new GoalDefinition(new GoalId("continuation"), "Continuation: another meeting, no commitment yet",
-                        [new CreateTask("Agree a concrete advance for the next meeting", Duration.FromDays(2))]),
+                        [new CreateTask("Agree a concrete advance for the next meeting", BusinessDuration.Calendar(Duration.FromDays(2)))]),
                     new GoalDefinition(new GoalId("no-sale"), "No sale", [new MoveToStage(lost)]),
                 ],
             },

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Plugins;
 using NodaTime;
@@ -45,9 +46,9 @@ public sealed class TendersPlugin : ICrmPlugin
                 [
                     // Go: the buyer's budget, the decision makers and the timeline are known and the bid fits us.
                     new GoalDefinition(new GoalId("bid"), "Bid decision: go",
-                        [new SetDealField("bidDecision", "go"), new SetClientClassifier("tender-relationship", "bidding"),
+                        [new SetField("deal.field.bidDecision", "go"), new SetField("client.classifier.tender-relationship", "bidding"),
                          new StartProcess("tenders-bid-approval"), new MoveToStage(new StageId("documents"))]),
-                    new GoalDefinition(new GoalId("no-bid"), "Bid decision: no-go", [new SetDealField("bidDecision", "no-go"), new MoveToStage(lost)]),
+                    new GoalDefinition(new GoalId("no-bid"), "Bid decision: no-go", [new SetField("deal.field.bidDecision", "no-go"), new MoveToStage(lost)]),
                 ],
             },
             new(new StageId("documents"), "Tender documents")
@@ -57,7 +58,7 @@ public sealed class TendersPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("documents-analysed"), "Tender documents received and analysed",
-                        [new CreateTask("Build the compliance matrix: answer every requirement of the tender", Duration.FromDays(5)),
+                        [new CreateTask("Build the compliance matrix: answer every requirement of the tender", BusinessDuration.Calendar(Duration.FromDays(5))),
                          new MoveToStage(new StageId("proposal"))]),
                 ],
             },
@@ -69,7 +70,7 @@ public sealed class TendersPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("submitted"), "Proposal submitted before the deadline",
-                        [new SetDealField("submitted", "yes"), new MoveToStage(new StageId("evaluation"))]),
+                        [new SetField("deal.field.submitted", "yes"), new MoveToStage(new StageId("evaluation"))]),
                 ],
             },
             new(new StageId("evaluation"), "Buyer evaluation")
@@ -90,7 +91,7 @@ public sealed class TendersPlugin : ICrmPlugin
                 Goals =
                 [
                     new GoalDefinition(new GoalId("awarded"), "Contract awarded",
-                        [new SetClientClassifier("tender-relationship", "contracted"), new MoveToStage(new StageId("won")),
+                        [new SetField("client.classifier.tender-relationship", "contracted"), new MoveToStage(new StageId("won")),
                          new Notify("Tender awarded", "The contract was awarded to us.", Recipient.OwnerHead)]),
                     new GoalDefinition(new GoalId("lost-award"), "Awarded to a competitor", [new MoveToStage(lost)]),
                 ],

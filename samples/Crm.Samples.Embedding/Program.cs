@@ -1,6 +1,7 @@
 // The README's embedding example, verbatim between the markers (a test checks they match).
 // README-BEGIN
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
 using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
 using Crm.Kernel.Hosting;

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
@@ -43,7 +44,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             Goals =
             [
                 new GoalDefinition(new GoalId("contact-made"), "Contact made",
-                    [new MoveToStage(new StageId("qualified")), new SetClientClassifier("status", "prospect")]),
+                    [new MoveToStage(new StageId("qualified")), new SetField("client.classifier.status", "prospect")]),
                 new GoalDefinition(new GoalId("not-a-fit"), "Not a fit", [new MoveToStage(new StageId("lost"))]),
             ],
         },
@@ -54,7 +55,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             Goals =
             [
                 new GoalDefinition(new GoalId("needs-confirmed"), "Needs confirmed",
-                    [new SetDealField("needs", "confirmed"), new MoveToStage(new StageId("proposal")), new CreateTask("Send the commercial offer", Duration.FromDays(5))]),
+                    [new SetField("deal.field.needs", "confirmed"), new MoveToStage(new StageId("proposal")), new CreateTask("Send the commercial offer", BusinessDuration.Calendar(Duration.FromDays(5)))]),
             ],
         },
         new StageDefinition(new StageId("proposal"), "Proposal")
@@ -64,7 +65,7 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             RequiredFields = ["needs"],
             Goals =
             [
-                new GoalDefinition(new GoalId("offer-sent"), "Commercial offer sent", [new SetDealField("offerSent", "yes")]),
+                new GoalDefinition(new GoalId("offer-sent"), "Commercial offer sent", [new SetField("deal.field.offerSent", "yes")]),
                 new GoalDefinition(new GoalId("offer-accepted"), "Offer accepted", [new MoveToStage(new StageId("negotiation"))]),
             ],
         },
@@ -75,12 +76,12 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
             Manager = Head,
             Goals =
             [
-                new GoalDefinition(new GoalId("requirements-received"), "Requirements received", [new CreateTask("Prepare the contract", Duration.FromDays(2))]),
+                new GoalDefinition(new GoalId("requirements-received"), "Requirements received", [new CreateTask("Prepare the contract", BusinessDuration.Calendar(Duration.FromDays(2)))]),
                 new GoalDefinition(new GoalId("purchase-prepared"), "Purchase being prepared",
-                    [new MoveToStage(new StageId("won")), new SetClientClassifier("status", "customer"), new Notify("Deal won", "A deal of your team was won.", Recipient.OwnerHead), new StartProcess("delivery")]),
-                new GoalDefinition(new GoalId("refused"), "Refused", [new MoveToStage(new StageId("lost")), new SetClientClassifier("status", "refused")]),
+                    [new MoveToStage(new StageId("won")), new SetField("client.classifier.status", "customer"), new Notify("Deal won", "A deal of your team was won.", Recipient.OwnerHead), new StartProcess("delivery")]),
+                new GoalDefinition(new GoalId("refused"), "Refused", [new MoveToStage(new StageId("lost")), new SetField("client.classifier.status", "refused")]),
                 new GoalDefinition(new GoalId("postponed"), "Decision postponed",
-                    [new SetDealField("postponed", "yes"), new CreateTask("Call back about the decision", Duration.FromDays(14))]),
+                    [new SetField("deal.field.postponed", "yes"), new CreateTask("Call back about the decision", BusinessDuration.Calendar(Duration.FromDays(14)))]),
             ],
         },
         new StageDefinition(new StageId("won"), "Won", StageKind.Won) { WinProbability = 1m },
@@ -307,9 +308,9 @@ internal sealed class SalesSimulation(CrmKernel kernel, FakeClock clock, int see
     public static RuleDefinition SmallDealRule() =>
         RuleDefinition.Create("small-deal-offer", "Small deal: offer within 5 days", "DealOpened")
             .Criteria(new FieldCompare("deal.amount", Comparison.LessThan, 15_000m))
-            .Then(new NotifyRuleAction("Prepare a commercial offer", "Prepare a commercial offer for {title} and send it within 5 days."))
-            .After(BusinessDuration.WorkingDays(1), new NotifyRuleAction("Reminder: offer for {title}", "The offer is not sent yet."), unless: new FieldIsSet("deal.field.offerSent"))
-            .After(BusinessDuration.WorkingDays(4), new NotifyRuleAction("Reminder: offer for {title}", "One day left."), unless: new FieldIsSet("deal.field.offerSent"))
+            .Then(new Notify("Prepare a commercial offer", "Prepare a commercial offer for {title} and send it within 5 days."))
+            .After(BusinessDuration.WorkingDays(1), new Notify("Reminder: offer for {title}", "The offer is not sent yet."), unless: new FieldIsSet("deal.field.offerSent"))
+            .After(BusinessDuration.WorkingDays(4), new Notify("Reminder: offer for {title}", "One day left."), unless: new FieldIsSet("deal.field.offerSent"))
             .MustMeetWithin(BusinessDuration.WorkingDays(5), new FieldIsSet("deal.field.offerSent"), NotificationPolicy.DailyDigest)
             .AllowExceptions(new RuleExceptionPolicy("Complex", ["special warranty terms", "special payment terms"]))
             .Build();

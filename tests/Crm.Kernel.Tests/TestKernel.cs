@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Kernel.Hosting;
 using Crm.Kernel.Organization;
@@ -107,12 +108,12 @@ public sealed class TestKernel : IAsyncDisposable
                 Goals =
                 [
                     new GoalDefinition(new GoalId("requirements-received"), "Requirements received",
-                        [new CreateTask("Prepare the specification", Duration.FromDays(2)), new SetClientClassifier("status", "engaged")]),
+                        [new CreateTask("Prepare the specification", BusinessDuration.Calendar(Duration.FromDays(2))), new SetField("client.classifier.status", "engaged")]),
                     new GoalDefinition(new GoalId("purchase-prepared"), "Purchase being prepared",
-                        [new MoveToStage(Won), new SetClientClassifier("status", "customer"), new Notify("Won!", "The deal is won.", Recipient.OwnerHead)]),
+                        [new MoveToStage(Won), new SetField("client.classifier.status", "customer"), new Notify("Won!", "The deal is won.", Recipient.OwnerHead)]),
                     new GoalDefinition(new GoalId("refused"), "Refused", [new MoveToStage(Lost)]),
                     new GoalDefinition(new GoalId("postponed"), "Decision postponed",
-                        [new SetDealField("postponed", "yes"), new CreateTask("Call back", Duration.FromDays(30))]),
+                        [new SetField("deal.field.postponed", "yes"), new CreateTask("Call back", BusinessDuration.Calendar(Duration.FromDays(30)))]),
                 ],
             },
             new(Won, "Won", StageKind.Won) { WinProbability = 1m },
@@ -129,9 +130,9 @@ public sealed class TestKernel : IAsyncDisposable
         {
             Goals = stages[1].Goals.Count > 0 ? stages[1].Goals :
             [
-                new GoalDefinition(new GoalId("contacted"), "Contacted", [new SetDealField("budget", "unknown"), new MoveToStage(Qualified)]),
-                new GoalDefinition(new GoalId("route-north"), "Route to North", [new AssignOwnerRoundRobin(North)]),
-                new GoalDefinition(new GoalId("escalate"), "Escalate", [new AssignOwnerToStageManager(Negotiation), new StartProcess("delivery")]),
+                new GoalDefinition(new GoalId("contacted"), "Contacted", [new SetField("deal.field.budget", "unknown"), new MoveToStage(Qualified)]),
+                new GoalDefinition(new GoalId("route-north"), "Route to North", [new AssignOwner(Recipient.Team(North))]),
+                new GoalDefinition(new GoalId("escalate"), "Escalate", [new AssignOwner(Recipient.StageManager(Negotiation)), new StartProcess("delivery")]),
             ],
         };
         return new PipelineDefinition(Sales, "Sales", stages);

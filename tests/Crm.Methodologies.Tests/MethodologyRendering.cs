@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using System.Globalization;
 using System.Text;
 using Crm.Abstractions;
@@ -55,18 +56,22 @@ public static class MethodologyRendering
         return text.ToString();
     }
 
-    private static string Describe(Reaction reaction) => reaction switch
+    private static string Describe(AutomationAction reaction) => reaction switch
     {
         MoveToStage m => $"move to {m.Stage}",
-        SetClientClassifier c => $"client {c.Name} = {c.Value}",
-        SetDealField f => $"deal field {f.Name} = {f.Value}",
-        CreateTask t => $"task \"{t.Title}\" in {t.DueIn.TotalDays.ToString(CultureInfo.InvariantCulture)} d for {t.For}",
-        Notify n => $"notify {n.To} \"{n.Subject}\"",
-        StartProcess p => $"start process {p.TemplateId}",
+        SetField { Field: var f } c when f.StartsWith("client.classifier.", StringComparison.Ordinal) => $"client {f["client.classifier.".Length..]} = {c.Value}",
+        SetField { Field: var f } d when f.StartsWith("deal.field.", StringComparison.Ordinal) => $"deal field {f["deal.field.".Length..]} = {d.Value}",
+        SetField s => $"set {s.Field} = {s.Value}",
+        CreateTask t => $"task \"{t.Title}\" in {(t.Due.Kind == BusinessDurationKind.Calendar ? t.Due.Time.TotalDays.ToString(CultureInfo.InvariantCulture) + " d" : t.Due.ToString())} for {Who(t.Assignee)}",
+        Notify n => $"notify {Who(n.To)} \"{n.Subject}\"",
+        StartProcess p => $"start process {p.Template}",
         AchieveGoal g => $"achieve {g.Goal}",
-        AssignOwnerToStageManager a => $"hand to the manager of {a.Stage?.Value ?? "this stage"}",
-        AssignOwnerRoundRobin r => $"round-robin in {r.Team}",
-        AssignOwnerToUser u => $"hand to {u.User}",
+        AssignOwner { To.Kind: RecipientKind.StageManager } a => $"hand to the manager of {a.To.Name ?? "this stage"}",
+        AssignOwner { To.Kind: RecipientKind.Team } r => $"round-robin in {r.To.Name}",
+        AssignOwner u => $"hand to {u.To.Name}",
         _ => reaction.GetType().Name,
     };
+
+    // The recipient as the snapshots name it (DealOwner, OwnerHead, or the user).
+    private static string Who(Recipient recipient) => recipient.Name ?? recipient.Kind.ToString();
 }

@@ -37,7 +37,7 @@ public sealed class PluginFolderTests
         var (provider, report) = TestPluginFolder.Load(TestPluginFolder.Path);
         using (provider)
         {
-            string[] expected = ["crm.samples.log-channel", "test.good", "test.json12", "test.json13", .. ShippedPlugins.All.Select(p => p.Manifest.Id)];
+            string[] expected = ["crm.samples.log-channel", "test.action-handler", "test.good", "test.json12", "test.json13", .. ShippedPlugins.All.Select(p => p.Manifest.Id)];
             Assert.Equal(expected.Order(StringComparer.Ordinal), report.Loaded.Select(p => p.Id).Order(StringComparer.Ordinal));
             var reasons = report.Skipped.ToDictionary(s => Path.GetFileName(Path.GetDirectoryName(s.Path)!), s => s.Reason);
             Assert.Equal(

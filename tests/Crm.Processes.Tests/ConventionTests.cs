@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using System.Reflection;
 using Crm.Kernel.Processes;
 
@@ -10,7 +11,7 @@ public sealed class ConventionTests
     [Fact]
     public void Public_process_and_scheduling_classes_are_sealed_static_or_abstract_by_design()
     {
-        var designedForInheritance = new[] { typeof(ProcessCondition), typeof(ProcessAction) };
+        var designedForInheritance = new[] { typeof(Condition), typeof(AutomationAction) };
         var unsealed = typeof(ProcessMachine).Assembly.GetExportedTypes()
             .Where(t => Namespaces.Contains(t.Namespace) && t.IsClass && !t.IsSealed && !(t.IsAbstract && t.IsSealed))
             .Where(t => !designedForInheritance.Contains(t))
@@ -24,7 +25,7 @@ public sealed class ConventionTests
     {
         // private protected constructors: the JSON format knows every subtype. (C# forces the record copy constructor
         // of an abstract record to be protected; it is the only other way in.)
-        foreach (var type in new[] { typeof(ProcessCondition), typeof(ProcessAction) })
+        foreach (var type in new[] { typeof(Condition), typeof(AutomationAction) })
         {
             var open = type.GetConstructors(BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
                 .Where(c => c.IsPublic || c.IsFamily)

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Kernel.Clients;
 using Crm.Kernel.Deals;
@@ -27,7 +28,7 @@ public sealed class KernelOnSqliteTests : IDisposable
     [
         new StageDefinition(new StageId("lead"), "Lead")
         {
-            Goals = [new GoalDefinition(new GoalId("qualified"), "Qualified", [new MoveToStage(new StageId("offer")), new CreateTask("Send offer", Duration.FromDays(5))])],
+            Goals = [new GoalDefinition(new GoalId("qualified"), "Qualified", [new MoveToStage(new StageId("offer")), new CreateTask("Send offer", BusinessDuration.Calendar(Duration.FromDays(5)))])],
         },
         new StageDefinition(new StageId("offer"), "Offer"),
         new StageDefinition(new StageId("won"), "Won", StageKind.Won),

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using BenchmarkDotNet.Attributes;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
@@ -39,13 +40,13 @@ public class RuleMatchingBenchmarks
                 var region = i % 2 == 0 ? Regions[(t + i) % Regions.Length] : null;
                 _thresholds[t][i] = threshold;
                 _regions[t][i] = region!;
-                RuleCondition criteria = new FieldCompare("deal.amount", Comparison.LessThan, threshold);
+                Condition criteria = new FieldCompare("deal.amount", Comparison.LessThan, threshold);
                 if (region is not null)
                 {
-                    criteria = new WhenAll([criteria, new FieldEquals("client.region", region)]);
+                    criteria = new AllOf([criteria, new FieldEquals("client.region", region)]);
                 }
 
-                rules.Add(RuleDefinition.Create($"r{t}-{i}", $"Rule {t}-{i}", Triggers[t]).Criteria(criteria).Then(new SetDealFieldRuleAction("x", "y")).Build());
+                rules.Add(RuleDefinition.Create($"r{t}-{i}", $"Rule {t}-{i}", Triggers[t]).Criteria(criteria).Then(new SetField("deal.field.x", "y")).Build());
             }
         }
 

@@ -69,10 +69,10 @@ public sealed class SessionConfiguration
         {
             for (var k = 0; k < steps[i].OnEntry.Count; k++)
             {
-                if (steps[i].OnEntry[k] is StartSubProcessAction sub && !string.Equals(sub.TemplateId, template.Id, StringComparison.Ordinal)
-                    && await _session.Parts.Processes.Configuration.FindLatestTemplateAsync(unit, sub.TemplateId, cancellationToken).ConfigureAwait(false) is null)
+                if (steps[i].OnEntry[k] is Crm.Abstractions.Automation.StartProcess sub && !string.Equals(sub.Template, template.Id, StringComparison.Ordinal)
+                    && await _session.Parts.Processes.Configuration.FindLatestTemplateAsync(unit, sub.Template, cancellationToken).ConfigureAwait(false) is null)
                 {
-                    errors.Add(new($"$.steps[{i}].onEntry[{k}].templateId", $"no process template '{sub.TemplateId}' exists for this tenant; define or register it first."));
+                    errors.Add(new($"$.steps[{i}].onEntry[{k}].template", $"no process template '{sub.Template}' exists for this tenant; define or register it first."));
                 }
             }
         }

@@ -98,7 +98,7 @@ internal sealed class TenantConfiguration(ProcessMachine machine, BusinessCalend
     {
         var settings = await SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
         return settings is not null && settings.AllVersionsOfKind(SettingKinds.ProcessTemplate).Any(json =>
-            FromJson(json).Template.Steps.Any(s => s.OnEntry.OfType<WaitForEventAction>().Any(w => string.Equals(w.EventType, eventType, StringComparison.Ordinal))));
+            FromJson(json).Template.Steps.Any(s => s.OnEntry.OfType<Crm.Abstractions.Automation.WaitForEvent>().Any(w => string.Equals(w.EventType, eventType, StringComparison.Ordinal))));
     }
 
     /// <summary>The tenant's newest version of every template it defined, and the defaults in code it did not override, in id order.</summary>

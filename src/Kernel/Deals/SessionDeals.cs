@@ -137,7 +137,7 @@ public sealed class SessionDeals
     public Task<Deal> AchieveGoalAsync(DealId id, GoalId goal, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
         ChangeAsync(id, expectedVersion, "achieve a goal", async (unit, _, deal, ct) =>
         {
-            await GoalEngine.AchieveAsync(unit, deal.Id, goal, Cause.Manual, ct).ConfigureAwait(false);
+            await GoalEngine.AchieveAsync(unit, _session.Parts.Processes.Actions, deal.Id, goal, Cause.Manual, ct).ConfigureAwait(false);
             return await unit.GetAsync(Kinds.Deal, deal.Id.Value, ct).ConfigureAwait(false);
         }, cancellationToken);
 

@@ -29,7 +29,7 @@ public sealed class CrmKernelBuilder : ICrmKernelBuilder
 
     /// <summary>
     /// Adds a business rule that runs for every tenant (rules stored per tenant come from <c>session.Rules.DefineAsync</c>).
-    /// Code rules may use <see cref="Crm.Kernel.Rules.CodeCondition"/>.
+    /// Code rules may use <see cref="Crm.Abstractions.Automation.CodeCondition"/>.
     /// </summary>
     /// <exception cref="Crm.Abstractions.CrmValidationException">The rule is invalid.</exception>
     public CrmKernelBuilder AddRule(Crm.Kernel.Rules.RuleDefinition rule)

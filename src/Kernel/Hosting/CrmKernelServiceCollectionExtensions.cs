@@ -47,7 +47,7 @@ public static class CrmKernelServiceCollectionExtensions
             services.TryAddSingleton<IClock>(SystemClock.Instance);
             AddParts(services);
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, ProcessReactor>());
-            services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetServices<IRuleActionHandler>(), sp.GetRequiredService<ProcessEngine>(),
+            services.TryAddSingleton(sp => new RuleEngine(sp.GetServices<RuleDefinition>(), sp.GetRequiredService<ProcessEngine>(),
                 sp.GetService<ILoggerFactory>()?.CreateLogger("Crm.Kernel.Rules")));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, RuleEngine>(sp => sp.GetRequiredService<RuleEngine>()));
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, RuleActionTimerHandler>());
@@ -90,7 +90,8 @@ public static class CrmKernelServiceCollectionExtensions
                 calendar = calendar.WithTimeZone(options.TimeZone);
             }
 
-            return new ProcessEngine(new ProcessMachine(sp.GetRequiredService<IClock>()), calendar, ProcessTemplates.All.Concat(sp.GetServices<ProcessTemplate>()));
+            return new ProcessEngine(new ProcessMachine(sp.GetRequiredService<IClock>()), calendar, ProcessTemplates.All.Concat(sp.GetServices<ProcessTemplate>()),
+                sp.GetServices<Crm.Abstractions.Automation.IActionHandler>());
         });
         services.TryAddSingleton(sp => new MethodologyCatalog(sp.GetServices<SalesMethodology>(), sp.GetRequiredService<ProcessEngine>()));
         services.TryAddSingleton(sp => new KernelParts(sp.GetRequiredService<ProcessEngine>(), sp.GetRequiredService<RuleEngine>(), sp.GetRequiredService<MethodologyCatalog>(),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
 using Crm.Abstractions.Plugins;
 using Crm.Kernel.Pipelines;
 using Crm.Kernel.Processes;
@@ -242,6 +243,23 @@ internal sealed record PreparedMethodology(
         }
 
         var stages = new HashSet<StageId>();
+        // One check for goal reactions, process actions and rule actions (the one action model).
+        void CheckAction(AutomationAction action, string path, bool checkStage)
+        {
+            switch (action)
+            {
+                case StartProcess p when !string.IsNullOrWhiteSpace(p.Template) && !KnownTemplate(p.Template):
+                    errors.Add(new(path + ".template", $"no process template '{p.Template}' is shipped by the methodology or registered in the kernel."));
+                    break;
+                case MoveToStage m when checkStage && !stages.Contains(m.Stage):
+                    errors.Add(new(path + ".stage", $"no pipeline of the methodology has a stage '{m.Stage}'."));
+                    break;
+                case SetField { Field: { } field } c when field.StartsWith("client.classifier.", StringComparison.Ordinal) && field.Length > "client.classifier.".Length:
+                    CheckClassifier(field["client.classifier.".Length..], c.Value, path);
+                    break;
+            }
+        }
+
         foreach (var pipeline in methodology.Pipelines ?? [])
         {
             if (pipeline?.Stages is null)
@@ -258,15 +276,7 @@ internal sealed record PreparedMethodology(
                     for (var r = 0; r < stage.Goals[g].Reactions.Count; r++)
                     {
                         var path = $"{root}.pipelines[{pipeline.Id}].stages[{s}].goals[{g}].reactions[{r}]";
-                        switch (stage.Goals[g].Reactions[r])
-                        {
-                            case StartProcess p when !string.IsNullOrWhiteSpace(p.TemplateId) && !KnownTemplate(p.TemplateId):
-                                errors.Add(new(path + ".templateId", $"no process template '{p.TemplateId}' is shipped by the methodology or registered in the kernel."));
-                                break;
-                            case SetClientClassifier c when !string.IsNullOrWhiteSpace(c.Name):
-                                CheckClassifier(c.Name, c.Value, path);
-                                break;
-                        }
+                        CheckAction(stage.Goals[g].Reactions[r], path, false);
                     }
                 }
             }
@@ -279,15 +289,7 @@ internal sealed record PreparedMethodology(
                 for (var a = 0; a < template.Steps[s].OnEntry.Count; a++)
                 {
                     var path = $"{paths[template]}.steps[{s}].onEntry[{a}]";
-                    switch (template.Steps[s].OnEntry[a])
-                    {
-                        case StartSubProcessAction sub when !KnownTemplate(sub.TemplateId):
-                            errors.Add(new(path + ".templateId", $"no process template '{sub.TemplateId}' is shipped by the methodology or registered in the kernel."));
-                            break;
-                        case SetClientClassifierAction c:
-                            CheckClassifier(c.Classifier, c.Value, path);
-                            break;
-                    }
+                    CheckAction(template.Steps[s].OnEntry[a], path, false);
                 }
             }
         }
@@ -299,18 +301,7 @@ internal sealed record PreparedMethodology(
                 .Concat(rule.Scheduled.Select((s, i) => (s.Action, Path: $"{rulePath}.scheduled[{i}].action")));
             foreach (var (action, path) in actions)
             {
-                switch (action)
-                {
-                    case StartProcessRuleAction p when !KnownTemplate(p.TemplateId):
-                        errors.Add(new(path + ".templateId", $"no process template '{p.TemplateId}' is shipped by the methodology or registered in the kernel."));
-                        break;
-                    case MoveStageRuleAction m when !stages.Contains(m.Stage):
-                        errors.Add(new(path + ".stage", $"no pipeline of the methodology has a stage '{m.Stage}'."));
-                        break;
-                    case SetClientClassifierRuleAction c:
-                        CheckClassifier(c.Name, c.Value, path);
-                        break;
-                }
+                CheckAction(action, path, true);
             }
         }
     }

@@ -63,6 +63,13 @@ public sealed class SessionMethodologies
         var cause = new Cause(CauseKind.Manual, "methodology:" + id, "install " + methodology.Name);
 
         var errors = new List<ValidationError>();
+        // Plug-in actions (rules and templates) must name a handler a loaded plug-in registered.
+        var handlers = _session.Parts.Rules;
+        errors.AddRange(prepared.Rules.SelectMany(r => r.Rule.Actions.Concat(r.Rule.Scheduled.Select(s => s.Action)))
+            .Concat(prepared.Templates.SelectMany(t => t.Steps.SelectMany(st => st.OnEntry)))
+            .OfType<Crm.Abstractions.Automation.PluginAction>()
+            .Where(p => !handlers.HasHandler(p.Handler))
+            .Select(p => new ValidationError($"methodologies[{id}]", $"an action calls plug-in action handler '{p.Handler}', which no loaded plug-in provides; load the plug-in first.")));
         var book = await unit.FindAsync(Kinds.RuleBook, Kinds.RuleBookId, cancellationToken).ConfigureAwait(false);
         var rules = new List<RuleDefined>();
         foreach (var (rule, json) in prepared.Rules)
@@ -85,7 +92,7 @@ public sealed class SessionMethodologies
 
         foreach (var pipeline in methodology.Pipelines)
         {
-            await SessionPipelines.DefineInAsync(unit, pipeline, cause, onlyIfChanged: true, cancellationToken).ConfigureAwait(false);
+            await SessionPipelines.DefineInAsync(unit, pipeline, _session.Parts.Processes.HasHandler, cause, onlyIfChanged: true, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (var rule in rules)

@@ -1,4 +1,6 @@
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 
 namespace Crm.Kernel.Pipelines;
 
@@ -115,25 +117,14 @@ internal static class PipelineValidation
                         case MoveToStage move when !stageIds.Contains(move.Stage):
                             errors.Add(new(path + ".stage", $"unknown stage '{move.Stage}'."));
                             break;
-                        case AssignOwnerToStageManager { Stage: { } s } when !stageIds.Contains(s):
-                            errors.Add(new(path + ".stage", $"unknown stage '{s}'."));
+                        case AssignOwner { To: { Kind: RecipientKind.StageManager, Name: { } s } } when !stageIds.Contains(new StageId(s)):
+                            errors.Add(new(path + ".to", $"unknown stage '{s}'."));
                             break;
                         case AchieveGoal achieve when !goalIds.Contains(achieve.Goal):
                             errors.Add(new(path + ".goal", $"unknown goal '{achieve.Goal}'."));
                             break;
-                        case CreateTask task when string.IsNullOrWhiteSpace(task.Title) || task.DueIn < NodaTime.Duration.Zero:
-                            errors.Add(new(path, "a task needs a title and a due period of zero or more."));
-                            break;
-                        case CreateTask { For: Recipient.User, User: null }:
-                        case Notify { To: Recipient.User, User: null }:
-                            errors.Add(new(path + ".user", "name the user when the recipient is a user."));
-                            break;
-                        case SetClientClassifier c when string.IsNullOrWhiteSpace(c.Name):
-                        case SetDealField f when string.IsNullOrWhiteSpace(f.Name):
-                            errors.Add(new(path + ".name", "a name is required."));
-                            break;
-                        case StartProcess p when string.IsNullOrWhiteSpace(p.TemplateId):
-                            errors.Add(new(path + ".templateId", "a process template id is required."));
+                        default:
+                            AutomationValidation.Action(reactions[r], path, AutomationSite.Goal, errors);
                             break;
                     }
                 }

@@ -21,18 +21,20 @@ public sealed class SessionPipelines
         PipelineValidation.Validate(definition);
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         actor.RequireAdmin("define pipelines");
-        await DefineInAsync(unit, definition, Cause.Manual, onlyIfChanged: false, cancellationToken).ConfigureAwait(false);
+        await DefineInAsync(unit, definition, _session.Parts.Processes.HasHandler, Cause.Manual, onlyIfChanged: false, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.Pipeline, definition.Id.Value).Definition;
     }
 
     /// <summary>
     /// Records a (re)definition of a validated pipeline in <paramref name="unit"/>: a removed stage must be empty and stage
-    /// managers must exist. With <paramref name="onlyIfChanged"/>, an identical stored definition records nothing.
+    /// managers must exist, and a goal's plug-in action must name a loaded handler (<paramref name="hasHandler"/>). With
+    /// <paramref name="onlyIfChanged"/>, an identical stored definition records nothing.
     /// </summary>
     /// <returns>True when an event was recorded.</returns>
-    internal static async ValueTask<bool> DefineInAsync(UnitOfWork unit, PipelineDefinition definition, Cause cause, bool onlyIfChanged, CancellationToken cancellationToken)
+    internal static async ValueTask<bool> DefineInAsync(UnitOfWork unit, PipelineDefinition definition, Func<string, bool> hasHandler, Cause cause, bool onlyIfChanged, CancellationToken cancellationToken)
     {
+        Crm.Kernel.Automation.AutomationReferences.RequireHandlers(definition, hasHandler);
         if (await unit.FindAsync(Kinds.Pipeline, definition.Id.Value, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             if (onlyIfChanged && CrmJson.Serialize(existing.Definition) == CrmJson.Serialize(definition))

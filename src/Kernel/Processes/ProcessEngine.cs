@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Deals;
@@ -21,9 +23,12 @@ internal sealed class ProcessEngine
     private static readonly ConcurrentDictionary<Type, PropertyInfo?> DealProperties = new();
     // Concurrent: a methodology install registers templates while other units read it.
     private readonly ConcurrentDictionary<string, bool> _waitedFor = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Crm.Abstractions.Automation.IActionHandler> _handlers;
 
-    public ProcessEngine(ProcessMachine machine, BusinessCalendar calendar, IEnumerable<ProcessTemplate> templates)
+    public ProcessEngine(ProcessMachine machine, BusinessCalendar calendar, IEnumerable<ProcessTemplate> templates, IEnumerable<Crm.Abstractions.Automation.IActionHandler>? handlers = null)
     {
+        _handlers = (handlers ?? []).ToDictionary(h => h.Name, StringComparer.Ordinal);
+        Actions = new Crm.Kernel.Automation.ActionRunner(this);
         Machine = machine;
         Calendar = calendar;
         Configuration = new Crm.Kernel.Configuration.TenantConfiguration(machine, calendar);
@@ -40,7 +45,7 @@ internal sealed class ProcessEngine
         Machine.Register(template);
         foreach (var step in template.Steps)
         {
-            foreach (var wait in step.OnEntry.OfType<WaitForEventAction>())
+            foreach (var wait in step.OnEntry.OfType<WaitForEvent>())
             {
                 _waitedFor.TryAdd(wait.EventType, true);
             }
@@ -48,6 +53,15 @@ internal sealed class ProcessEngine
     }
 
     public ProcessMachine Machine { get; }
+
+    /// <summary>Runs goal and rule actions on deals (the one action model).</summary>
+    public Crm.Kernel.Automation.ActionRunner Actions { get; }
+
+    /// <summary>True when a loaded plug-in registered an action handler of this name.</summary>
+    public bool HasHandler(string name) => _handlers.ContainsKey(name);
+
+    /// <summary>The plug-in action handler of this name, or null.</summary>
+    public Crm.Abstractions.Automation.IActionHandler? FindHandler(string name) => _handlers.GetValueOrDefault(name);
 
     /// <summary>Reads tenants' own settings (templates, calendars, …) over the defaults in code and options.</summary>
     public Crm.Kernel.Configuration.TenantConfiguration Configuration { get; }
@@ -137,7 +151,7 @@ internal sealed class ProcessEngine
         var step = template.GetStep(stepName);
         var calendar = await Configuration.CalendarAsync(unit, cancellationToken).ConfigureAwait(false);
         var schedule = step.Schedule(unit.Now, calendar);
-        var waits = step.OnEntry.OfType<WaitForEventAction>().Select(w => new ProcessWait(w.EventType, w.Trigger)).ToArray();
+        var waits = step.OnEntry.OfType<WaitForEvent>().Select(w => new ProcessWait(w.EventType, w.Trigger)).ToArray();
         var cause = Cause.Process(instance.Id.Value, template.Name);
         instance = (ProcessInstance)(await unit.RecordAsync(
             new ProcessStepEntered(instance.Id, from, trigger, step.Name, step.IsFinal, step.IsFinal ? null : schedule.Deadline, waits),
@@ -175,46 +189,59 @@ internal sealed class ProcessEngine
         }
     }
 
-    private async ValueTask RunAsync(UnitOfWork unit, ProcessInstance instance, ProcessAction action, Cause cause, CancellationToken cancellationToken)
+    private async ValueTask RunAsync(UnitOfWork unit, ProcessInstance instance, AutomationAction action, Cause cause, CancellationToken cancellationToken)
     {
         switch (action)
         {
-            case CreateTaskAction task:
-                var assignee = Assignee(instance, task.Assignee);
+            case CreateTask task:
+                var assignee = await AssigneeAsync(unit, instance, task.Assignee, cancellationToken).ConfigureAwait(false);
                 var assigneeCalendar = await Configuration.CalendarOfAsync(unit, assignee, cancellationToken).ConfigureAwait(false);
                 await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), task.Title, assignee, task.Due.AddTo(unit.Now, assigneeCalendar), instance.Deal, instance.Client),
                     cause, cancellationToken).ConfigureAwait(false);
                 break;
-            case NotifyAction notify:
-                await unit.RecordAsync(new NotificationRequested(Assignee(instance, notify.Recipient), notify.Subject, notify.Body, instance.Deal), cause, cancellationToken).ConfigureAwait(false);
+            case Notify notify:
+                var recipient = await AssigneeAsync(unit, instance, notify.To, cancellationToken).ConfigureAwait(false);
+                await unit.RecordAsync(new NotificationRequested(recipient, notify.Subject, notify.Body, instance.Deal), cause, cancellationToken).ConfigureAwait(false);
                 break;
-            case SetFieldAction field when instance.Deal is { } deal:
-                await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
-                await unit.RecordAsync(new DealFieldSet(deal, field.Field, field.Value), cause, cancellationToken).ConfigureAwait(false);
+            case SetField field:
+                if (field.Field.StartsWith("deal.", StringComparison.Ordinal) && instance.Deal is { } deal)
+                {
+                    await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
+                }
+
+                // A process without a deal or client has no field or card to set.
+                await ActionRunner.SetAsync(unit, instance.Deal, instance.Client, field, cause, cancellationToken).ConfigureAwait(false);
                 break;
-            case SetClientClassifierAction classifier when instance.Client is { } client:
-                await unit.GetAsync(Kinds.Client, client.Value, cancellationToken).ConfigureAwait(false);
-                await unit.RecordAsync(new ClientClassifierSet(client, classifier.Classifier, classifier.Value), cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case StartSubProcessAction sub:
+            case StartProcess sub:
                 var roles = instance.Roles;
                 var deal2 = instance.Deal;
-                unit.Enqueue($"start process {sub.TemplateId} from {instance.Id}",
-                    (u, ct) => new ValueTask(StartAsync(u, sub.TemplateId, deal2, roles, null, cause, ct).AsTask()));
+                unit.Enqueue($"start process {sub.Template} from {instance.Id}",
+                    (u, ct) => new ValueTask(StartAsync(u, sub.Template, deal2, roles, null, cause, ct).AsTask()));
                 break;
-            case WaitForEventAction:
+            case WaitForEvent:
                 break; // recorded on the step (ProcessStepEntered.Waits); the reactor fires the trigger when the event comes.
-            case SetFieldAction or SetClientClassifierAction:
-                break; // a process without a deal or client has no field or card to set.
+            case PluginAction plugin when instance.Deal is { } pluginDeal:
+                var handler = FindHandler(plugin.Handler) ?? throw new InvalidStateException(
+                    $"Process '{instance.Id}' calls plug-in action '{plugin.Handler}', which no loaded plug-in provides; load the plug-in.");
+                var view = (await unit.GetAsync(Kinds.Deal, pluginDeal.Value, cancellationToken).ConfigureAwait(false)).ToView();
+                await handler.ExecuteAsync(new ActionContext(unit.Tenant, instance.TemplateId, view, plugin.Parameters), cancellationToken).ConfigureAwait(false);
+                break;
+            case PluginAction:
+                break; // a process without a deal has no deal to hand to the handler.
             default:
-                throw new InvalidStateException($"The kernel cannot run process actions of type {action.GetType().Name}.");
+                throw new InvalidStateException($"'{AutomationValidation.Kind(action)}' cannot run in a process step.");
         }
     }
 
-    private static UserId Assignee(ProcessInstance instance, ProcessAssignee assignee) =>
-        assignee.User is { } user ? new UserId(user)
-        : assignee.Role is { } role && instance.Roles.TryGetValue(role, out var player) ? player
-        : throw new InvalidStateException($"Process '{instance.Id}' has nobody in role '{assignee.Role}'.");
+    private static async ValueTask<UserId> AssigneeAsync(UnitOfWork unit, ProcessInstance instance, Recipient assignee, CancellationToken cancellationToken) => assignee.Kind switch
+    {
+        RecipientKind.User when assignee.Name is not null => new UserId(assignee.Name),
+        RecipientKind.Role when assignee.Name is not null && instance.Roles.TryGetValue(assignee.Name, out var player) => player,
+        RecipientKind.Role => throw new InvalidStateException($"Process '{instance.Id}' has nobody in role '{assignee.Name}'."),
+        RecipientKind.DealOwner when instance.Deal is { } deal => (await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false)).Owner,
+        RecipientKind.OwnerHead when instance.Deal is { } deal => await DealOperations.HeadOfAsync(unit, (await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false)).Owner, cancellationToken).ConfigureAwait(false),
+        _ => throw new InvalidStateException($"Process '{instance.Id}' cannot resolve '{assignee}' (it has no deal)."),
+    };
 
     /// <summary>The user responsible for a step: the player of its role, else the deal's owner.</summary>
     public async ValueTask<UserId?> ResponsibleAsync(UnitOfWork unit, ProcessInstance instance, CancellationToken cancellationToken)

@@ -1,3 +1,6 @@
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
+using Crm.Kernel.Rules;
 using NodaTime;
 
 namespace Crm.Kernel.Processes;
@@ -54,4 +57,4 @@ internal sealed class ProcessInstanceState
 /// <param name="Step">The step entered.</param>
 /// <param name="Actions">The on-entry actions of <paramref name="Step"/>, in order.</param>
 /// <param name="Status">The instance's status afterwards (<see cref="ProcessStatus.Completed"/> after entering a final step).</param>
-internal sealed record TransitionResult(ProcessInstanceState Instance, string? FromStep, string? Trigger, string Step, IReadOnlyList<ProcessAction> Actions, ProcessStatus Status);
+internal sealed record TransitionResult(ProcessInstanceState Instance, string? FromStep, string? Trigger, string Step, IReadOnlyList<AutomationAction> Actions, ProcessStatus Status);

@@ -1,3 +1,7 @@
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
+using Crm.Kernel.Rules;
+using Crm.Abstractions;
 using Crm.Kernel.Scheduling;
 using NodaTime;
 
@@ -11,7 +15,7 @@ public sealed record ProcessTransition
     internal ProcessTransition(
         string trigger,
         string target,
-        ProcessCondition? condition,
+        Condition? condition,
         Func<IReadOnlyDictionary<string, string>, bool>? predicate,
         string? predicateDescription)
     {
@@ -29,7 +33,7 @@ public sealed record ProcessTransition
     public string Target { get; }
 
     /// <summary>A serializable guard over the instance's variables, or null.</summary>
-    public ProcessCondition? Condition { get; }
+    public Condition? Condition { get; }
 
     /// <summary>A C# guard (code-built templates only; not written to JSON), or null.</summary>
     public Func<IReadOnlyDictionary<string, string>, bool>? Predicate { get; }
@@ -45,7 +49,7 @@ public sealed record ProcessTransition
     public bool GuardHolds(IReadOnlyDictionary<string, string> variables)
     {
         ArgumentNullException.ThrowIfNull(variables);
-        return (Condition is null || Condition.IsSatisfiedBy(variables)) && (Predicate is null || Predicate(variables));
+        return (Condition is null || Condition.IsTrue(variables)) && (Predicate is null || Predicate(variables));
     }
 
     /// <summary>A description of the guard, or null when unguarded.</summary>
@@ -74,7 +78,7 @@ public sealed record ProcessStep
         IEnumerable<BusinessDuration> reminders,
         bool escalateToHead,
         bool isFinal,
-        IEnumerable<ProcessAction> onEntry,
+        IEnumerable<AutomationAction> onEntry,
         IEnumerable<ProcessTransition> transitions)
     {
         Name = name;
@@ -83,7 +87,7 @@ public sealed record ProcessStep
         Reminders = new ValueList<BusinessDuration>(reminders);
         EscalateToHead = escalateToHead;
         IsFinal = isFinal;
-        OnEntry = new ValueList<ProcessAction>(onEntry);
+        OnEntry = new ValueList<AutomationAction>(onEntry);
         Transitions = new ValueList<ProcessTransition>(transitions);
     }
 
@@ -106,7 +110,7 @@ public sealed record ProcessStep
     public bool IsFinal { get; }
 
     /// <summary>Actions the kernel executes when an instance enters the step, in order.</summary>
-    public IReadOnlyList<ProcessAction> OnEntry { get; }
+    public IReadOnlyList<AutomationAction> OnEntry { get; }
 
     /// <summary>The ways out of the step.</summary>
     public IReadOnlyList<ProcessTransition> Transitions { get; }

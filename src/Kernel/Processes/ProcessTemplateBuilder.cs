@@ -1,3 +1,6 @@
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
+using Crm.Kernel.Rules;
 using Crm.Abstractions;
 using Crm.Kernel.Scheduling;
 
@@ -86,7 +89,7 @@ public sealed class ProcessTemplateBuilder
 public sealed class ProcessStepBuilder
 {
     private readonly List<BusinessDuration> _reminders = [];
-    private readonly List<ProcessAction> _onEntry = [];
+    private readonly List<AutomationAction> _onEntry = [];
     private readonly List<ProcessTransition> _transitions = [];
     private string? _responsibleRole;
     private BusinessDuration? _deadline;
@@ -130,7 +133,7 @@ public sealed class ProcessStepBuilder
 
     /// <summary>Adds actions the kernel executes when an instance enters the step.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="actions"/> or one of them is null.</exception>
-    public ProcessStepBuilder OnEntry(params ProcessAction[] actions)
+    public ProcessStepBuilder OnEntry(params AutomationAction[] actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
         foreach (var action in actions)
@@ -148,7 +151,7 @@ public sealed class ProcessStepBuilder
     /// <summary>Like <see cref="Permit"/>, only while <paramref name="condition"/> holds over the instance's variables.</summary>
     /// <exception cref="ArgumentException"><paramref name="trigger"/> or <paramref name="target"/> is blank.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="condition"/> is null.</exception>
-    public ProcessStepBuilder PermitIf(string trigger, string target, ProcessCondition condition)
+    public ProcessStepBuilder PermitIf(string trigger, string target, Condition condition)
     {
         ArgumentNullException.ThrowIfNull(condition);
         return Add(trigger, target, condition, null, null);
@@ -179,7 +182,7 @@ public sealed class ProcessStepBuilder
         new(Name, _responsibleRole, _deadline, _reminders, _escalateToHead, _final, _onEntry, _transitions);
 
     private ProcessStepBuilder Add(
-        string trigger, string target, ProcessCondition? condition, Func<IReadOnlyDictionary<string, string>, bool>? predicate, string? description)
+        string trigger, string target, Condition? condition, Func<IReadOnlyDictionary<string, string>, bool>? predicate, string? description)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(trigger);
         ArgumentException.ThrowIfNullOrWhiteSpace(target);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Kernel.Scheduling;
 
 namespace Crm.Kernel.Processes;
@@ -10,8 +12,9 @@ namespace Crm.Kernel.Processes;
 /// </summary>
 /// <remarks>
 /// <para>Shape (camelCase): <c>{ "id", "version", "name", "roles": [..], "initialStep", "steps": [ { "name",
-/// "responsibleRole", "deadline", "reminders": [..], "escalateToHead", "final", "onEntry": [ {"type": "createTask", ..} ],
-/// "transitions": [ { "trigger", "target", "guard": {"type": "equals", "name", "value"} } ] } ] }</c>.</para>
+/// "responsibleRole", "deadline", "reminders": [..], "escalateToHead", "final", "onEntry": [ {"action": "createTask", ..} ],
+/// "transitions": [ { "trigger", "target", "guard": {"condition": "equals", "field": "variables.x", "value"} } ] } ] }</c>;
+/// actions and guards use the one automation shape (docs/automation.md), and an old shape is refused with a message naming the new one.</para>
 /// <para>Durations (<c>deadline</c>, <c>reminders</c>, a task's <c>due</c>) use the text form of
 /// <see cref="BusinessDuration"/>: <c>"5 working days"</c>, <c>"PT4H working"</c> or <c>"PT48H"</c>.</para>
 /// <para>Loading validates the template: unknown steps, unreachable steps, undeclared roles, duplicate steps, a missing
@@ -70,7 +73,7 @@ public static class ProcessTemplateJson
                     Guard = t.Predicate is null
                         ? t.Condition
                         : throw new InvalidOperationException(
-                            $"Step '{s.Name}', trigger '{t.Trigger}' of template '{template.Id}' v{template.Version} has a C# guard ('{t.PredicateDescription}'), which cannot be written to JSON; express it as a ProcessCondition."),
+                            $"Step '{s.Name}', trigger '{t.Trigger}' of template '{template.Id}' v{template.Version} has a C# guard ('{t.PredicateDescription}'), which cannot be written to JSON; express it as a Condition over variables.<name>."),
                 }).ToList(),
             }).ToList(),
         };
@@ -82,6 +85,11 @@ public static class ProcessTemplateJson
         try
         {
             return read() ?? throw new CrmValidationException("$", "the JSON is null; expected a template object.");
+        }
+        catch (AutomationJson.ShapeException ex)
+        {
+            var (path, message) = AutomationJson.Describe(ex);
+            throw new CrmValidationException(path, message);
         }
         catch (JsonException ex)
         {
@@ -102,8 +110,8 @@ public static class ProcessTemplateJson
         }
     }
 
-    private const string ActionTypes = "createTask, notify, setField, setClientClassifier, waitForEvent, startSubProcess";
-    private const string ConditionTypes = "equals, notEquals, isSet, allOf, anyOf, not";
+    private const string ActionTypes = AutomationJson.ActionKinds;
+    private const string ConditionTypes = AutomationJson.ConditionKinds;
 
     // System.Text.Json's messages name internal types and repeat the path; say what to fix in the file's terms instead.
     private static string Explain(string path, string message)
@@ -111,8 +119,8 @@ public static class ProcessTemplateJson
         if (message.Contains("type discriminator", StringComparison.Ordinal))
         {
             return path.Contains(".guard", StringComparison.Ordinal)
-                ? $"unknown or missing \"type\"; a guard's type is one of: {ConditionTypes}."
-                : $"unknown or missing \"type\"; an action's type is one of: {ActionTypes}.";
+                ? $"unknown or missing \"condition\"; a guard's condition is one of: {ConditionTypes}."
+                : $"unknown or missing \"action\"; an action is one of: {ActionTypes}.";
         }
 
         if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
@@ -187,7 +195,10 @@ public static class ProcessTemplateJson
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             RespectNullableAnnotations = false,
         };
-        options.Converters.Add(new BusinessDurationJsonConverter());
+        foreach (var converter in AutomationJson.Strict)
+        {
+            options.Converters.Add(converter);
+        }
         return options;
     }
 
@@ -214,7 +225,7 @@ public static class ProcessTemplateJson
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
         public bool Final { get; set; }
 
-        public List<ProcessAction>? OnEntry { get; set; }
+        public List<AutomationAction>? OnEntry { get; set; }
         public List<TransitionDocument>? Transitions { get; set; }
     }
 
@@ -222,23 +233,6 @@ public static class ProcessTemplateJson
     {
         public string? Trigger { get; set; }
         public string? Target { get; set; }
-        public ProcessCondition? Guard { get; set; }
-    }
-
-    private sealed class BusinessDurationJsonConverter : JsonConverter<BusinessDuration>
-    {
-        public override BusinessDuration Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                throw new JsonException("expected a business duration string such as \"5 working days\", \"PT4H working\" or \"PT48H\".");
-            }
-
-            var text = reader.GetString();
-            return BusinessDuration.TryParse(text, out var value, out var problem) ? value : throw new JsonException(problem);
-        }
-
-        public override void Write(Utf8JsonWriter writer, BusinessDuration value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(value.ToString());
+        public Condition? Guard { get; set; }
     }
 }

@@ -1,4 +1,6 @@
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Kernel.Rules;
 using Crm.Kernel.Scheduling;
 using NodaTime;
@@ -68,7 +70,7 @@ internal static class ProcessTemplateValidator
 
             for (var k = 0; k < step.OnEntry.Count; k++)
             {
-                if (step.OnEntry[k] is CreateTaskAction task)
+                if (step.OnEntry[k] is CreateTask task)
                 {
                     Try($"{path}.onEntry[{k}].due", errors, () => task.Due.AddTo(RehearsalStart, RehearsalCalendar));
                 }
@@ -78,7 +80,7 @@ internal static class ProcessTemplateValidator
             {
                 if (step.Transitions[j].Condition is { } guard)
                 {
-                    Try($"{path}.transitions[{j}].guard", errors, () => guard.IsSatisfiedBy(none));
+                    Try($"{path}.transitions[{j}].guard", errors, () => guard.IsTrue(none));
                 }
             }
         }
@@ -246,81 +248,13 @@ internal static class ProcessTemplateValidator
 
             if (tr.Condition is { } guard)
             {
-                Guard(guard, $"{tp}.guard", 1, errors);
+                AutomationValidation.Condition(guard, $"{tp}.guard", AutomationSite.ProcessStep, errors);
             }
         }
 
         for (var k = 0; k < step.OnEntry.Count; k++)
         {
-            ValidateAction(step.OnEntry[k], $"{path}.onEntry[{k}]", roles, triggers, errors);
-        }
-    }
-
-    private static void ValidateAction(
-        ProcessAction? action, string path, HashSet<string> roles, HashSet<string> triggers, List<ValidationError> errors)
-    {
-        switch (action)
-        {
-            case null:
-                errors.Add(new(path, "an action is missing."));
-                break;
-            case CreateTaskAction task:
-                ValidateAssignee(task.Assignee, $"{path}.assignee", roles, errors);
-                Require(task.Title, $"{path}.title", "a task needs a title.", errors, MaxTitleLength);
-                break;
-            case NotifyAction notify:
-                ValidateAssignee(notify.Recipient, $"{path}.recipient", roles, errors);
-                Require(notify.Subject, $"{path}.subject", "a notification needs a subject.", errors, MaxTitleLength);
-                Require(notify.Body, $"{path}.body", "a notification needs a body.", errors, MaxBodyLength, multiline: true);
-                break;
-            case SetFieldAction field:
-                Require(field.Field, $"{path}.field", "name the field to set.", errors, MaxNameLength);
-                Require(field.Value, $"{path}.value", "give the value to set.", errors, MaxValueLength);
-                break;
-            case SetClientClassifierAction classifier:
-                Require(classifier.Classifier, $"{path}.classifier", "name the client classifier to set.", errors, MaxNameLength);
-                Require(classifier.Value, $"{path}.value", "give the value to set.", errors, MaxValueLength);
-                break;
-            case WaitForEventAction wait:
-                if (!string.IsNullOrWhiteSpace(wait.EventType))
-                {
-                    Name(wait.EventType, $"{path}.eventType", errors);
-                }
-
-                Require(wait.EventType, $"{path}.eventType", "name the domain event type to wait for.", errors);
-                if (string.IsNullOrWhiteSpace(wait.Trigger))
-                {
-                    errors.Add(new($"{path}.trigger", "name the trigger to fire when the event arrives."));
-                }
-                else if (!triggers.Contains(wait.Trigger))
-                {
-                    errors.Add(new($"{path}.trigger", $"trigger '{wait.Trigger}' is not permitted in this step; add a transition for it."));
-                }
-
-                break;
-            case StartSubProcessAction sub:
-                Require(sub.TemplateId, $"{path}.templateId", "name the template of the sub-process.", errors, MaxNameLength);
-                break;
-        }
-    }
-
-    private static void ValidateAssignee(ProcessAssignee? assignee, string path, HashSet<string> roles, List<ValidationError> errors)
-    {
-        if (assignee is null || (assignee.Role is null) == (assignee.User is null))
-        {
-            errors.Add(new(path, "give exactly one of 'role' and 'user'."));
-        }
-        else if (assignee.Role is { } role && !roles.Contains(role))
-        {
-            errors.Add(new($"{path}.role", $"role '{role}' is not declared in $.roles."));
-        }
-        else if (assignee.User is { } user && string.IsNullOrWhiteSpace(user))
-        {
-            errors.Add(new($"{path}.user", "a user id must not be blank."));
-        }
-        else if (assignee.User is { } named)
-        {
-            Name(named, $"{path}.user", errors);
+            AutomationValidation.Action(step.OnEntry[k], $"{path}.onEntry[{k}]", AutomationSite.ProcessStep, errors, roles, triggers);
         }
     }
 
@@ -349,51 +283,6 @@ internal static class ProcessTemplateValidator
         if (count > max)
         {
             errors.Add(new(path, $"at most {max} items; got {count}."));
-        }
-    }
-
-    private static void Guard(ProcessCondition? condition, string path, int depth, List<ValidationError> errors)
-    {
-        if (depth > MaxGuardDepth)
-        {
-            errors.Add(new(path, $"guards nest at most {MaxGuardDepth} deep."));
-            return;
-        }
-
-        switch (condition)
-        {
-            case null:
-                errors.Add(new(path, "a condition is missing."));
-                break;
-            case VariableEquals e:
-                Require(e.Name, path + ".name", "name the variable.", errors, MaxNameLength);
-                Require(e.Value, path + ".value", "give the value to compare with.", errors, MaxValueLength);
-                break;
-            case VariableNotEquals n:
-                Require(n.Name, path + ".name", "name the variable.", errors, MaxNameLength);
-                Require(n.Value, path + ".value", "give the value to compare with.", errors, MaxValueLength);
-                break;
-            case VariableIsSet s:
-                Require(s.Name, path + ".name", "name the variable.", errors, MaxNameLength);
-                break;
-            case AllOf all:
-                Guards(all.Conditions, path, depth, errors);
-                break;
-            case AnyOf any:
-                Guards(any.Conditions, path, depth, errors);
-                break;
-            case Not not:
-                Guard(not.Condition, path + ".condition", depth + 1, errors);
-                break;
-        }
-    }
-
-    private static void Guards(IReadOnlyList<ProcessCondition> conditions, string path, int depth, List<ValidationError> errors)
-    {
-        Count(conditions.Count, path + ".conditions", MaxItems, errors);
-        for (var i = 0; i < conditions.Count; i++)
-        {
-            Guard(conditions[i], $"{path}.conditions[{i}]", depth + 1, errors);
         }
     }
 

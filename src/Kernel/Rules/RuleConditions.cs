@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Clients;
+using Crm.Kernel.Automation;
 using Crm.Kernel.Deals;
 
 namespace Crm.Kernel.Rules;
@@ -67,6 +69,9 @@ public sealed record RuleSubject(Deal Deal, Client? Client, DomainEvent? Event =
             _ => null,
         };
     }
+
+    /// <summary>The deal as a read-only view (what C# conditions and plug-in handlers see).</summary>
+    public DealView View => Deal.ToView();
 
     internal static bool IsKnownPath(string? path) =>
         path is "deal.amount" or "deal.currency" or "deal.stage" or "deal.source" or "deal.owner" or "deal.title" or "deal.status"
@@ -151,88 +156,76 @@ internal readonly record struct FieldAccessor(FieldAccessor.Source From, string 
         : decimal.TryParse(Text(subject), NumberStyles.Number, CultureInfo.InvariantCulture, out var value) ? value : null;
 }
 
-/// <summary>How <see cref="FieldCompare"/> compares a number.</summary>
-public enum Comparison
+/// <summary>
+/// Evaluates the one condition tree (<see cref="Condition"/>) against a rule subject (deal, client, event) or against a
+/// process instance's variables (<c>variables.&lt;name&gt;</c>). Text comparisons ignore case.
+/// </summary>
+internal static class ConditionEvaluation
 {
-    /// <summary>Less than.</summary>
-    LessThan = 0,
-    /// <summary>Less than or equal.</summary>
-    LessOrEqual = 1,
-    /// <summary>Greater than.</summary>
-    GreaterThan = 2,
-    /// <summary>Greater than or equal.</summary>
-    GreaterOrEqual = 3,
-}
-
-/// <summary>A serializable condition over a deal, its client and the triggering event (see <see cref="RuleSubject"/> for paths).</summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
-[JsonDerivedType(typeof(FieldEquals), "equals")]
-[JsonDerivedType(typeof(FieldIn), "in")]
-[JsonDerivedType(typeof(FieldCompare), "compare")]
-[JsonDerivedType(typeof(FieldBetween), "between")]
-[JsonDerivedType(typeof(FieldIsSet), "isSet")]
-[JsonDerivedType(typeof(WhenAll), "all")]
-[JsonDerivedType(typeof(WhenAny), "any")]
-[JsonDerivedType(typeof(WhenNot), "not")]
-public abstract record RuleCondition
-{
-    private protected RuleCondition()
+    /// <summary>Whether <paramref name="condition"/> holds for the deal, client and event.</summary>
+    public static bool IsTrue(this Condition condition, RuleSubject subject) => condition switch
     {
-    }
+        FieldEquals e => string.Equals(FieldAccessor.For(e.Field).Text(subject), e.Value, StringComparison.OrdinalIgnoreCase),
+        FieldIn i => In(FieldAccessor.For(i.Field).Text(subject), i.Values),
+        FieldCompare c => FieldAccessor.For(c.Field).Number(subject) is { } n && Compare(n, c.Op, c.Value),
+        FieldBetween b => FieldAccessor.For(b.Field).Number(subject) is { } n && n >= b.Min && n <= b.Max,
+        FieldIsSet s => !string.IsNullOrWhiteSpace(FieldAccessor.For(s.Field).Text(subject)),
+        AllOf all => all.Conditions.All(c => c.IsTrue(subject)),
+        AnyOf any => any.Conditions.Any(c => c.IsTrue(subject)),
+        Not not => !not.Condition.IsTrue(subject),
+        CodeCondition code => code.Predicate(subject.View),
+        _ => throw new InvalidStateException($"The kernel cannot evaluate conditions of type {condition?.GetType().Name ?? "null"}."),
+    };
 
-    /// <summary>Evaluates the condition.</summary>
-    public abstract bool IsTrue(RuleSubject subject);
-
-    internal abstract void Validate(string path, List<ValidationError> errors);
-
-    private protected static void CheckField(string path, string? field, List<ValidationError> errors)
+    /// <summary>Whether <paramref name="condition"/> holds for a process instance's variables (paths <c>variables.&lt;name&gt;</c>).</summary>
+    public static bool IsTrue(this Condition condition, IReadOnlyDictionary<string, string> variables)
     {
-        if (!RuleSubject.IsKnownPath(field))
+        ArgumentNullException.ThrowIfNull(variables);
+        string? Text(string field) => field.StartsWith("variables.", StringComparison.Ordinal) ? variables.GetValueOrDefault(field["variables.".Length..]) : null;
+        decimal? Number(string field) => decimal.TryParse(Text(field), NumberStyles.Number, CultureInfo.InvariantCulture, out var v) ? v : null;
+        return condition switch
         {
-            errors.Add(new(path + ".field", $"unknown field '{field}'; use deal.amount, deal.stage, deal.field.<name>, deal.classifier.<name>, client.region, client.classifier.<name>, event.<property>…"));
-        }
+            FieldEquals e => string.Equals(Text(e.Field), e.Value, StringComparison.OrdinalIgnoreCase),
+            FieldIn i => In(Text(i.Field), i.Values),
+            FieldCompare c => Number(c.Field) is { } n && Compare(n, c.Op, c.Value),
+            FieldBetween b => Number(b.Field) is { } n && n >= b.Min && n <= b.Max,
+            FieldIsSet s => !string.IsNullOrWhiteSpace(Text(s.Field)),
+            AllOf all => all.Conditions.All(c => c.IsTrue(variables)),
+            AnyOf any => any.Conditions.Any(c => c.IsTrue(variables)),
+            Not not => !not.Condition.IsTrue(variables),
+            _ => throw new InvalidStateException($"A process guard cannot be a {condition?.GetType().Name ?? "null"}."),
+        };
     }
 
-    /// <summary>The resolved accessor, re-resolved if a <c>with</c> expression changed the path since.</summary>
-    private protected static FieldAccessor Accessor(ref FieldAccessor cached, string field)
+    /// <summary>A short human-readable form, e.g. for exported process graphs and dry runs.</summary>
+    public static string Describe(this Condition condition) => condition switch
     {
-        if (!ReferenceEquals(cached.Path, field))
-        {
-            cached = FieldAccessor.For(field);
-        }
+        FieldEquals e => $"{Short(e.Field)} == {e.Value}",
+        FieldIn i => $"{Short(i.Field)} in ({string.Join(", ", i.Values)})",
+        FieldCompare c => $"{Short(c.Field)} {c.Op switch { Comparison.LessThan => "<", Comparison.LessOrEqual => "<=", Comparison.GreaterThan => ">", _ => ">=" }} {c.Value.ToString(CultureInfo.InvariantCulture)}",
+        FieldBetween b => $"{Short(b.Field)} in [{b.Min.ToString(CultureInfo.InvariantCulture)}, {b.Max.ToString(CultureInfo.InvariantCulture)}]",
+        FieldIsSet s => $"{Short(s.Field)} is set",
+        AllOf all => "(" + string.Join(" and ", all.Conditions.Select(Describe)) + ")",
+        AnyOf any => "(" + string.Join(" or ", any.Conditions.Select(Describe)) + ")",
+        Not { Condition: FieldEquals e } => $"{Short(e.Field)} != {e.Value}",
+        Not not => $"not {not.Condition.Describe()}",
+        CodeCondition code => code.Description,
+        _ => condition?.GetType().Name ?? "null",
+    };
 
-        return cached;
-    }
-}
+    // Process guards read only variables; their descriptions drop the prefix as before.
+    private static string Short(string field) => field.StartsWith("variables.", StringComparison.Ordinal) ? field["variables.".Length..] : field;
 
-/// <summary>The field equals the value (ordinal, case-insensitive).</summary>
-public sealed record FieldEquals(string Field, string Value) : RuleCondition
-{
-    private FieldAccessor _field = FieldAccessor.For(Field);
-
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => string.Equals(Accessor(ref _field, Field).Text(subject), Value, StringComparison.OrdinalIgnoreCase);
-
-    internal override void Validate(string path, List<ValidationError> errors) => CheckField(path, Field, errors);
-}
-
-/// <summary>The field is one of the values.</summary>
-public sealed record FieldIn(string Field, IReadOnlyList<string> Values) : RuleCondition
-{
-    private FieldAccessor _field = FieldAccessor.For(Field);
-
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject)
+    private static bool In(string? value, IReadOnlyList<string> values)
     {
-        var value = Accessor(ref _field, Field).Text(subject);
         if (value is null)
         {
             return false;
         }
 
-        for (var i = 0; i < Values.Count; i++)
+        for (var i = 0; i < values.Count; i++)
         {
-            if (string.Equals(Values[i], value, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(values[i], value, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }
@@ -241,165 +234,11 @@ public sealed record FieldIn(string Field, IReadOnlyList<string> Values) : RuleC
         return false;
     }
 
-    internal override void Validate(string path, List<ValidationError> errors)
+    private static bool Compare(decimal n, Comparison op, decimal value) => op switch
     {
-        CheckField(path, Field, errors);
-        if (Values is null || Values.Count == 0)
-        {
-            errors.Add(new(path + ".values", "list at least one value."));
-        }
-    }
-}
-
-/// <summary>The field, read as a number, compares so with the value (false when it is not a number).</summary>
-public sealed record FieldCompare(string Field, Comparison Op, decimal Value) : RuleCondition
-{
-    private FieldAccessor _field = FieldAccessor.For(Field);
-
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => Accessor(ref _field, Field).Number(subject) is { } n && Op switch
-    {
-        Comparison.LessThan => n < Value,
-        Comparison.LessOrEqual => n <= Value,
-        Comparison.GreaterThan => n > Value,
-        _ => n >= Value,
+        Comparison.LessThan => n < value,
+        Comparison.LessOrEqual => n <= value,
+        Comparison.GreaterThan => n > value,
+        _ => n >= value,
     };
-
-    internal override void Validate(string path, List<ValidationError> errors)
-    {
-        CheckField(path, Field, errors);
-        if (!Enum.IsDefined(Op))
-        {
-            errors.Add(new(path + ".op", $"unknown comparison {(int)Op}."));
-        }
-    }
-}
-
-/// <summary>The field, read as a number, is within [Min, Max].</summary>
-public sealed record FieldBetween(string Field, decimal Min, decimal Max) : RuleCondition
-{
-    private FieldAccessor _field = FieldAccessor.For(Field);
-
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => Accessor(ref _field, Field).Number(subject) is { } n && n >= Min && n <= Max;
-
-    internal override void Validate(string path, List<ValidationError> errors)
-    {
-        CheckField(path, Field, errors);
-        if (Min > Max)
-        {
-            errors.Add(new(path, $"min {Min} is greater than max {Max}."));
-        }
-    }
-}
-
-/// <summary>The field has a non-empty value.</summary>
-public sealed record FieldIsSet(string Field) : RuleCondition
-{
-    private FieldAccessor _field = FieldAccessor.For(Field);
-
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => !string.IsNullOrWhiteSpace(Accessor(ref _field, Field).Text(subject));
-
-    internal override void Validate(string path, List<ValidationError> errors) => CheckField(path, Field, errors);
-}
-
-/// <summary>All conditions hold.</summary>
-public sealed record WhenAll(IReadOnlyList<RuleCondition> Conditions) : RuleCondition
-{
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject)
-    {
-        for (var i = 0; i < Conditions.Count; i++)
-        {
-            if (!Conditions[i].IsTrue(subject))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    internal override void Validate(string path, List<ValidationError> errors) => ValidateAll(path, Conditions, errors);
-
-    internal static void ValidateAll(string path, IReadOnlyList<RuleCondition>? conditions, List<ValidationError> errors)
-    {
-        if (conditions is null || conditions.Count == 0)
-        {
-            errors.Add(new(path + ".conditions", "list at least one condition."));
-            return;
-        }
-
-        for (var i = 0; i < conditions.Count; i++)
-        {
-            if (conditions[i] is null)
-            {
-                errors.Add(new($"{path}.conditions[{i}]", "a condition cannot be null."));
-            }
-            else
-            {
-                conditions[i].Validate($"{path}.conditions[{i}]", errors);
-            }
-        }
-    }
-}
-
-/// <summary>At least one condition holds.</summary>
-public sealed record WhenAny(IReadOnlyList<RuleCondition> Conditions) : RuleCondition
-{
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject)
-    {
-        for (var i = 0; i < Conditions.Count; i++)
-        {
-            if (Conditions[i].IsTrue(subject))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    internal override void Validate(string path, List<ValidationError> errors) => WhenAll.ValidateAll(path, Conditions, errors);
-}
-
-/// <summary>The condition does not hold.</summary>
-public sealed record WhenNot(RuleCondition Condition) : RuleCondition
-{
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => !Condition.IsTrue(subject);
-
-    internal override void Validate(string path, List<ValidationError> errors)
-    {
-        if (Condition is null)
-        {
-            errors.Add(new(path + ".condition", "a condition is required."));
-        }
-        else
-        {
-            Condition.Validate(path + ".condition", errors);
-        }
-    }
-}
-
-/// <summary>
-/// A condition written in C#. It works in rules registered in code (<c>crm.AddRule</c>); it cannot be written to JSON
-/// or stored per tenant.
-/// </summary>
-/// <param name="Description">What it checks, for people and dry runs.</param>
-/// <param name="Predicate">The check.</param>
-public sealed record CodeCondition(string Description, Func<RuleSubject, bool> Predicate) : RuleCondition
-{
-    /// <inheritdoc />
-    public override bool IsTrue(RuleSubject subject) => Predicate(subject);
-
-    internal override void Validate(string path, List<ValidationError> errors)
-    {
-        if (Predicate is null)
-        {
-            errors.Add(new(path, "a code condition needs a predicate."));
-        }
-    }
 }

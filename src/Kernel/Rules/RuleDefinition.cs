@@ -1,59 +1,15 @@
-using System.Text.Json.Serialization;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Kernel.Scheduling;
 
 namespace Crm.Kernel.Rules;
-
-/// <summary>Something a rule does: notify, create a task, set a field or classifier, move the stage, start a process, achieve a goal, call a plug-in.</summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
-[JsonDerivedType(typeof(NotifyRuleAction), "notify")]
-[JsonDerivedType(typeof(CreateTaskRuleAction), "createTask")]
-[JsonDerivedType(typeof(SetDealFieldRuleAction), "setDealField")]
-[JsonDerivedType(typeof(SetDealClassifierRuleAction), "setDealClassifier")]
-[JsonDerivedType(typeof(SetClientClassifierRuleAction), "setClientClassifier")]
-[JsonDerivedType(typeof(MoveStageRuleAction), "moveStage")]
-[JsonDerivedType(typeof(StartProcessRuleAction), "startProcess")]
-[JsonDerivedType(typeof(AchieveGoalRuleAction), "achieveGoal")]
-[JsonDerivedType(typeof(PluginRuleAction), "plugin")]
-public abstract record RuleAction
-{
-    private protected RuleAction()
-    {
-    }
-}
-
-/// <summary>Notifies a user (in-app inbox and mail). <c>{deal}</c>, <c>{title}</c>, <c>{amount}</c>, <c>{owner}</c> in the texts are filled in.</summary>
-public sealed record NotifyRuleAction(string Subject, string Body, Recipient To = Recipient.DealOwner, UserId? User = null) : RuleAction;
-
-/// <summary>Creates a task due after a period in business time.</summary>
-public sealed record CreateTaskRuleAction(string Title, BusinessDuration Due, Recipient For = Recipient.DealOwner, UserId? User = null) : RuleAction;
-
-/// <summary>Sets a deal field (null clears it).</summary>
-public sealed record SetDealFieldRuleAction(string Name, string? Value) : RuleAction;
-
-/// <summary>Sets a deal classifier (null clears it).</summary>
-public sealed record SetDealClassifierRuleAction(string Name, string? Value) : RuleAction;
-
-/// <summary>Sets a classifier on the deal's client card.</summary>
-public sealed record SetClientClassifierRuleAction(string Name, string Value) : RuleAction;
-
-/// <summary>Moves the deal to a stage (required fields are checked).</summary>
-public sealed record MoveStageRuleAction(StageId Stage) : RuleAction;
-
-/// <summary>Starts a business process for the deal.</summary>
-public sealed record StartProcessRuleAction(string TemplateId) : RuleAction;
-
-/// <summary>Achieves a goal of the deal's current stage (e.g. "invoice paid" achieves "payment received"); skipped when the stage has no such goal.</summary>
-public sealed record AchieveGoalRuleAction(GoalId Goal) : RuleAction;
-
-/// <summary>Calls an action a plug-in registered (<see cref="IRuleActionHandler"/>) by name, with parameters.</summary>
-public sealed record PluginRuleAction(string Name, IReadOnlyDictionary<string, string> Parameters) : RuleAction;
 
 /// <summary>An action that fires after an offset in business time, unless a condition holds by then (re-checked when it fires).</summary>
 /// <param name="After">The offset from the moment the rule triggered.</param>
 /// <param name="Action">What to do.</param>
 /// <param name="Unless">When this holds at firing time, the action is skipped.</param>
-public sealed record ScheduledRuleAction(BusinessDuration After, RuleAction Action, RuleCondition? Unless = null)
+public sealed record ScheduledRuleAction(BusinessDuration After, AutomationAction Action, Condition? Unless = null)
 {
     /// <summary>Move the firing into the recipient's working hours (their calendar and time zone).</summary>
     public bool HoldToWorkingHours { get; init; }
@@ -71,7 +27,7 @@ public enum NotificationPolicy
 /// <summary>The rule's goal and deadline: met when <see cref="MetWhen"/> holds in time, violated otherwise.</summary>
 /// <param name="Within">The period in business time from the trigger.</param>
 /// <param name="MetWhen">What makes the rule met (e.g. the offer was sent).</param>
-public sealed record RuleDeadline(BusinessDuration Within, RuleCondition MetWhen)
+public sealed record RuleDeadline(BusinessDuration Within, Condition MetWhen)
 {
     /// <summary>Who is told of a violation.</summary>
     public Recipient NotifyOnViolation { get; init; } = Recipient.OwnerHead;
@@ -118,11 +74,11 @@ public sealed record RuleDefinition(string Id, string Name, string Trigger)
     /// <summary>The version; a redefinition must raise it. Running instances keep theirs.</summary>
     public int Version { get; init; } = 1;
     /// <summary>A filter on the trigger (may read <c>event.&lt;property&gt;</c>).</summary>
-    public RuleCondition? When { get; init; }
+    public Condition? When { get; init; }
     /// <summary>Criteria over the deal and client.</summary>
-    public RuleCondition? Criteria { get; init; }
+    public Condition? Criteria { get; init; }
     /// <summary>Actions run at once, in the triggering unit of work.</summary>
-    public IReadOnlyList<RuleAction> Actions { get; init; } = [];
+    public IReadOnlyList<AutomationAction> Actions { get; init; } = [];
     /// <summary>Actions run later.</summary>
     public IReadOnlyList<ScheduledRuleAction> Scheduled { get; init; } = [];
     /// <summary>The rule's goal and deadline, when it has one.</summary>
@@ -151,37 +107,37 @@ public sealed class RuleBuilder
     }
 
     /// <summary>Filters the trigger.</summary>
-    public RuleBuilder When(RuleCondition condition)
+    public RuleBuilder When(Condition condition)
     {
         _rule = _rule with { When = condition };
         return this;
     }
 
     /// <summary>Sets the criteria.</summary>
-    public RuleBuilder Criteria(RuleCondition condition)
+    public RuleBuilder Criteria(Condition condition)
     {
         _rule = _rule with { Criteria = condition };
         return this;
     }
 
     /// <summary>Adds an immediate action.</summary>
-    public RuleBuilder Then(RuleAction action)
+    public RuleBuilder Then(AutomationAction action)
     {
         _rule = _rule with { Actions = [.. _rule.Actions, action] };
         return this;
     }
 
     /// <summary>Adds a scheduled action.</summary>
-    public RuleBuilder After(BusinessDuration after, RuleAction action, RuleCondition? unless = null, bool holdToWorkingHours = false)
+    public RuleBuilder After(BusinessDuration after, AutomationAction action, Condition? unless = null, bool holdToWorkingHours = false)
     {
         _rule = _rule with { Scheduled = [.. _rule.Scheduled, new ScheduledRuleAction(after, action, unless) { HoldToWorkingHours = holdToWorkingHours }] };
         return this;
     }
 
     /// <summary>Sets the goal and deadline.</summary>
-    public RuleBuilder MustMeetWithin(BusinessDuration within, RuleCondition metWhen, NotificationPolicy policy = NotificationPolicy.DailyDigest, Recipient notify = Recipient.OwnerHead)
+    public RuleBuilder MustMeetWithin(BusinessDuration within, Condition metWhen, NotificationPolicy policy = NotificationPolicy.DailyDigest, Recipient? notify = null)
     {
-        _rule = _rule with { Deadline = new RuleDeadline(within, metWhen) { Policy = policy, NotifyOnViolation = notify } };
+        _rule = _rule with { Deadline = new RuleDeadline(within, metWhen) { Policy = policy, NotifyOnViolation = notify ?? Recipient.OwnerHead } };
         return this;
     }
 
@@ -207,20 +163,3 @@ public sealed class RuleBuilder
         return _rule;
     }
 }
-
-/// <summary>A plug-in's rule action, called by name from <see cref="PluginRuleAction"/>.</summary>
-public interface IRuleActionHandler
-{
-    /// <summary>The action's name.</summary>
-    string Name { get; }
-
-    /// <summary>Runs the action for a deal inside the rule's unit of work; throwing fails the whole command.</summary>
-    Task ExecuteAsync(RuleActionContext context, CancellationToken cancellationToken);
-}
-
-/// <summary>What a plug-in rule action gets.</summary>
-/// <param name="Tenant">The tenant.</param>
-/// <param name="Rule">The rule's id.</param>
-/// <param name="Deal">The deal as it is now.</param>
-/// <param name="Parameters">The action's parameters.</param>
-public sealed record RuleActionContext(TenantId Tenant, string Rule, Crm.Kernel.Deals.Deal Deal, IReadOnlyDictionary<string, string> Parameters);

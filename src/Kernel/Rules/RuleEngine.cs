@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Deals;
@@ -23,7 +25,6 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     public const string DeadlineKind = "rule-deadline";
     public const string DigestKind = "digest-send";
     private readonly IReadOnlyList<RuleDefinition> _codeRules;
-    private readonly Dictionary<string, IRuleActionHandler> _handlers;
     private readonly ConcurrentDictionary<string, CompiledRules> _cache = new(StringComparer.Ordinal);
 
     private readonly Microsoft.Extensions.Logging.ILogger? _logger;
@@ -32,7 +33,7 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     /// <summary>The process engine rules start processes on (and whose tenant settings they read).</summary>
     public Crm.Kernel.Processes.ProcessEngine Processes => _processes;
 
-    public RuleEngine(IEnumerable<RuleDefinition> codeRules, IEnumerable<IRuleActionHandler> handlers, Crm.Kernel.Processes.ProcessEngine processes, Microsoft.Extensions.Logging.ILogger? logger = null)
+    public RuleEngine(IEnumerable<RuleDefinition> codeRules, Crm.Kernel.Processes.ProcessEngine processes, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _processes = processes;
         _logger = logger;
@@ -42,7 +43,6 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
             RuleValidation.Validate(rule, "$");
         }
 
-        _handlers = handlers.ToDictionary(h => h.Name, StringComparer.Ordinal);
     }
 
     public async ValueTask OnEventAsync(UnitOfWork unit, DomainEvent domainEvent, Cause cause, CancellationToken cancellationToken)
@@ -104,7 +104,9 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
             "Stored rule {Rule} of tenant {Tenant} cannot be used and is skipped (the tenant's other rules and commands run): {Problem} Define a corrected, higher version or disable it.");
 
     /// <summary>The handler of a plug-in rule action, when one is loaded.</summary>
-    public bool HasHandler(string name) => _handlers.ContainsKey(name);
+    public bool HasHandler(string name) => _processes.HasHandler(name);
+
+    public IActionHandler? FindHandler(string name) => _processes.FindHandler(name);
 
     /// <summary>The definition a rule instance runs with (its own version).</summary>
     public async ValueTask<RuleDefinition?> DefinitionAsync(UnitOfWork unit, RuleInstance instance, CancellationToken cancellationToken)
@@ -218,52 +220,10 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
         }
     }
 
-    public async ValueTask RunAsync(UnitOfWork unit, RuleDefinition rule, DealId dealId, RuleAction action, Cause cause, CancellationToken cancellationToken)
+    public async ValueTask RunAsync(UnitOfWork unit, RuleDefinition rule, DealId dealId, AutomationAction action, Cause cause, CancellationToken cancellationToken)
     {
         var deal = await unit.GetAsync(Kinds.Deal, dealId.Value, cancellationToken).ConfigureAwait(false);
-        switch (action)
-        {
-            case NotifyRuleAction notify:
-                var to = await RecipientAsync(unit, deal, notify, cancellationToken).ConfigureAwait(false) ?? deal.Owner;
-                await unit.RecordAsync(new NotificationRequested(to, Fill(notify.Subject, deal), Fill(notify.Body, deal), deal.Id), cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case CreateTaskRuleAction task:
-                var assignee = await RecipientAsync(unit, deal, task, cancellationToken).ConfigureAwait(false) ?? deal.Owner;
-                var calendar = await CalendarOfAsync(unit, assignee, cancellationToken).ConfigureAwait(false);
-                await unit.RecordAsync(new WorkTaskCreated(WorkTaskId.New(), Fill(task.Title, deal), assignee, task.Due.AddTo(unit.Now, calendar), deal.Id, deal.Client), cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case SetDealFieldRuleAction field:
-                await unit.RecordAsync(new DealFieldSet(deal.Id, field.Name, field.Value), cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case SetDealClassifierRuleAction classifier:
-                await unit.RecordAsync(new DealClassifierSet(deal.Id, classifier.Name, classifier.Value), cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case SetClientClassifierRuleAction clientClassifier:
-                await unit.GetAsync(Kinds.Client, deal.Client.Value, cancellationToken).ConfigureAwait(false);
-                await unit.RecordAsync(new ClientClassifierSet(deal.Client, clientClassifier.Name, clientClassifier.Value), cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case MoveStageRuleAction move:
-                await DealOperations.MoveAsync(unit, deal, move.Stage, cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case StartProcessRuleAction start:
-                await _processes.StartAsync(unit, start.TemplateId, deal.Id, null, null, cause, cancellationToken).ConfigureAwait(false);
-                break;
-            case AchieveGoalRuleAction goal:
-                var pipeline = await DealOperations.PipelineOfAsync(unit, deal.Pipeline, cancellationToken).ConfigureAwait(false);
-                if (pipeline.FindStage(deal.Stage)?.Goals.Any(g => g.Id == goal.Goal) == true)
-                {
-                    await GoalEngine.AchieveAsync(unit, deal.Id, goal.Goal, cause, cancellationToken).ConfigureAwait(false);
-                }
-
-                break;
-            case PluginRuleAction plugin:
-                var handler = _handlers.GetValueOrDefault(plugin.Name) ?? throw new InvalidStateException(
-                    $"Rule '{rule.Id}' calls plug-in action '{plugin.Name}', which no loaded plug-in provides; load the plug-in or disable the rule.");
-                await handler.ExecuteAsync(new RuleActionContext(unit.Tenant, rule.Id, deal, plugin.Parameters), cancellationToken).ConfigureAwait(false);
-                break;
-            default:
-                throw new InvalidStateException($"The kernel cannot run rule actions of type {action.GetType().Name}.");
-        }
+        await _processes.Actions.RunOnDealAsync(unit, deal, action, cause, AutomationSite.Rule, rule.Id, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Adds a violation to the recipient's digest of the day; the first item of a day sets the sending timer.</summary>
@@ -284,21 +244,22 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
     public ValueTask<BusinessCalendar> CalendarOfAsync(UnitOfWork unit, UserId user, CancellationToken cancellationToken) =>
         _processes.Configuration.CalendarOfAsync(unit, user, cancellationToken);
 
-    public static async ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, Recipient recipient, UserId? user, CancellationToken cancellationToken) => recipient switch
+    public static async ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, Recipient recipient, CancellationToken cancellationToken) => recipient.Kind switch
     {
-        Recipient.DealOwner => deal.Owner,
-        Recipient.OwnerHead => await HeadOrOwnerAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false),
-        _ => user,
+        RecipientKind.DealOwner => deal.Owner,
+        RecipientKind.OwnerHead => await HeadOrOwnerAsync(unit, deal.Owner, cancellationToken).ConfigureAwait(false),
+        RecipientKind.User when recipient.Name is not null => new UserId(recipient.Name),
+        _ => null,
     };
 
-    private static ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, RuleAction action, CancellationToken cancellationToken) => action switch
+    private static ValueTask<UserId?> RecipientAsync(UnitOfWork unit, Deal deal, AutomationAction action, CancellationToken cancellationToken) => action switch
     {
-        NotifyRuleAction n => RecipientAsync(unit, deal, n.To, n.User, cancellationToken),
-        CreateTaskRuleAction t => RecipientAsync(unit, deal, t.For, t.User, cancellationToken),
+        Notify n => RecipientAsync(unit, deal, n.To, cancellationToken),
+        CreateTask t => RecipientAsync(unit, deal, t.Assignee, cancellationToken),
         _ => ValueTask.FromResult<UserId?>(deal.Owner),
     };
 
-    private static async ValueTask<UserId?> HeadOrOwnerAsync(UnitOfWork unit, UserId owner, CancellationToken cancellationToken)
+    public static async ValueTask<UserId?> HeadOrOwnerAsync(UnitOfWork unit, UserId owner, CancellationToken cancellationToken)
     {
         try
         {
@@ -309,12 +270,6 @@ internal sealed class RuleEngine : IUnitOfWorkReactor
             return owner;
         }
     }
-
-    private static string Fill(string text, Deal deal) => text
-        .Replace("{deal}", deal.Id.Value, StringComparison.Ordinal)
-        .Replace("{title}", deal.Title ?? deal.Id.Value, StringComparison.Ordinal)
-        .Replace("{amount}", deal.Amount.ToString(), StringComparison.Ordinal)
-        .Replace("{owner}", deal.Owner.Value, StringComparison.Ordinal);
 }
 
 /// <summary>A tenant's enabled rules, indexed by trigger.</summary>
@@ -346,7 +301,7 @@ internal sealed class CompiledRules
 
                 try
                 {
-                    _versions[key] = RuleJson.Load(json);
+                    _versions[key] = RuleJson.LoadStored(json);
                 }
                 catch (CrmValidationException e)
                 {

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Kernel.Scheduling;
 using Crm.Kernel.Storage;
 using Crm.Kernel.Validation;
@@ -24,9 +26,9 @@ internal static class RuleValidation
     /// <summary>Longest value (a field value, a condition value, an exception reason, a plug-in parameter), in characters.</summary>
     public const int MaxValueLength = 1000;
     /// <summary>Most immediate actions, scheduled actions, values of an <c>in</c> condition, reasons, plug-in parameters.</summary>
-    public const int MaxItems = 50;
-    /// <summary>Deepest nesting of <c>all</c>/<c>any</c>/<c>not</c> conditions.</summary>
-    public const int MaxConditionDepth = 16;
+    public const int MaxItems = AutomationValidation.MaxItems;
+    /// <summary>Deepest nesting of <c>allOf</c>/<c>anyOf</c>/<c>not</c> conditions.</summary>
+    public const int MaxConditionDepth = AutomationValidation.MaxConditionDepth;
 
     private static readonly BusinessCalendar RehearsalCalendar = new(new BusinessCalendarOptions());
     private static readonly NodaTime.Instant RehearsalStart = NodaTime.Instant.FromUtc(2026, 1, 5, 9, 0);
@@ -67,8 +69,8 @@ internal static class RuleValidation
             errors.Add(new(root + ".version", $"must be 1 or more; got {rule.Version}."));
         }
 
-        Condition(rule.When, root + ".when", 1, errors);
-        Condition(rule.Criteria, root + ".criteria", 1, errors);
+        Condition(rule.When, root + ".when", errors);
+        Condition(rule.Criteria, root + ".criteria", errors);
         if (rule.Actions is null)
         {
             errors.Add(new(root + ".actions", "a list of actions is required (it may be empty)."));
@@ -78,7 +80,7 @@ internal static class RuleValidation
             Count(rule.Actions.Count, root + ".actions", errors);
             for (var i = 0; i < rule.Actions.Count; i++)
             {
-                ValidateAction(rule.Actions[i], $"{root}.actions[{i}]", errors);
+                AutomationValidation.Action(rule.Actions[i], $"{root}.actions[{i}]", AutomationSite.Rule, errors);
             }
         }
 
@@ -99,8 +101,8 @@ internal static class RuleValidation
                     continue;
                 }
 
-                ValidateAction(scheduled.Action, path + ".action", errors);
-                Condition(scheduled.Unless, path + ".unless", 1, errors);
+                AutomationValidation.Action(scheduled.Action, path + ".action", AutomationSite.Rule, errors);
+                Condition(scheduled.Unless, path + ".unless", errors);
             }
         }
 
@@ -112,10 +114,14 @@ internal static class RuleValidation
             }
             else
             {
-                Condition(deadline.MetWhen, root + ".deadline.metWhen", 1, errors);
+                Condition(deadline.MetWhen, root + ".deadline.metWhen", errors);
             }
 
-            Defined(deadline.NotifyOnViolation, root + ".deadline.notifyOnViolation", errors);
+            if (deadline.NotifyOnViolation.Kind is not (RecipientKind.DealOwner or RecipientKind.OwnerHead or RecipientKind.User)
+                || (deadline.NotifyOnViolation.Kind == RecipientKind.User && string.IsNullOrWhiteSpace(deadline.NotifyOnViolation.Name)))
+            {
+                errors.Add(new(root + ".deadline.notifyOnViolation", $"'{deadline.NotifyOnViolation}' cannot be told of a violation; use dealOwner, ownerHead or user:<id>."));
+            }
 
             Defined(deadline.Policy, root + ".deadline.policy", errors);
         }
@@ -213,12 +219,12 @@ internal static class RuleValidation
 
     private static bool HasCode(RuleDefinition rule)
     {
-        static bool Code(RuleCondition? c) => c switch
+        static bool Code(Condition? c) => c switch
         {
             CodeCondition => true,
-            WhenAll all => all.Conditions.Any(Code),
-            WhenAny any => any.Conditions.Any(Code),
-            WhenNot not => Code(not.Condition),
+            AllOf all => all.Conditions.Any(Code),
+            AnyOf any => any.Conditions.Any(Code),
+            Not not => Code(not.Condition),
             _ => false,
         };
 
@@ -246,145 +252,8 @@ internal static class RuleValidation
         return new RuleSubject(deal, client);
     }
 
-    private static void ValidateAction(RuleAction? action, string path, List<ValidationError> errors)
-    {
-        switch (action)
-        {
-            case null:
-                errors.Add(new(path, "an action is required."));
-                break;
-            case NotifyRuleAction n:
-                Required(n.Subject, path + ".subject", MaxTitleLength, false, "a notification needs a subject.", errors);
-                Required(n.Body, path + ".body", MaxBodyLength, true, "a notification needs a body.", errors);
-                Recipient(n.To, n.User, path, ".to", errors);
-                break;
-            case CreateTaskRuleAction t:
-                Required(t.Title, path + ".title", MaxTitleLength, false, "a task needs a title.", errors);
-                Recipient(t.For, t.User, path, ".for", errors);
-                break;
-            case SetDealFieldRuleAction f:
-                Required(f.Name, path + ".name", MaxNameLength, false, "a name is required.", errors);
-                Text(f.Value, path + ".value", MaxValueLength, false, errors);
-                break;
-            case SetDealClassifierRuleAction c:
-                Required(c.Name, path + ".name", MaxNameLength, false, "a name is required.", errors);
-                Text(c.Value, path + ".value", MaxValueLength, false, errors);
-                break;
-            case SetClientClassifierRuleAction c:
-                Required(c.Name, path + ".name", MaxNameLength, false, "a name is required.", errors);
-                Required(c.Value, path + ".value", MaxValueLength, false, "a value is required.", errors);
-                break;
-            case MoveStageRuleAction m when m.Stage.Value is null:
-                errors.Add(new(path + ".stage", "required: name the stage to move the deal to."));
-                break;
-            case StartProcessRuleAction p:
-                Required(p.TemplateId, path + ".templateId", MaxNameLength, false, "a process template id is required.", errors);
-                break;
-            case AchieveGoalRuleAction g when g.Goal.Value is null:
-                errors.Add(new(path + ".goal", "required: name the goal to achieve."));
-                break;
-            case PluginRuleAction p:
-                Required(p.Name, path + ".name", MaxNameLength, false, "name the plug-in action.", errors);
-                if (p.Parameters is null)
-                {
-                    errors.Add(new(path + ".parameters", "required: give the parameters (an empty object when none)."));
-                    break;
-                }
-
-                Count(p.Parameters.Count, path + ".parameters", errors);
-                foreach (var (key, value) in p.Parameters)
-                {
-                    Required(key, path + ".parameters", MaxNameLength, false, "a parameter needs a name.", errors);
-                    Required(value, $"{path}.parameters.{key}", MaxValueLength, false, "a parameter needs a value.", errors);
-                }
-
-                break;
-        }
-    }
-
-    private static void Recipient(Recipient to, UserId? user, string path, string field, List<ValidationError> errors)
-    {
-        if (!Enum.IsDefined(to))
-        {
-            errors.Add(new(path + field, $"unknown recipient {(int)to}; use DealOwner, OwnerHead or User."));
-        }
-        else if (to == Crm.Abstractions.Recipient.User && user?.Value is null)
-        {
-            errors.Add(new(path + ".user", "name the user when the recipient is a user."));
-        }
-    }
-
-    private static void Condition(RuleCondition? condition, string path, int depth, List<ValidationError> errors)
-    {
-        if (condition is null)
-        {
-            return;
-        }
-
-        if (depth > MaxConditionDepth)
-        {
-            errors.Add(new(path, $"conditions nest at most {MaxConditionDepth} deep."));
-            return;
-        }
-
-        switch (condition)
-        {
-            case FieldEquals e:
-                Required(e.Value, path + ".value", MaxValueLength, false, "required: the value to compare with.", errors);
-                FieldName(e.Field, path, errors);
-                break;
-            case FieldIn i when i.Values is not null:
-                Count(i.Values.Count, path + ".values", errors);
-                for (var k = 0; k < i.Values.Count; k++)
-                {
-                    Required(i.Values[k], $"{path}.values[{k}]", MaxValueLength, false, "a value cannot be null or empty.", errors);
-                }
-
-                FieldName(i.Field, path, errors);
-                break;
-            case FieldCompare c:
-                FieldName(c.Field, path, errors);
-                break;
-            case FieldBetween b:
-                FieldName(b.Field, path, errors);
-                break;
-            case FieldIsSet s:
-                FieldName(s.Field, path, errors);
-                break;
-            case WhenAll { Conditions: { } all }:
-                Count(all.Count, path + ".conditions", errors);
-                for (var k = 0; k < all.Count; k++)
-                {
-                    Condition(all[k], $"{path}.conditions[{k}]", depth + 1, errors);
-                }
-
-                break;
-            case WhenAny { Conditions: { } any }:
-                Count(any.Count, path + ".conditions", errors);
-                for (var k = 0; k < any.Count; k++)
-                {
-                    Condition(any[k], $"{path}.conditions[{k}]", depth + 1, errors);
-                }
-
-                break;
-            case WhenNot not:
-                Condition(not.Condition, path + ".condition", depth + 1, errors);
-                break;
-        }
-
-        if (depth == 1)
-        {
-            condition.Validate(path, errors);
-        }
-    }
-
-    private static void FieldName(string? field, string path, List<ValidationError> errors)
-    {
-        if (field is not null)
-        {
-            Text(field, path + ".field", MaxNameLength, false, errors);
-        }
-    }
+    private static void Condition(Condition? condition, string path, List<ValidationError> errors) =>
+        AutomationValidation.Condition(condition, path, AutomationSite.Rule, errors);
 
     private static void Count(int count, string path, List<ValidationError> errors)
     {
@@ -440,29 +309,37 @@ internal static class RuleValidation
 }
 
 /// <summary>Reads and writes rules as JSON (what an admin edits or a methodology ships), validating on load.</summary>
+/// <remarks>Actions and conditions use the one automation shape (docs/automation.md); an old shape is refused with a message naming the new one.</remarks>
 /// <example><code>
 /// { "id": "small-deal-offer", "name": "Small deal: offer within 5 days", "trigger": "DealOpened",
-///   "criteria": { "type": "compare", "field": "deal.amount", "op": "LessThan", "value": 10000 },
-///   "actions": [ { "type": "notify", "subject": "Send an offer", "body": "…" } ],
-///   "deadline": { "within": "5 working days", "metWhen": { "type": "isSet", "field": "deal.field.offerSent" } } }
+///   "criteria": { "condition": "compare", "field": "deal.amount", "op": "lessThan", "value": 10000 },
+///   "actions": [ { "action": "notify", "to": "dealOwner", "subject": "Send an offer", "body": "…" } ],
+///   "deadline": { "within": "5 working days", "metWhen": { "condition": "isSet", "field": "deal.field.offerSent" } } }
 /// </code></example>
 public static class RuleJson
 {
-    private static readonly JsonSerializerOptions Options = CreateOptions();
+    private static readonly JsonSerializerOptions Options = CreateOptions(AutomationJson.Strict);
+    private static readonly JsonSerializerOptions StoredOptions = CreateOptions(AutomationJson.Upcasting);
 
     /// <summary>Loads and validates a rule.</summary>
-    /// <exception cref="CrmValidationException">Malformed JSON or an invalid rule; each problem has its JSON path.</exception>
-    public static RuleDefinition Load(string json)
+    /// <exception cref="CrmValidationException">Malformed JSON, an old action/condition shape, or an invalid rule; each problem has its JSON path.</exception>
+    public static RuleDefinition Load(string json) => Load(json, Options);
+
+    /// <summary>Loads a rule the kernel stored, reading (upcasting) the shapes of earlier kernels, and validates it.</summary>
+    internal static RuleDefinition LoadStored(string json) => Load(json, StoredOptions);
+
+    private static RuleDefinition Load(string json, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(json);
         RuleDefinition? rule;
         try
         {
-            rule = JsonSerializer.Deserialize<RuleDefinition>(json, Options);
+            rule = JsonSerializer.Deserialize<RuleDefinition>(json, options);
         }
         catch (JsonException e)
         {
-            throw new CrmValidationException(e.Path ?? "$", $"the JSON cannot be read as a rule: {e.Message.Split(" Path:")[0]}");
+            var (path, message) = AutomationJson.Describe(e);
+            throw new CrmValidationException(path, $"the JSON cannot be read as a rule: {message}");
         }
         catch (Exception e) when (e is not CrmException and not OutOfMemoryException)
         {
@@ -493,7 +370,7 @@ public static class RuleJson
         }
     }
 
-    private static JsonSerializerOptions CreateOptions()
+    private static JsonSerializerOptions CreateOptions(IEnumerable<JsonConverter> automation)
     {
         var options = new JsonSerializerOptions(CrmJson.Options)
         {
@@ -502,19 +379,11 @@ public static class RuleJson
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             AllowOutOfOrderMetadataProperties = true,
         };
-        options.Converters.Add(new BusinessDurationConverter());
+        foreach (var converter in automation)
+        {
+            options.Converters.Insert(0, converter);
+        }
+
         return options;
-    }
-
-    private sealed class BusinessDurationConverter : JsonConverter<BusinessDuration>
-    {
-        public override BusinessDuration Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.TokenType != JsonTokenType.String
-                ? throw new JsonException("expected a duration string such as \"5 working days\", \"PT4H working\" or \"PT48H\".")
-                : BusinessDuration.TryParse(reader.GetString(), out var value, out var problem)
-                    ? value
-                    : throw new JsonException(problem);
-
-        public override void Write(Utf8JsonWriter writer, BusinessDuration value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
     }
 }

@@ -1,4 +1,6 @@
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Scheduling;
@@ -72,7 +74,7 @@ internal sealed class RuleDeadlineHandler(RuleEngine engine) : ITimerHandler
         }
 
         await unit.RecordAsync(new RuleOutcomeRecorded(instance.Id, "violated", $"not met by {instance.Deadline}"), cause, cancellationToken).ConfigureAwait(false);
-        var recipient = await RuleEngine.RecipientAsync(unit, deal, deadline.NotifyOnViolation, null, cancellationToken).ConfigureAwait(false) ?? deal.Owner;
+        var recipient = await RuleEngine.RecipientAsync(unit, deal, deadline.NotifyOnViolation, cancellationToken).ConfigureAwait(false) ?? deal.Owner;
         var line = $"{rule.Name}: deal '{deal.Title ?? deal.Id.Value}' ({deal.Amount}) of {deal.Owner} was not done by {instance.Deadline}.";
         var policy = (await engine.Processes.Configuration.NotificationPolicyAsync(unit, cancellationToken).ConfigureAwait(false)).Violations ?? deadline.Policy;
         if (policy == NotificationPolicy.DailyDigest)

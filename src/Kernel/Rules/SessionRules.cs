@@ -1,4 +1,7 @@
+using Crm.Kernel.Scheduling;
 using Crm.Abstractions;
+using Crm.Abstractions.Automation;
+using Crm.Kernel.Automation;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
 using Crm.Kernel.Deals;
@@ -154,17 +157,17 @@ public sealed class SessionRules
         {
             switch (action)
             {
-                case MoveStageRuleAction move when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Id == move.Stage)):
+                case MoveToStage move when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Id == move.Stage)):
                     errors.Add(new(path + ".stage", $"unknown stage '{move.Stage}' in pipeline {scopeText}."));
                     break;
-                case AchieveGoalRuleAction goal when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Goals.Any(g => g.Id == goal.Goal))):
+                case AchieveGoal goal when scope.Count > 0 && !scope.Any(p => p.Stages.Any(st => st.Goals.Any(g => g.Id == goal.Goal))):
                     errors.Add(new(path + ".goal", $"no stage of pipeline {scopeText} has goal '{goal.Goal}'."));
                     break;
-                case StartProcessRuleAction start when !templates.Contains(start.TemplateId):
-                    errors.Add(new(path + ".templateId", $"no process template '{start.TemplateId}' is registered or defined for this tenant; define it (session.Configuration), register it, or install the methodology that ships it first."));
+                case StartProcess start when !templates.Contains(start.Template):
+                    errors.Add(new(path + ".template", $"no process template '{start.Template}' is registered or defined for this tenant; define it (session.Configuration), register it, or install the methodology that ships it first."));
                     break;
-                case PluginRuleAction plugin when !Engine.HasHandler(plugin.Name):
-                    errors.Add(new(path + ".name", $"no loaded plug-in provides rule action '{plugin.Name}'; load the plug-in first."));
+                case PluginAction plugin when !Engine.HasHandler(plugin.Handler):
+                    errors.Add(new(path + ".handler", $"no loaded plug-in provides action handler '{plugin.Handler}'; load the plug-in (an IActionHandler named so) first."));
                     break;
             }
         }
@@ -176,7 +179,7 @@ public sealed class SessionRules
     }
 
     /// <summary>Pipelines a condition pins the deal to: <c>deal.pipeline</c> equals/in, alone or in a top-level <c>all</c>.</summary>
-    private static void NamedPipelines(RuleCondition? condition, HashSet<string> named)
+    private static void NamedPipelines(Condition? condition, HashSet<string> named)
     {
         switch (condition)
         {
@@ -186,7 +189,7 @@ public sealed class SessionRules
             case FieldIn { Field: "deal.pipeline" } i:
                 named.UnionWith(i.Values);
                 break;
-            case WhenAll all:
+            case AllOf all:
                 foreach (var c in all.Conditions)
                 {
                     if (c is FieldEquals or FieldIn)
@@ -311,7 +314,7 @@ public sealed class SessionRules
                     ?? throw new CrmValidationException("reason", $"'{reason}' is not a reason of rule '{rule.Id}'; pick one of: {string.Join(", ", policy.Reasons)}, or 'other' with a text.");
             }
 
-            var approver = await RuleEngine.RecipientAsync(unit, dealState, Recipient.OwnerHead, null, cancellationToken).ConfigureAwait(false) ?? dealState.Owner;
+            var approver = await RuleEngine.RecipientAsync(unit, dealState, Recipient.OwnerHead, cancellationToken).ConfigureAwait(false) ?? dealState.Owner;
             var cause = Cause.Rule(rule.Id, rule.Name);
             await unit.RecordAsync(new DealClassifierSet(deal, policy.Flag, text), Cause.Manual, cancellationToken).ConfigureAwait(false);
             await unit.RecordAsync(new RuleExceptionRequested(instance.Id, policy.Flag, text, approver), Cause.Manual, cancellationToken).ConfigureAwait(false);
@@ -450,17 +453,16 @@ public sealed class SessionRules
         return result;
     }
 
-    private static string Describe(RuleAction action) => action switch
+    private static string Describe(AutomationAction action) => action switch
     {
-        NotifyRuleAction n => $"notify {n.To} '{n.Subject}'",
-        CreateTaskRuleAction t => $"task for {t.For} '{t.Title}' due in {t.Due}",
-        SetDealFieldRuleAction f => $"set deal field {f.Name} = {f.Value}",
-        SetDealClassifierRuleAction c => $"set deal classifier {c.Name} = {c.Value}",
-        SetClientClassifierRuleAction c => $"set client classifier {c.Name} = {c.Value}",
-        MoveStageRuleAction m => $"move to stage {m.Stage}",
-        StartProcessRuleAction p => $"start process {p.TemplateId}",
-        AchieveGoalRuleAction g => $"achieve goal {g.Goal}",
-        PluginRuleAction p => $"plug-in action {p.Name}",
-        _ => action.GetType().Name,
+        Notify n => $"notify {n.To} '{n.Subject}'",
+        CreateTask t => $"task for {t.Assignee} '{t.Title}' due in {t.Due}",
+        SetField f => $"set {f.Field} = {f.Value}",
+        MoveToStage m => $"move to stage {m.Stage}",
+        AssignOwner o => $"assign the deal to {o.To}",
+        StartProcess p => $"start process {p.Template}",
+        AchieveGoal g => $"achieve goal {g.Goal}",
+        PluginAction p => $"plug-in action {p.Handler}",
+        _ => AutomationValidation.Kind(action),
     };
 }

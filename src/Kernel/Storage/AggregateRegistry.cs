@@ -15,6 +15,11 @@ internal abstract class AggregateRegistration
     /// <summary>Declares the capability's kinds and events on <paramref name="registry"/>.</summary>
     public abstract void Register(AggregateRegistryBuilder registry);
 
+    /// <summary>Adds the JSON converters the capability's stored states and events need (none by default).</summary>
+    public virtual void AddJsonConverters(IList<System.Text.Json.Serialization.JsonConverter> converters)
+    {
+    }
+
     /// <summary>A sorted copy of <paramref name="source"/> with <paramref name="name"/> set to <paramref name="value"/> (removed when null).</summary>
     protected static IReadOnlyDictionary<string, string> WithEntry(IReadOnlyDictionary<string, string> source, string name, string? value)
     {

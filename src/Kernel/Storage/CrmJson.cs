@@ -39,6 +39,12 @@ internal static class CrmJson
         options.Converters.Add(new StringIdConverter<RuleId>(v => new RuleId(v), id => id.Value));
         options.Converters.Add(new StringIdConverter<NotificationId>(v => new NotificationId(v), id => id.Value));
         options.Converters.Add(new StringIdConverter<WebhookSubscriptionId>(v => new WebhookSubscriptionId(v), id => id.Value));
+        // Converters a capability's stored states need (e.g. the automation shape of goal reactions, old shapes upcast).
+        foreach (var registration in AggregateRegistry.Discover())
+        {
+            registration.AddJsonConverters(options.Converters);
+        }
+
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }

@@ -162,9 +162,9 @@ public sealed class Issue19TenantConfigurationTests
         Assert.Contains("version 2", stale.Message, StringComparison.Ordinal);
         var belowCode = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineProcessTemplateAsync(Onboarding(1).Replace("\"onboarding\"", "\"delivery\"", StringComparison.Ordinal)));
         Assert.Contains("registered in code", belowCode.Message, StringComparison.Ordinal);
-        var sub = Onboarding(2).Replace("\"deadline\": \"1 working day\",", "\"deadline\": \"1 working day\", \"onEntry\": [ { \"type\": \"startSubProcess\", \"templateId\": \"nowhere\" } ],", StringComparison.Ordinal);
+        var sub = Onboarding(2).Replace("\"deadline\": \"1 working day\",", "\"deadline\": \"1 working day\", \"onEntry\": [ { \"action\": \"startProcess\", \"template\": \"nowhere\" } ],", StringComparison.Ordinal);
         var missing = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineProcessTemplateAsync(sub));
-        Assert.Contains(missing.Errors, e => e.Field.EndsWith(".templateId", StringComparison.Ordinal) && e.Message.Contains("nowhere", StringComparison.Ordinal));
+        Assert.Contains(missing.Errors, e => e.Field.EndsWith(".template", StringComparison.Ordinal) && e.Message.Contains("nowhere", StringComparison.Ordinal));
         await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineProcessTemplateAsync("{ not json"));
         var again = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineCalendarAsync(WithHoliday(), 1));
         Assert.Equal("version", Assert.Single(again.Errors).Field);
@@ -247,11 +247,11 @@ public sealed class Issue19TenantConfigurationTests
         await acme.SetUpOrganizationAsync();
         await globex.SetUpOrganizationAsync();
         await acme.Session(Admin).Configuration.DefineProcessTemplateAsync(Onboarding(1));
-        var rule = new Crm.Kernel.Rules.RuleDefinition("start-onboarding", "Start onboarding", "DealOpened") { Actions = [new Crm.Kernel.Rules.StartProcessRuleAction("onboarding")] };
+        var rule = new Crm.Kernel.Rules.RuleDefinition("start-onboarding", "Start onboarding", "DealOpened") { Actions = [new Crm.Abstractions.Automation.StartProcess("onboarding")] };
 
         await acme.Session(Admin).Rules.DefineAsync(rule);
         var refused = await Assert.ThrowsAsync<CrmValidationException>(() => globex.Session(Admin).Rules.DefineAsync(rule));
-        Assert.Contains(refused.Errors, e => e.Field == "$.actions[0].templateId");
+        Assert.Contains(refused.Errors, e => e.Field == "$.actions[0].template");
         var deal = await acme.DealAsync(Seller1);
         Assert.Equal("onboarding", Assert.Single(await acme.Session(Seller1).Processes.ListForDealAsync(deal.Id)).TemplateId);
 

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Deals;
@@ -160,7 +161,7 @@ public sealed class DealTests
         var loop = SalesPipeline(
             new StageDefinition(Proposal, "Proposal")
             {
-                Goals = [new GoalDefinition(new GoalId("ping"), "Ping", [new SetDealField("x", "1"), new AchieveGoal(new GoalId("pong"))]),
+                Goals = [new GoalDefinition(new GoalId("ping"), "Ping", [new SetField("deal.field.x", "1"), new AchieveGoal(new GoalId("pong"))]),
                          new GoalDefinition(new GoalId("pong"), "Pong", [new AchieveGoal(new GoalId("ping"))])],
             });
         await using var k = await WithOrganizationAsync(loop, maxDepth: 5);

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Deals;
@@ -57,7 +58,7 @@ public sealed class OrderAndInvoiceTests
     public async Task Payment_is_a_sale_that_a_rule_turns_into_the_goal_payment_received()
     {
         await using var k = await ShopAsync();
-        await k.Session(Admin).Rules.DefineAsync(RuleDefinition.Create("paid", "Invoice paid", "InvoicePaid").Then(new AchieveGoalRuleAction(new GoalId("purchase-prepared"))).Build());
+        await k.Session(Admin).Rules.DefineAsync(RuleDefinition.Create("paid", "Invoice paid", "InvoicePaid").Then(new AchieveGoal(new GoalId("purchase-prepared"))).Build());
         var deal = await k.DealAsync(Seller1);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Negotiation);
         var invoice = await k.Session(Seller1).Invoices.CreateAsync(deal.Id, [new InvoiceLineRequest("desk", 1)]);

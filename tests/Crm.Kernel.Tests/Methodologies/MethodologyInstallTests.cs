@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Plugins;
@@ -19,15 +20,15 @@ public sealed class MethodologyInstallTests
         { "id": "demo-onboarding", "version": 1, "name": "Onboarding", "roles": [ "sales" ], "initialStep": "kickoff",
           "steps": [
             { "name": "kickoff", "responsibleRole": "sales", "deadline": "2 working days",
-              "onEntry": [ { "type": "createTask", "assignee": { "role": "sales" }, "title": "Hold the kick-off", "due": "2 working days" } ],
+              "onEntry": [ { "action": "createTask", "assignee": "role:sales", "title": "Hold the kick-off", "due": "2 working days" } ],
               "transitions": [ { "trigger": "done", "target": "live" } ] },
-            { "name": "live", "final": true, "onEntry": [ { "type": "setClientClassifier", "classifier": "stage", "value": "live" } ] } ] }
+            { "name": "live", "final": true, "onEntry": [ { "action": "setField", "field": "client.classifier.stage", "value": "live" } ] } ] }
         """;
 
     private const string Rule = """
         { "id": "demo-follow-up", "name": "Follow up a new demo deal", "trigger": "DealOpened", "version": 1,
-          "criteria": { "type": "equals", "field": "deal.pipeline", "value": "demo" },
-          "actions": [ { "type": "createTask", "title": "Call {title}", "due": "1 working day" } ] }
+          "criteria": { "condition": "equals", "field": "deal.pipeline", "value": "demo" },
+          "actions": [ { "action": "createTask", "title": "Call {title}", "due": "1 working day" } ] }
         """;
 
     private const string Preset = """{ "name": "Won by owner", "groupBy": [ "Owner" ], "measures": [ "Count", "Sum" ], "currency": "EUR", "wonOnly": true }""";
@@ -41,7 +42,7 @@ public sealed class MethodologyInstallTests
                 {
                     Norm = Duration.FromDays(5),
                     Goals = [new GoalDefinition(new GoalId("agreed"), "Agreed",
-                        [new MoveToStage(new StageId("won")), new SetClientClassifier("stage", classifierValue), new StartProcess("demo-onboarding")])],
+                        [new MoveToStage(new StageId("won")), new SetField("client.classifier.stage", classifierValue), new StartProcess("demo-onboarding")])],
                 },
                 new StageDefinition(new StageId("won"), "Won", StageKind.Won),
                 new StageDefinition(new StageId("lost"), "Lost", StageKind.Lost),
@@ -144,8 +145,23 @@ public sealed class MethodologyInstallTests
         Assert.Equal("demo", error.Methodology);
         Assert.Contains(error.Errors, e => e.Field == "methodologies[demo].processTemplates[onboarding.json].steps[0].transitions[0].target" && e.Message.Contains("liev", StringComparison.Ordinal));
         // The goal's StartProcess now points at a template that did not load: reported too.
-        Assert.Contains(error.Errors, e => e.Field == "methodologies[demo].pipelines[demo].stages[0].goals[0].reactions[2].templateId");
+        Assert.Contains(error.Errors, e => e.Field == "methodologies[demo].pipelines[demo].stages[0].goals[0].reactions[2].template");
         Assert.Equal(head, await k.JournalHeadAsync());
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Admin).Pipelines.GetAsync(Pipeline));
+    }
+
+    // Guards (issue 19): a methodology whose rule calls a plug-in action handler no loaded plug-in registered is refused at install.
+    [Fact]
+    public async Task Issue19_a_methodology_rule_naming_an_unknown_action_handler_is_refused_at_install()
+    {
+        var rule = Rule.Replace("""{ "action": "createTask", "title": "Call {title}", "due": "1 working day" }""",
+            """{ "action": "plugin", "handler": "crm-export", "parameters": { "to": "erp" } }""", StringComparison.Ordinal);
+        Assert.NotEqual(Rule, rule);
+        await using var k = await KernelWith(Demo(rule: rule));
+
+        var error = await Assert.ThrowsAsync<MethodologyValidationException>(() => k.Session(Admin).Methodologies.InstallAsync("demo"));
+
+        Assert.Contains(error.Errors, e => e.Message.Contains("'crm-export'", StringComparison.Ordinal));
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Admin).Pipelines.GetAsync(Pipeline));
     }
 
@@ -209,8 +225,8 @@ public sealed class MethodologyRestartAndUpdateTests
 {
     private const string RuleV2 = """
         { "id": "demo-follow-up", "name": "Follow up a new demo deal", "trigger": "DealOpened", "version": 2,
-          "criteria": { "type": "equals", "field": "deal.pipeline", "value": "demo" },
-          "actions": [ { "type": "createTask", "title": "Call {title} today", "due": "PT4H working" } ] }
+          "criteria": { "condition": "equals", "field": "deal.pipeline", "value": "demo" },
+          "actions": [ { "action": "createTask", "title": "Call {title} today", "due": "PT4H working" } ] }
         """;
 
     private sealed class Plugin(SalesMethodology methodology) : ICrmPlugin

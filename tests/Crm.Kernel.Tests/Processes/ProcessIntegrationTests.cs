@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Abstractions.Storage;
@@ -87,7 +88,7 @@ public sealed class ProcessIntegrationTests
     {
         var prepayment = ProcessTemplate.Create("prepayment", version: 1, "Prepayment")
             .Step("awaitingPayment", s => s
-                .OnEntry(new WaitForEventAction("InvoicePaid", "paid"), new StartSubProcessAction("contract-approval"))
+                .OnEntry(new WaitForEvent("InvoicePaid", "paid"), new StartProcess("contract-approval"))
                 .Permit("paid", "paid"))
             .FinalStep("paid")
             .Build();

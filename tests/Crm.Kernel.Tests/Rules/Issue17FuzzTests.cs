@@ -196,8 +196,8 @@ public sealed class Issue17FuzzTests
         var rules = new List<string>
         {
             RuleJson.Write(SmallDealRule.Create()),
-            """{ "id": "x", "name": "Move", "trigger": "DealOpened", "actions": [ { "type": "moveStage", "stage": "lead" }, { "type": "achieveGoal", "goal": "contacted" }, { "type": "setDealField", "name": "a", "value": "b" }, { "type": "createTask", "title": "Call {title}", "due": "2 working days", "for": "OwnerHead" } ] }""",
-            """{ "id": "x", "name": "Any", "trigger": "DealOpened", "criteria": { "type": "any", "conditions": [ { "type": "in", "field": "deal.source", "values": ["web"] }, { "type": "between", "field": "deal.amount", "min": 1, "max": 1000 } ] }, "scheduled": [ { "after": "PT4H working", "action": { "type": "setClientClassifier", "name": "status", "value": "hot" } } ] }""",
+            """{ "id": "x", "name": "Move", "trigger": "DealOpened", "actions": [ { "action": "moveToStage", "stage": "lead" }, { "action": "achieveGoal", "goal": "contacted" }, { "action": "setField", "field": "deal.field.a", "value": "b" }, { "action": "createTask", "title": "Call {title}", "due": "2 working days", "assignee": "ownerHead" } ] }""",
+            """{ "id": "x", "name": "Any", "trigger": "DealOpened", "criteria": { "condition": "anyOf", "conditions": [ { "condition": "in", "field": "deal.source", "values": ["web"] }, { "condition": "between", "field": "deal.amount", "min": 1, "max": 1000 } ] }, "scheduled": [ { "after": "PT4H working", "action": { "action": "setField", "field": "client.classifier.status", "value": "hot" } } ] }""",
         };
         var templates = new List<string>();
         var files = Directory.GetFiles(Path.Combine(root!.FullName, "plugins"), "*.json", SearchOption.AllDirectories)

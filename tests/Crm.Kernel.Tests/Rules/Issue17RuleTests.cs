@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Rules;
@@ -13,21 +14,21 @@ public sealed class Issue17RuleTests
     private const string Head = """{ "id": "r", "name": "R", "trigger": "DealOpened", """;
 
     [Theory]
-    [InlineData(Head + """ "actions": [ { "type": "moveStage" } ] }""", "$.actions[0].stage")]
-    [InlineData(Head + """ "actions": [ { "type": "achieveGoal" } ] }""", "$.actions[0].goal")]
-    [InlineData(Head + """ "actions": [ { "type": "notify", "subject": "Hi" } ] }""", "$.actions[0].body")]
-    [InlineData(Head + """ "scheduled": [ { "after": "1 working day", "action": { "type": "notify", "subject": "Hi" } } ] }""", "$.scheduled[0].action.body")]
-    [InlineData(Head + """ "actions": [ { "type": "setClientClassifier", "name": "status" } ] }""", "$.actions[0].value")]
-    [InlineData(Head + """ "actions": [ { "type": "startProcess" } ] }""", "$.actions[0].templateId")]
-    [InlineData(Head + """ "actions": [ { "type": "plugin", "name": "x" } ] }""", "$.actions[0].parameters")]
-    [InlineData(Head + """ "actions": [ { "type": "notify", "subject": "Hi\u0000", "body": "b" } ] }""", "$.actions[0].subject")]
-    [InlineData(Head + """ "actions": [ { "type": "notify", "subject": "Hi\uDC00", "body": "b" } ] }""", "$.actions[0].subject")]
-    [InlineData(Head + """ "actions": [ { "type": "notify", "subject": "Hi", "body": "b", "to": 7 } ] }""", "$.actions[0].to")]
-    [InlineData(Head + """ "criteria": { "type": "equals", "field": "deal.source" } }""", "$.criteria.value")]
-    [InlineData(Head + """ "criteria": { "type": "in", "field": "deal.source", "values": [ null ] } }""", "$.criteria.values[0]")]
-    [InlineData(Head + """ "deadline": { "within": "2147483647 working days", "metWhen": { "type": "isSet", "field": "deal.title" } } }""", "$.deadline.within")]
-    [InlineData(Head + """ "deadline": { "within": "P106751991D", "metWhen": { "type": "isSet", "field": "deal.title" } } }""", "$.deadline.within")]
-    [InlineData(Head + """ "scheduled": [ { "after": "PT99999999H working", "action": { "type": "notify", "subject": "s", "body": "b" } } ] }""", "$.scheduled[0].after")]
+    [InlineData(Head + """ "actions": [ { "action": "moveToStage" } ] }""", "$.actions[0].stage")]
+    [InlineData(Head + """ "actions": [ { "action": "achieveGoal" } ] }""", "$.actions[0].goal")]
+    [InlineData(Head + """ "actions": [ { "action": "notify", "subject": "Hi" } ] }""", "$.actions[0].body")]
+    [InlineData(Head + """ "scheduled": [ { "after": "1 working day", "action": { "action": "notify", "subject": "Hi" } } ] }""", "$.scheduled[0].action.body")]
+    [InlineData(Head + """ "actions": [ { "action": "setField", "field": "client.classifier.status" } ] }""", "$.actions[0].value")]
+    [InlineData(Head + """ "actions": [ { "action": "startProcess" } ] }""", "$.actions[0].template")]
+    [InlineData(Head + """ "actions": [ { "action": "plugin", "handler": "x" } ] }""", "$.actions[0].parameters")]
+    [InlineData(Head + """ "actions": [ { "action": "notify", "subject": "Hi\u0000", "body": "b" } ] }""", "$.actions[0].subject")]
+    [InlineData(Head + """ "actions": [ { "action": "notify", "subject": "Hi\uDC00", "body": "b" } ] }""", "$.actions[0].subject")]
+    [InlineData(Head + """ "actions": [ { "action": "notify", "subject": "Hi", "body": "b", "to": 7 } ] }""", "$.actions[0].to")]
+    [InlineData(Head + """ "criteria": { "condition": "equals", "field": "deal.source" } }""", "$.criteria.value")]
+    [InlineData(Head + """ "criteria": { "condition": "in", "field": "deal.source", "values": [ null ] } }""", "$.criteria.values[0]")]
+    [InlineData(Head + """ "deadline": { "within": "2147483647 working days", "metWhen": { "condition": "isSet", "field": "deal.title" } } }""", "$.deadline.within")]
+    [InlineData(Head + """ "deadline": { "within": "P106751991D", "metWhen": { "condition": "isSet", "field": "deal.title" } } }""", "$.deadline.within")]
+    [InlineData(Head + """ "scheduled": [ { "after": "PT99999999H working", "action": { "action": "notify", "subject": "s", "body": "b" } } ] }""", "$.scheduled[0].after")]
     [InlineData("""{ "id": "r", "id": "s", "name": "R", "trigger": "DealOpened" }""", "$")]
     public void Issue17_a_rule_without_meaning_is_rejected_with_its_json_path(string json, string path)
     {
@@ -39,17 +40,17 @@ public sealed class Issue17RuleTests
     public void Issue17_texts_are_bounded()
     {
         var huge = new string('x', 1_000_001);
-        var error = Assert.Throws<CrmValidationException>(() => RuleJson.Load(Head + $$""" "actions": [ { "type": "notify", "subject": "s", "body": "{{huge}}" } ] }"""));
+        var error = Assert.Throws<CrmValidationException>(() => RuleJson.Load(Head + $$""" "actions": [ { "action": "notify", "subject": "s", "body": "{{huge}}" } ] }"""));
         Assert.Contains(error.Errors, e => e.Field == "$.actions[0].body" && e.Message.Contains("at most 4000", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Issue17_conditions_nest_at_most_16_deep()
     {
-        RuleCondition condition = new FieldIsSet("deal.title");
+        Condition condition = new FieldIsSet("deal.title");
         for (var i = 0; i < 20; i++)
         {
-            condition = new WhenNot(condition);
+            condition = new Not(condition);
         }
 
         var error = Assert.Throws<CrmValidationException>(() => RuleDefinition.Create("deep", "Deep", "DealOpened").Criteria(condition).Build());
@@ -57,14 +58,14 @@ public sealed class Issue17RuleTests
     }
 
     [Theory]
-    [InlineData("""{ "type": "moveStage", "stage": "nowhere" }""", "$.actions[0].stage")]
-    [InlineData("""{ "type": "achieveGoal", "goal": "no-such-goal" }""", "$.actions[0].goal")]
-    [InlineData("""{ "type": "startProcess", "templateId": "no-such-template" }""", "$.actions[0].templateId")]
-    [InlineData("""{ "type": "plugin", "name": "not-loaded", "parameters": {} }""", "$.actions[0].name")]
+    [InlineData("""{ "action": "moveToStage", "stage": "nowhere" }""", "$.actions[0].stage")]
+    [InlineData("""{ "action": "achieveGoal", "goal": "no-such-goal" }""", "$.actions[0].goal")]
+    [InlineData("""{ "action": "startProcess", "template": "no-such-template" }""", "$.actions[0].template")]
+    [InlineData("""{ "action": "plugin", "handler": "not-loaded", "parameters": {} }""", "$.actions[0].handler")]
     public async Task Issue17_define_rejects_targets_that_do_not_resolve_and_changes_nothing(string action, string path)
     {
         await using var k = await WithOrganizationAsync();
-        var rule = RuleJson.Load(Head + $$""" "criteria": { "type": "equals", "field": "deal.pipeline", "value": "sales" }, "actions": [ {{action}} ] }""");
+        var rule = RuleJson.Load(Head + $$""" "criteria": { "condition": "equals", "field": "deal.pipeline", "value": "sales" }, "actions": [ {{action}} ] }""");
         var head = await k.JournalHeadAsync();
 
         var error = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Rules.DefineAsync(rule));
@@ -77,7 +78,7 @@ public sealed class Issue17RuleTests
     public async Task Issue17_define_accepts_a_stage_and_goal_of_the_named_pipeline()
     {
         await using var k = await WithOrganizationAsync();
-        var rule = RuleJson.Load(Head + """ "criteria": { "type": "equals", "field": "deal.pipeline", "value": "sales" }, "actions": [ { "type": "achieveGoal", "goal": "refused" }, { "type": "moveStage", "stage": "lead" } ] }""");
+        var rule = RuleJson.Load(Head + """ "criteria": { "condition": "equals", "field": "deal.pipeline", "value": "sales" }, "actions": [ { "action": "achieveGoal", "goal": "refused" }, { "action": "moveToStage", "stage": "lead" } ] }""");
 
         var info = await k.Session(Admin).Rules.DefineAsync(rule);
 
@@ -87,13 +88,13 @@ public sealed class Issue17RuleTests
     /// <summary>Data an older kernel stored: rules that passed its validation but cannot be used now.</summary>
     public static TheoryData<string> OldBrokenRules => new()
     {
-        """{ "id": "broken", "name": "Broken move", "trigger": "DealOpened", "actions": [ { "type": "moveStage" } ] }""",
-        """{ "id": "broken", "name": "Broken goal", "trigger": "DealOpened", "actions": [ { "type": "achieveGoal" } ] }""",
-        """{ "id": "broken", "name": "No body", "trigger": "DealOpened", "actions": [ { "type": "notify", "subject": "Hi" } ] }""",
-        """{ "id": "broken", "name": "Forever", "trigger": "DealOpened", "deadline": { "within": "2147483647 working days", "metWhen": { "type": "isSet", "field": "deal.title" } } }""",
-        """{ "id": "broken", "name": "Forever", "trigger": "DealOpened", "deadline": { "within": "P106751991D", "metWhen": { "type": "isSet", "field": "deal.title" } } }""",
+        """{ "id": "broken", "name": "Broken move", "trigger": "DealOpened", "actions": [ { "action": "moveToStage" } ] }""",
+        """{ "id": "broken", "name": "Broken goal", "trigger": "DealOpened", "actions": [ { "action": "achieveGoal" } ] }""",
+        """{ "id": "broken", "name": "No body", "trigger": "DealOpened", "actions": [ { "action": "notify", "subject": "Hi" } ] }""",
+        """{ "id": "broken", "name": "Forever", "trigger": "DealOpened", "deadline": { "within": "2147483647 working days", "metWhen": { "condition": "isSet", "field": "deal.title" } } }""",
+        """{ "id": "broken", "name": "Forever", "trigger": "DealOpened", "deadline": { "within": "P106751991D", "metWhen": { "condition": "isSet", "field": "deal.title" } } }""",
         """not json at all""",
-        """{ "id": "broken", "name": "Lone \uD800 surrogate", "trigger": "DealOpened", "actions": [ { "type": "moveStage" } ] }""",
+        """{ "id": "broken", "name": "Lone \uD800 surrogate", "trigger": "DealOpened", "actions": [ { "action": "moveToStage" } ] }""",
     };
 
     [Theory]
@@ -115,7 +116,7 @@ public sealed class Issue17RuleTests
 
         // The admin can disable it, and a valid version 2 replaces it.
         await k.Session(Admin).Rules.SetEnabledAsync(new RuleId("broken"), false);
-        var fixedRule = RuleDefinition.Create("broken", "Fixed", "DealOpened").Version(2).Then(new NotifyRuleAction("Hello", "A new deal: {title}")).Build();
+        var fixedRule = RuleDefinition.Create("broken", "Fixed", "DealOpened").Version(2).Then(new Notify("Hello", "A new deal: {title}")).Build();
         await k.Session(Admin).Rules.SetEnabledAsync(new RuleId("broken"), true);
         var info = await k.Session(Admin).Rules.DefineAsync(fixedRule);
         Assert.False(info.IsBroken);

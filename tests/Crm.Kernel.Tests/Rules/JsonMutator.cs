@@ -133,10 +133,10 @@ internal static class JsonMutator
         {
             for (var i = 0; i < depth; i++)
             {
-                text.Append("{\"type\":\"not\",\"condition\":");
+                text.Append("{\"condition\": \"not\",\"of\":");
             }
 
-            text.Append("{\"type\":\"isSet\",\"field\":\"deal.title\",\"name\":\"x\"}").Append('}', depth);
+            text.Append("{\"condition\": \"isSet\",\"field\":\"deal.title\",\"name\":\"x\"}").Append('}', depth);
         }
 
         return text.ToString();
@@ -145,7 +145,7 @@ internal static class JsonMutator
     private static string DuplicateKey(string text, Random random)
     {
         var at = text.IndexOf('{', random.Next(Math.Max(1, text.Length / 2)));
-        return at < 0 ? text : text.Insert(at + 1, "\"id\":\"dup\",\"type\":\"notify\",");
+        return at < 0 ? text : text.Insert(at + 1, "\"id\":\"dup\",\"action\": \"notify\",");
     }
 
     private static void Remove(JsonNode parent, string? key, int index)

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Rules;
@@ -11,15 +12,15 @@ namespace Crm.Kernel.Tests.Rules;
 
 public sealed class RuleActionTests
 {
-    private sealed class ErpExport : IRuleActionHandler
+    private sealed class ErpExport : IActionHandler
     {
         public List<(string Rule, DealId Deal, string Target)> Calls { get; } = new();
 
         public string Name => "erp-export";
 
-        public Task ExecuteAsync(RuleActionContext context, CancellationToken cancellationToken)
+        public Task ExecuteAsync(ActionContext context, CancellationToken cancellationToken)
         {
-            Calls.Add((context.Rule, context.Deal.Id, context.Parameters["target"]));
+            Calls.Add((context.Source, context.Deal.Id, context.Parameters["target"]));
             return Task.CompletedTask;
         }
     }
@@ -28,10 +29,10 @@ public sealed class RuleActionTests
     public async Task A_rule_calls_a_plug_in_action_by_name()
     {
         var erp = new ErpExport();
-        await using var k = await WithOrganizationAsync(configure: s => s.AddSingleton<IRuleActionHandler>(erp));
+        await using var k = await WithOrganizationAsync(configure: s => s.AddSingleton<IActionHandler>(erp));
         await k.Session(Admin).Rules.DefineAsync(RuleDefinition.Create("export-won", "Export won deals", "DealStageChanged")
             .When(new FieldEquals("event.to", "won"))
-            .Then(new PluginRuleAction("erp-export", new Dictionary<string, string> { ["target"] = "sap" }))
+            .Then(new PluginAction("erp-export", new Dictionary<string, string> { ["target"] = "sap" }))
             .Build());
         var deal = await k.DealAsync(Seller1);
 
@@ -47,10 +48,10 @@ public sealed class RuleActionTests
     {
         await using var k = await WithOrganizationAsync();
         var rule = RuleDefinition.Create("export", "Export", "DealOpened")
-            .Then(new PluginRuleAction("erp-export", new Dictionary<string, string>())).Build();
+            .Then(new PluginAction("erp-export", new Dictionary<string, string>())).Build();
         // Defining it while no plug-in provides the action is refused (issue 17)…
         var refused = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Rules.DefineAsync(rule));
-        Assert.Contains(refused.Errors, e => e.Field == "$.actions[0].name");
+        Assert.Contains(refused.Errors, e => e.Field == "$.actions[0].handler");
         // …and a rule stored while the plug-in was loaded fails the command clearly once it is gone.
         await Issue17RuleTests.StoreRuleAsync(k, rule.Id, rule.Version, RuleJson.Write(rule));
         var client = await k.ClientAsync(Seller1, "Acme");
@@ -68,7 +69,7 @@ public sealed class RuleActionTests
         await using var k = await WithOrganizationAsync();
         await k.Session(Admin).Organization.RegisterUserAsync(new Crm.Kernel.Organization.NewUser(new UserId("tokyo"), "Taro", CrmRole.Seller) { Team = North, TimeZone = "Asia/Tokyo" });
         await k.Session(Admin).Rules.DefineAsync(RuleDefinition.Create("nudge", "Nudge", "DealOpened")
-            .After(BusinessDuration.Calendar(Duration.FromHours(1)), new NotifyRuleAction("Nudge", "Look at {title}"), holdToWorkingHours: true)
+            .After(BusinessDuration.Calendar(Duration.FromHours(1)), new Notify("Nudge", "Look at {title}"), holdToWorkingHours: true)
             .Build());
         // Monday 09:00 UTC is 18:00 in Tokyo: one hour later is after Taro's working hours (09:00-18:00 local).
         await k.DealAsync(new UserId("tokyo"));
@@ -80,5 +81,36 @@ public sealed class RuleActionTests
 
         var nudge = (await k.Session(Admin).Journal.ListAsync(before)).Single(e => e.Event is NotificationRequested { Subject: "Nudge" });
         Assert.Equal(new UserId("tokyo"), ((NotificationRequested)nudge.Event).Recipient);
+    }
+
+    // Guards (issue 19): a goal's plug-in action runs the same handler, and a goal naming an unknown handler is refused when the pipeline is defined.
+    [Fact]
+    public async Task Issue19_a_goal_runs_a_plug_in_action_and_an_unknown_handler_is_refused_at_definition()
+    {
+        var erp = new ErpExport();
+        await using var k = await WithOrganizationAsync(configure: s => s.AddSingleton<IActionHandler>(erp));
+        var pipeline = new PipelineDefinition(new PipelineId("export"), "Export",
+        [
+            new StageDefinition(new StageId("open"), "Open")
+            {
+                Goals = [new GoalDefinition(new GoalId("send"), "Send to ERP", [new PluginAction("erp-export", new Dictionary<string, string> { ["target"] = "goal" })])],
+            },
+            new StageDefinition(new StageId("done"), "Done", StageKind.Won),
+        ]);
+        var unknown = pipeline with
+        {
+            Id = new PipelineId("unknown"),
+            Stages = [pipeline.Stages[0] with { Goals = [new GoalDefinition(new GoalId("send"), "Send", [new PluginAction("erp-exprot", new Dictionary<string, string>())])] }, pipeline.Stages[1]],
+        };
+
+        var refused = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Pipelines.DefineAsync(unknown));
+        Assert.Contains(refused.Errors, e => e.Field == "stages[0].goals[0].reactions[0].handler" && e.Message.Contains("'erp-exprot'", StringComparison.Ordinal));
+
+        await k.Session(Admin).Pipelines.DefineAsync(pipeline);
+        var client = await k.ClientAsync(Seller1, "Acme");
+        var deal = await k.Session(Seller1).Deals.OpenAsync(new Crm.Kernel.Deals.NewDeal(client.Id, pipeline.Id, Money.Of(1, "USD")));
+        await k.Session(Seller1).Deals.AchieveGoalAsync(deal.Id, new GoalId("send"));
+
+        Assert.Equal([("send", deal.Id, "goal")], erp.Calls);
     }
 }

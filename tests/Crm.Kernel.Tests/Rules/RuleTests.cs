@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Deals;
@@ -21,15 +22,15 @@ public sealed class RuleTests
         Assert.Equal(json, RuleJson.Write(loaded));
         Assert.Equal(rule.Trigger, loaded.Trigger);
         Assert.Equal(BusinessDuration.WorkingDays(5), loaded.Deadline!.Within);
-        Assert.Contains("\"type\": \"compare\"", json);
+        Assert.Contains("\"condition\": \"compare\"", json);
     }
 
     [Theory]
-    [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "criteria": { "type": "equals", "field": "deal.colour", "value": "red" } }""", "$.criteria.field")]
+    [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "criteria": { "condition": "equals", "field": "deal.colour", "value": "red" } }""", "$.criteria.field")]
     [InlineData("""{ "id": "r", "name": "R", "trigger": "", "actions": [] }""", "$.trigger")]
-    [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "scheduled": [ { "after": "5 fortnights", "action": { "type": "notify", "subject": "x", "body": "y" } } ] }""", "$.scheduled[0].after")]
+    [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "scheduled": [ { "after": "5 fortnights", "action": { "action": "notify", "subject": "x", "body": "y" } } ] }""", "$.scheduled[0].after")]
     [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "actions": [ { "type": "teleport" } ] }""", "$.actions[0]")]
-    [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "actions": [ { "type": "notify", "subject": "", "body": "y" } ] }""", "$.actions[0].subject")]
+    [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "actions": [ { "action": "notify", "subject": "", "body": "y" } ] }""", "$.actions[0].subject")]
     [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "colour": "red" }""", "$")]
     [InlineData("""{ "id": "r", "name": "R", "trigger": "DealOpened", "exceptions": { "flag": "Complex", "reasons": [] } }""", "$.exceptions")]
     public void Invalid_json_is_rejected_with_the_path(string json, string path)
@@ -41,7 +42,7 @@ public sealed class RuleTests
     [Fact]
     public void A_code_condition_cannot_be_written_to_json()
     {
-        var rule = RuleDefinition.Create("c", "Code", "DealOpened").Criteria(new CodeCondition("odd amount", s => s.Deal.Amount.Amount % 2 == 1)).Build();
+        var rule = RuleDefinition.Create("c", "Code", "DealOpened").Criteria(new CodeCondition("odd amount", d => d.Amount.Amount % 2 == 1)).Build();
         var error = Assert.Throws<CrmValidationException>(() => RuleJson.Write(rule));
         Assert.Contains("crm.AddRule", error.Message);
     }
@@ -59,7 +60,7 @@ public sealed class RuleTests
 
         var match = Assert.Single(matches);
         Assert.Equal(small.Id, match.Deal.Id);
-        Assert.Contains(match.WouldDo, w => w.StartsWith("now: notify DealOwner", StringComparison.Ordinal));
+        Assert.Contains(match.WouldDo, w => w.StartsWith("now: notify dealOwner", StringComparison.Ordinal));
         Assert.Contains(match.WouldDo, w => w.StartsWith("deadline 2026-03-09T09:00:00Z", StringComparison.Ordinal));
         Assert.Equal(head, await k.JournalHeadAsync());
     }
@@ -87,7 +88,7 @@ public sealed class RuleTests
         await using var k = await WithOrganizationAsync();
         var rule = RuleDefinition.Create("proposal-follow-up", "Follow up a proposal", "DealStageChanged")
             .When(new FieldEquals("event.to", "proposal"))
-            .After(BusinessDuration.WorkingDays(2), new CreateTaskRuleAction("Call about the proposal", BusinessDuration.WorkingDays(1)))
+            .After(BusinessDuration.WorkingDays(2), new CreateTask("Call about the proposal", BusinessDuration.WorkingDays(1)))
             .BoundToStage()
             .Build();
         await k.Session(Admin).Rules.DefineAsync(rule);
@@ -111,7 +112,7 @@ public sealed class RuleTests
     {
         await using var k = await WithOrganizationAsync();
         await k.Session(Admin).Rules.DefineAsync(RuleDefinition.Create("payment-received", "Payment received", "PaymentReceived")
-            .Then(new AchieveGoalRuleAction(new GoalId("purchase-prepared")))
+            .Then(new AchieveGoal(new GoalId("purchase-prepared")))
             .Build());
         var deal = await k.DealAsync(Seller1);
         await k.Session(Seller1).Deals.MoveAsync(deal.Id, Negotiation);
@@ -129,7 +130,7 @@ public sealed class RuleTests
     {
         await using var k = await WithOrganizationAsync(maxDepth: 8);
         await k.Session(Admin).Rules.DefineAsync(RuleDefinition.Create("echo", "Echo", "DealFieldSet")
-            .Then(new SetDealFieldRuleAction("echo", "again"))
+            .Then(new SetField("deal.field.echo", "again"))
             .Build());
         var deal = await k.DealAsync(Seller1);
         var head = await k.JournalHeadAsync();
@@ -143,8 +144,8 @@ public sealed class RuleTests
     public async Task Code_rules_run_for_every_tenant_and_may_use_csharp_conditions()
     {
         var rule = RuleDefinition.Create("vip", "VIP source", "DealOpened")
-            .Criteria(new CodeCondition("source is partner", s => s.Deal.Source == "partner"))
-            .Then(new SetDealClassifierRuleAction("vip", "yes"))
+            .Criteria(new CodeCondition("source is partner", d => d.Source == "partner"))
+            .Then(new SetField("deal.classifier.vip", "yes"))
             .Build();
         await using var k = await WithOrganizationAsync(configure: s => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton(s, rule));
         var client = await k.ClientAsync(Seller1, "Partner AS");

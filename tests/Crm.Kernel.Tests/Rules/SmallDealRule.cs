@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Kernel.Rules;
 using Crm.Kernel.Scheduling;
@@ -8,14 +9,14 @@ namespace Crm.Kernel.Tests.Rules;
 internal static class SmallDealRule
 {
     public const string Id = "small-deal-offer";
-    public static readonly RuleCondition OfferSent = new FieldIsSet("deal.field.offerSent");
+    public static readonly Condition OfferSent = new FieldIsSet("deal.field.offerSent");
 
     public static RuleDefinition Create(decimal threshold = 10_000m, ExceptionApproval onApproval = ExceptionApproval.ExtendDeadline) =>
         RuleDefinition.Create(Id, "Small deal: offer within 5 days", "DealOpened")
             .Criteria(new FieldCompare("deal.amount", Comparison.LessThan, threshold))
-            .Then(new NotifyRuleAction("Prepare a commercial offer", "Prepare a commercial offer for {title} and send it within 5 days."))
-            .After(BusinessDuration.WorkingDays(1), new NotifyRuleAction("Reminder: offer for {title}", "The offer is not sent yet."), unless: OfferSent)
-            .After(BusinessDuration.WorkingDays(4), new NotifyRuleAction("Reminder: offer for {title}", "One day left to send the offer."), unless: OfferSent)
+            .Then(new Notify("Prepare a commercial offer", "Prepare a commercial offer for {title} and send it within 5 days."))
+            .After(BusinessDuration.WorkingDays(1), new Notify("Reminder: offer for {title}", "The offer is not sent yet."), unless: OfferSent)
+            .After(BusinessDuration.WorkingDays(4), new Notify("Reminder: offer for {title}", "One day left to send the offer."), unless: OfferSent)
             .MustMeetWithin(BusinessDuration.WorkingDays(5), OfferSent, NotificationPolicy.DailyDigest, Recipient.OwnerHead)
             .AllowExceptions(new RuleExceptionPolicy("Complex", ["special warranty terms", "special payment terms", "custom delivery"])
             {

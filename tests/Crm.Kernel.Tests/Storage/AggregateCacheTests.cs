@@ -156,8 +156,8 @@ public sealed class AggregateCacheTests : IAsyncLifetime
         await onA.SetFieldAsync(deal.Id, "note", "before the rule"); // host A caches "no rule book yet"
 
         await _b.Session(TestKernel.Admin).Rules.DefineAsync(Crm.Kernel.Rules.RuleDefinition.Create("stamp", "Stamp notes", "DealFieldSet")
-            .When(new Crm.Kernel.Rules.FieldEquals("event.name", "note"))
-            .Then(new Crm.Kernel.Rules.SetDealFieldRuleAction("stamped", "yes"))
+            .When(new Crm.Abstractions.Automation.FieldEquals("event.name", "note"))
+            .Then(new Crm.Abstractions.Automation.SetField("deal.field.stamped", "yes"))
             .Build());
         var after = await onA.SetFieldAsync(deal.Id, "note", "after the rule");
 

@@ -14,9 +14,9 @@ public sealed class Issue17ProcessTemplateTests
           "steps": [
             { "name": "picking", "responsibleRole": "warehouse", "deadline": "1 working day", "reminders": ["PT2H working"],
               "escalateToHead": true,
-              "onEntry": [ { "type": "createTask", "assignee": { "role": "warehouse" }, "title": "Pick", "due": "PT4H working" },
-                           { "type": "notify", "recipient": { "role": "logistics" }, "subject": "Picking", "body": "Get ready." } ],
-              "transitions": [ { "trigger": "picked", "target": "shipped", "guard": { "type": "equals", "name": "stock", "value": "ok" } } ] },
+              "onEntry": [ { "action": "createTask", "assignee": "role:warehouse", "title": "Pick", "due": "PT4H working" },
+                           { "action": "notify", "to": "role:logistics", "subject": "Picking", "body": "Get ready." } ],
+              "transitions": [ { "trigger": "picked", "target": "shipped", "guard": { "condition": "equals", "field": "variables.stock", "value": "ok" } } ] },
             { "name": "shipped", "responsibleRole": "logistics", "final": true }
           ]
         }
@@ -32,11 +32,11 @@ public sealed class Issue17ProcessTemplateTests
     [InlineData("\"reminders\": [\"PT2H working\"]", "\"reminders\": [\"P9999D\"]", "$.steps[0].reminders[0]")]
     [InlineData(", \"body\": \"Get ready.\"", "", "$.steps[0].onEntry[1].body")]
     [InlineData("\"subject\": \"Picking\"", "\"subject\": \"Pick\\u0007ing\"", "$.steps[0].onEntry[1].subject")]
-    [InlineData("{ \"type\": \"equals\", \"name\": \"stock\", \"value\": \"ok\" }", "{ \"type\": \"equals\", \"value\": \"ok\" }", "$.steps[0].transitions[0].guard.name")]
-    [InlineData("{ \"type\": \"equals\", \"name\": \"stock\", \"value\": \"ok\" }", "{ \"type\": \"equals\", \"name\": \"stock\" }", "$.steps[0].transitions[0].guard.value")]
-    [InlineData("{ \"type\": \"equals\", \"name\": \"stock\", \"value\": \"ok\" }", "{ \"type\": \"not\" }", "$.steps[0].transitions[0].guard.condition")]
-    [InlineData("{ \"type\": \"equals\", \"name\": \"stock\", \"value\": \"ok\" }", "{ \"type\": \"allOf\", \"conditions\": [ null ] }", "$.steps[0].transitions[0].guard.conditions[0]")]
-    [InlineData("{ \"type\": \"equals\", \"name\": \"stock\", \"value\": \"ok\" }", "{ \"type\": \"allOf\" }", "$")]
+    [InlineData("{ \"condition\": \"equals\", \"field\": \"variables.stock\", \"value\": \"ok\" }", "{ \"condition\": \"equals\", \"value\": \"ok\" }", "$.steps[0].transitions[0].guard.field")]
+    [InlineData("{ \"condition\": \"equals\", \"field\": \"variables.stock\", \"value\": \"ok\" }", "{ \"condition\": \"equals\", \"field\": \"variables.stock\" }", "$.steps[0].transitions[0].guard.value")]
+    [InlineData("{ \"condition\": \"equals\", \"field\": \"variables.stock\", \"value\": \"ok\" }", "{ \"condition\": \"not\" }", "$.steps[0].transitions[0].guard.of")]
+    [InlineData("{ \"condition\": \"equals\", \"field\": \"variables.stock\", \"value\": \"ok\" }", "{ \"condition\": \"allOf\", \"conditions\": [ null ] }", "$.steps[0].transitions[0].guard.conditions[0]")]
+    [InlineData("{ \"condition\": \"equals\", \"field\": \"variables.stock\", \"value\": \"ok\" }", "{ \"condition\": \"allOf\" }", "$")]
     [InlineData("\"name\": \"Delivery\"", "\"name\": \"Delivery\", \"name\": \"Other\"", "$")]
     public void Issue17_a_template_without_meaning_is_rejected_with_its_json_path(string from, string to, string path)
     {
@@ -49,13 +49,13 @@ public sealed class Issue17ProcessTemplateTests
     [Fact]
     public void Issue17_guards_nest_at_most_16_deep()
     {
-        var guard = "{ \"type\": \"isSet\", \"name\": \"stock\" }";
+        var guard = "{ \"condition\": \"isSet\", \"field\": \"variables.stock\" }";
         for (var i = 0; i < 20; i++)
         {
-            guard = "{ \"type\": \"not\", \"condition\": " + guard + " }";
+            guard = "{ \"condition\": \"not\", \"of\": " + guard + " }";
         }
 
-        var json = Valid.Replace("{ \"type\": \"equals\", \"name\": \"stock\", \"value\": \"ok\" }", guard, StringComparison.Ordinal);
+        var json = Valid.Replace("{ \"condition\": \"equals\", \"field\": \"variables.stock\", \"value\": \"ok\" }", guard, StringComparison.Ordinal);
         var error = Assert.Throws<CrmValidationException>(() => ProcessTemplateJson.Load(json));
         Assert.Contains(error.Errors, e => e.Message.Contains("16 deep", StringComparison.Ordinal));
     }

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Kernel.Processes;
 using Crm.Kernel.Processes.Templates;
@@ -24,7 +25,7 @@ public sealed class ProcessMachineTests
         var start = _machine.Start("p-1", "delivery");
         var instance = start.Instance;
         Assert.Equal("orderConfirmed", start.Step);
-        Assert.Contains(start.Actions, a => a is CreateTaskAction { Assignee.Role: "logistics" });
+        Assert.Contains(start.Actions, a => a is CreateTask { Assignee: { Kind: RecipientKind.Role, Name: "logistics" } });
 
         _clock.AdvanceHours(1);
         var picking = _machine.Fire(instance, "startPicking");
@@ -33,7 +34,7 @@ public sealed class ProcessMachineTests
 
         _machine.Fire(instance, "picked");
         var delivered = _machine.Fire(instance, "delivered");
-        Assert.Contains(delivered.Actions, a => a is WaitForEventAction { EventType: "DeliveryDocumentsSigned", Trigger: "documentsSigned" });
+        Assert.Contains(delivered.Actions, a => a is WaitForEvent { EventType: "DeliveryDocumentsSigned", Trigger: "documentsSigned" });
 
         var done = _machine.Fire(instance, "documentsSigned");
         Assert.Equal("documentsSigned", instance.CurrentStep);

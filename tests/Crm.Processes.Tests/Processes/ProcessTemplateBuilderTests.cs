@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Kernel.Processes;
 using Crm.Kernel.Scheduling;
@@ -17,7 +18,7 @@ public sealed class ProcessTemplateBuilderTests
                 .Deadline(BusinessDuration.WorkingDays(1))
                 .Remind(BusinessDuration.WorkingHours(2))
                 .EscalateToHeadOnTimeout()
-                .OnEntry(new CreateTaskAction(ProcessAssignee.ForRole("warehouse"), "Pick", BusinessDuration.WorkingDays(1)))
+                .OnEntry(new CreateTask("Pick", BusinessDuration.WorkingDays(1), Recipient.Role("warehouse")))
                 .Permit("picked", "shipped"))
             .FinalStep("shipped", s => s.ResponsibleRole("logistics"))
             .Build();
@@ -35,7 +36,7 @@ public sealed class ProcessTemplateBuilderTests
             .Role("sales")
             .Step("draft", s => s.ResponsibleRole("lawyer").Permit("submit", "reviw"))
             .Step("review", s => s
-                .OnEntry(new NotifyAction(ProcessAssignee.ForRole("boss"), "Hi", "Body"), new WaitForEventAction("InvoicePaid", "paid"))
+                .OnEntry(new Notify("Hi", "Body", Recipient.Role("boss")), new WaitForEvent("InvoicePaid", "paid"))
                 .Permit("approve", "done"))
             .Step("draft", s => s.Permit("x", "done"))
             .FinalStep("done")
@@ -46,7 +47,7 @@ public sealed class ProcessTemplateBuilderTests
                 "$.steps[2].name: duplicate step 'draft' (already declared at $.steps[0]).",
                 "$.steps[0].responsibleRole: role 'lawyer' is not declared in $.roles.",
                 "$.steps[0].transitions[0].target: unknown step 'reviw'.",
-                "$.steps[1].onEntry[0].recipient.role: role 'boss' is not declared in $.roles.",
+                "$.steps[1].onEntry[0].to: role 'boss' is not declared in $.roles.",
                 "$.steps[1].onEntry[1].trigger: trigger 'paid' is not permitted in this step; add a transition for it.",
                 "$.steps[1]: step 'review' is unreachable from the initial step 'draft'.",
                 "$.steps[3]: step 'done' is unreachable from the initial step 'draft'.",

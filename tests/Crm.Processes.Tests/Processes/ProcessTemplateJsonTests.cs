@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Kernel.Processes;
 using Crm.Kernel.Processes.Templates;
@@ -16,8 +17,8 @@ public sealed class ProcessTemplateJsonTests
           "steps": [
             { "name": "picking", "responsibleRole": "warehouse", "deadline": "1 working day", "reminders": ["PT2H working"],
               "escalateToHead": true,
-              "onEntry": [ { "type": "createTask", "assignee": { "role": "warehouse" }, "title": "Pick", "due": "PT4H working" } ],
-              "transitions": [ { "trigger": "picked", "target": "shipped", "guard": { "type": "equals", "name": "stock", "value": "ok" } } ] },
+              "onEntry": [ { "action": "createTask", "assignee": "role:warehouse", "title": "Pick", "due": "PT4H working" } ],
+              "transitions": [ { "trigger": "picked", "target": "shipped", "guard": { "condition": "equals", "field": "variables.stock", "value": "ok" } } ] },
             { "name": "shipped", "responsibleRole": "logistics", "final": true }
           ]
         }
@@ -34,8 +35,8 @@ public sealed class ProcessTemplateJsonTests
         Assert.Equal(2, template.Version);
         Assert.Equal(BusinessDuration.WorkingDays(1), picking.Deadline);
         Assert.Equal([BusinessDuration.WorkingTime(Duration.FromHours(2))], picking.Reminders);
-        Assert.Equal(new VariableEquals("stock", "ok"), picking.Transitions[0].Condition);
-        Assert.Equal(new CreateTaskAction(ProcessAssignee.ForRole("warehouse"), "Pick", BusinessDuration.WorkingHours(4)), picking.OnEntry[0]);
+        Assert.Equal(new FieldEquals("variables.stock", "ok"), picking.Transitions[0].Condition);
+        Assert.Equal(new CreateTask("Pick", BusinessDuration.WorkingHours(4), Recipient.Role("warehouse")), picking.OnEntry[0]);
     }
 
     [Fact]
@@ -60,7 +61,7 @@ public sealed class ProcessTemplateJsonTests
     {
         var json = Valid.Replace("\"roles\": [\"warehouse\", \"logistics\"]", "\"roles\": [\"logistics\"]");
         Assert.Equal(
-            ["$.steps[0].responsibleRole: role 'warehouse' is not declared in $.roles.", "$.steps[0].onEntry[0].assignee.role: role 'warehouse' is not declared in $.roles."],
+            ["$.steps[0].responsibleRole: role 'warehouse' is not declared in $.roles.", "$.steps[0].onEntry[0].assignee: role 'warehouse' is not declared in $.roles."],
             Errors(json));
     }
 
@@ -98,14 +99,14 @@ public sealed class ProcessTemplateJsonTests
         var error = Assert.Single(Errors(Valid.Replace("\"1 working day\"", "\"one day\"")));
         Assert.StartsWith("$.steps[0].deadline: 'one day' is not a business duration", error);
 
-        var unknownAction = Assert.Single(Errors(Valid.Replace("\"type\": \"createTask\"", "\"type\": \"fax\"")));
-        Assert.StartsWith("$.steps[0].onEntry[0]: unknown or missing \"type\"; an action's type is one of: createTask,", unknownAction);
+        var unknownAction = Assert.Single(Errors(Valid.Replace("\"action\": \"createTask\"", "\"action\": \"fax\"")));
+        Assert.StartsWith("$.steps[0].onEntry[0].action: unknown action 'fax'; use one of notify, createTask,", unknownAction);
 
-        var missingType = Assert.Single(Errors(Valid.Replace("\"type\": \"createTask\",", "")));
-        Assert.StartsWith("$.steps[0].onEntry[0]: unknown or missing \"type\"", missingType);
+        var missingType = Assert.Single(Errors(Valid.Replace("\"action\": \"createTask\",", "")));
+        Assert.StartsWith("$.steps[0].onEntry[0]: an action needs \"action\"", missingType);
 
-        var unknownGuard = Assert.Single(Errors(Valid.Replace("\"type\": \"equals\"", "\"type\": \"eq\"")));
-        Assert.StartsWith("$.steps[0].transitions[0].guard: unknown or missing \"type\"; a guard's type is one of: equals,", unknownGuard);
+        var unknownGuard = Assert.Single(Errors(Valid.Replace("\"condition\": \"equals\"", "\"condition\": \"eq\"")));
+        Assert.StartsWith("$.steps[0].transitions[0].guard.condition: unknown condition 'eq'; use one of equals,", unknownGuard);
 
         var unknownProperty = Assert.Single(Errors(Valid.Replace("\"escalateToHead\": true", "\"escalate\": true")));
         Assert.Equal("$.steps[0].escalate: unknown property; check its spelling against the template format.", unknownProperty);
@@ -157,12 +158,12 @@ public sealed class ProcessTemplateJsonTests
         .Step("request", s => s
             .ResponsibleRole("sales")
             .Deadline(BusinessDuration.Calendar(Duration.FromHours(48)))
-            .PermitIf("submit", "autoApproved", new AllOf([new VariableEquals("size", "small"), new Not(new VariableIsSet("special"))]))
-            .PermitIf("submit", "headReview", new AnyOf([new VariableNotEquals("size", "small"), new VariableIsSet("special")])))
+            .PermitIf("submit", "autoApproved", new AllOf([new FieldEquals("variables.size", "small"), new Not(new FieldIsSet("variables.special"))]))
+            .PermitIf("submit", "headReview", new AnyOf([new Not(new FieldEquals("variables.size", "small")), new FieldIsSet("variables.special")])))
         .Step("headReview", s => s
             .ResponsibleRole("head")
-            .OnEntry(new SetClientClassifierAction("discount", "pending"), new StartSubProcessAction("contract-approval"))
+            .OnEntry(new SetField("client.classifier.discount", "pending"), new StartProcess("contract-approval"))
             .Permit("approve", "autoApproved"))
-        .FinalStep("autoApproved", s => s.OnEntry(new SetFieldAction("discount", "approved")))
+        .FinalStep("autoApproved", s => s.OnEntry(new SetField("deal.field.discount", "approved")))
         .Build();
 }

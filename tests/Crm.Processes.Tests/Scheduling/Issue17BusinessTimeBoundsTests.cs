@@ -1,3 +1,4 @@
+using Crm.Abstractions;
 using FsCheck.Xunit;
 using Crm.Kernel.Scheduling;
 using NodaTime;

@@ -1,3 +1,4 @@
+using Crm.Abstractions.Automation;
 using Crm.Abstractions;
 using Crm.Abstractions.Plugins;
 using NodaTime;
@@ -50,7 +51,7 @@ public sealed class MethodologyPlugin : ICrmPlugin
                 [
                     new GoalDefinition(new GoalId("signed"), "Contract signed", [new MoveToStage(won)]),
                     new GoalDefinition(new GoalId("follow-up"), "Proposal sent, no answer yet",
-                        [new CreateTask("Call the buyer about the proposal", Duration.FromDays(2))]),
+                        [new CreateTask("Call the buyer about the proposal", BusinessDuration.Calendar(Duration.FromDays(2)))]),
                     new GoalDefinition(new GoalId("declined"), "Buyer declined", [new MoveToStage(lost)]),
                 ],
             },

@@ -2,15 +2,15 @@ using System.Globalization;
 using NodaTime;
 using NodaTime.Text;
 
-namespace Crm.Kernel.Scheduling;
+namespace Crm.Abstractions;
 
 /// <summary>How a <see cref="BusinessDuration"/> is counted.</summary>
 public enum BusinessDurationKind
 {
-    /// <summary>Whole working days (<see cref="BusinessCalendar.AddWorkingDays(Instant, int)"/>).</summary>
+    /// <summary>Whole working days (counted by the kernel's business calendar).</summary>
     WorkingDays = 0,
 
-    /// <summary>Elapsed time counted only within working hours (<see cref="BusinessCalendar.AddWorkingTime"/>).</summary>
+    /// <summary>Elapsed time counted only within working hours (counted by the kernel's business calendar).</summary>
     WorkingTime = 1,
 
     /// <summary>Plain elapsed time, nights and weekends included.</summary>
@@ -81,34 +81,6 @@ public readonly record struct BusinessDuration
         CheckTime(time);
 
         return new BusinessDuration(BusinessDurationKind.Calendar, 0, time);
-    }
-
-    /// <summary>The instant this duration after <paramref name="start"/> in <paramref name="calendar"/>.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="calendar"/> is null.</exception>
-    /// <exception cref="BusinessTimeOutOfRangeException">The result would lie outside the dates the calendar can represent.</exception>
-    public Instant AddTo(Instant start, BusinessCalendar calendar)
-    {
-        ArgumentNullException.ThrowIfNull(calendar);
-        return Kind switch
-        {
-            BusinessDurationKind.WorkingDays => calendar.AddWorkingDays(start, Days),
-            BusinessDurationKind.WorkingTime => calendar.AddWorkingTime(start, Time),
-            _ => BusinessCalendar.Checked(start, Time),
-        };
-    }
-
-    /// <summary>The instant this duration before <paramref name="end"/>, e.g. a reminder before a deadline.</summary>
-    /// <exception cref="ArgumentNullException"><paramref name="calendar"/> is null.</exception>
-    /// <exception cref="BusinessTimeOutOfRangeException">The result would lie outside the dates the calendar can represent.</exception>
-    public Instant SubtractFrom(Instant end, BusinessCalendar calendar)
-    {
-        ArgumentNullException.ThrowIfNull(calendar);
-        return Kind switch
-        {
-            BusinessDurationKind.WorkingDays => calendar.SubtractWorkingDays(end, Days),
-            BusinessDurationKind.WorkingTime => calendar.SubtractWorkingTime(end, Time),
-            _ => BusinessCalendar.Checked(end, -Time),
-        };
     }
 
     /// <summary>The text form, e.g. <c>5 working days</c>, <c>PT4H working</c> or <c>PT48H</c>.</summary>
