@@ -40,7 +40,7 @@ public sealed class CrmKernelOptions
     /// How long a host holds a journal consumer (a webhook subscription's delivery, notification delivery) once it claimed
     /// it; the lease is renewed before every page and released when the run ends. Another host skips a consumer under an
     /// unexpired lease and takes it over after the lease expires (a host that died mid-page). Make it longer than one page
-    /// can take to deliver (with webhook retries: <see cref="Integration.WebhookOptions.MaxAttempts"/> × the attempt timeout).
+    /// can take to deliver (with webhook retries: <c>Webhooks.Retry.MaxAttempts</c> × the attempt timeout).
     /// </summary>
     /// <value>Default 2 minutes; at least 1 second.</value>
     public Duration ConsumerLease { get; set; } = Duration.FromMinutes(2);
@@ -75,21 +75,6 @@ public sealed class CrmKernelOptions
     /// <value>Default 6 attempts (5 retries), the first retry after 1 minute, doubling, at most 1 day apart.</value>
     public RetryOptions NotificationRetry { get; set; } = new();
 
-    /// <summary>How many times a failed notification delivery is retried: <see cref="NotificationRetry"/>'s <c>MaxAttempts</c> − 1 (kept for existing configuration).</summary>
-    /// <value>Default 5; from 0 to 20.</value>
-    public int DeliveryRetries
-    {
-        get => NotificationRetry.MaxAttempts - 1;
-        set => NotificationRetry.MaxAttempts = value + 1;
-    }
-
-    /// <summary>The first retry delay of a failed delivery: <see cref="NotificationRetry"/>'s <c>FirstDelay</c> (kept for existing configuration).</summary>
-    /// <value>Default 1 minute; at least 1 second.</value>
-    public Duration DeliveryRetryDelay
-    {
-        get => NotificationRetry.FirstDelay;
-        set => NotificationRetry.FirstDelay = value;
-    }
 
     /// <summary>The currency of amounts the kernel creates by itself (deals from unknown callers).</summary>
     /// <value>Default <c>USD</c>.</value>

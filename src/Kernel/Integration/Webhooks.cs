@@ -48,21 +48,6 @@ public sealed class WebhookOptions
     /// <value>Default 5 attempts, the first retry after 1 second, doubling, at most 1 minute apart.</value>
     public Hosting.RetryOptions Retry { get; set; } = new() { MaxAttempts = 5, FirstDelay = Duration.FromSeconds(1), MaxDelay = Duration.FromMinutes(1) };
 
-    /// <summary>Attempts per event before it is dead-lettered: <see cref="Retry"/>'s <c>MaxAttempts</c> (kept for existing configuration).</summary>
-    /// <value>Default 5; from 1 to 20.</value>
-    public int MaxAttempts
-    {
-        get => Retry.MaxAttempts;
-        set => Retry.MaxAttempts = value;
-    }
-
-    /// <summary>The first retry delay: <see cref="Retry"/>'s <c>FirstDelay</c> (kept for existing configuration).</summary>
-    /// <value>Default 1 second.</value>
-    public Duration FirstRetryDelay
-    {
-        get => Retry.FirstDelay;
-        set => Retry.FirstDelay = value;
-    }
 
     /// <summary>How long one attempt may take before it counts as failed.</summary>
     /// <value>Default 10 seconds; from 10 milliseconds to 1 day.</value>

@@ -226,7 +226,7 @@ public sealed class WebhookChaosTests(ITestOutputHelper output)
         var rounds = int.TryParse(Environment.GetEnvironmentVariable("CRM_WEBHOOK_CHAOS_ROUNDS"), out var r) && r > 0 ? r : 14;
         var attemptTimeout = TimeSpan.FromMilliseconds(400);
         await using var k = await WithOrganizationAsync(configure: s => s.Configure<Crm.Kernel.Hosting.CrmKernelOptions>(o =>
-            o.Webhooks = new WebhookOptions { MaxAttempts = 3, FirstRetryDelay = Duration.FromMilliseconds(5), AttemptTimeout = Duration.FromTimeSpan(attemptTimeout) }));
+            o.Webhooks = new WebhookOptions { Retry = new() { MaxAttempts = 3, FirstDelay = Duration.FromMilliseconds(5), MaxDelay = Duration.FromSeconds(1) }, AttemptTimeout = Duration.FromTimeSpan(attemptTimeout) }));
         await using var receiver = new ChaosWebhookReceiver(Secret, k.Clock) { SlowAnswer = attemptTimeout * 2 };
         receiver.Start();
 
@@ -335,7 +335,7 @@ public sealed class WebhookChaosTests(ITestOutputHelper output)
     public async Task Issue18_a_410_pauses_the_subscription_and_keeps_every_event_for_later()
     {
         await using var k = await WithOrganizationAsync(configure: s => s.Configure<Crm.Kernel.Hosting.CrmKernelOptions>(o =>
-            o.Webhooks = new WebhookOptions { MaxAttempts = 3, FirstRetryDelay = Duration.FromMilliseconds(5), AttemptTimeout = Duration.FromSeconds(10) }));
+            o.Webhooks = new WebhookOptions { Retry = new() { MaxAttempts = 3, FirstDelay = Duration.FromMilliseconds(5), MaxDelay = Duration.FromSeconds(1) }, AttemptTimeout = Duration.FromSeconds(10) }));
         await using var receiver = new ChaosWebhookReceiver(Secret, k.Clock) { Mode = ReceiverMode.Gone410 };
         receiver.Start();
         var deal = await k.DealAsync(Seller1);

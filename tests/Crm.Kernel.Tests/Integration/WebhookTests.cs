@@ -137,7 +137,7 @@ public sealed class WebhookTests
     // A generous attempt timeout where the endpoint answers (a loaded CI machine must not turn a 500 or a 200 into a
     // timeout); a short one only where the endpoint never answers, so any timeout is the right outcome.
     private static Task<TestKernel> KernelAsync(int attemptTimeoutMs = 10_000) => WithOrganizationAsync(configure: s => s.Configure<Crm.Kernel.Hosting.CrmKernelOptions>(o =>
-        o.Webhooks = new WebhookOptions { MaxAttempts = 3, FirstRetryDelay = Duration.FromMilliseconds(5), AttemptTimeout = Duration.FromMilliseconds(attemptTimeoutMs) }));
+        o.Webhooks = new WebhookOptions { Retry = new() { MaxAttempts = 3, FirstDelay = Duration.FromMilliseconds(5), MaxDelay = Duration.FromSeconds(1) }, AttemptTimeout = Duration.FromMilliseconds(attemptTimeoutMs) }));
 
     [Fact]
     public async Task Stage_changes_are_delivered_signed_in_order_and_only_those_subscribed()

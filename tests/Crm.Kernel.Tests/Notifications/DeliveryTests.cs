@@ -104,7 +104,7 @@ public sealed class DeliveryTests
     {
         var channel = new FlakyChannel();
         await using var k = await WithOrganizationAsync(configure: s => s.AddSingleton<INotificationChannel>(channel)
-            .Configure<Crm.Kernel.Hosting.CrmKernelOptions>(o => o.DeliveryRetries = 2));
+            .Configure<Crm.Kernel.Hosting.CrmKernelOptions>(o => o.NotificationRetry.MaxAttempts = 3));
         await k.Session(Seller1).Tasks.CreateAsync(new NewWorkTask("Call", Start + Duration.FromHours(3)));
         await k.Kernel.Scheduler.RunDueAsync(Start + Duration.FromHours(2) + Duration.FromMinutes(30));
         for (var i = 0; i < 6; i++)
