@@ -19,7 +19,7 @@ public sealed class Issue19SchemaTests
 
     private static string SchemaPath => Path.Combine(Root, "docs", "schema", "crm-automation.schema.json");
 
-    // Guards: the schema shipped in the package (embedded in Crm.Kernel) is the one in docs/.
+    // Guards: the schema shipped in the package (src/Kernel/Automation, embedded in Crm.Kernel) is the copy in docs/.
     [Fact]
     public void Issue19_the_docs_schema_equals_the_one_shipped_in_the_kernel()
     {

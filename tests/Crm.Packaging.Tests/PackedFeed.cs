@@ -165,6 +165,7 @@ public sealed class PackedFeed : IDisposable
         File.WriteAllText(Path.Combine(folder, "Program.cs"), """
             using System.Reflection;
             using Crm.Abstractions;
+            using Crm.Abstractions.Automation;
             using Crm.Abstractions.Ports;
             using Crm.Kernel.Clients;
             using Crm.Kernel.Deals;
