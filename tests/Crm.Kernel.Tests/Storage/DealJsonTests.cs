@@ -123,7 +123,7 @@ public sealed class DealJsonTests
         var visit = typeof(StageVisit).GetProperties().Select(p => p.Name).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["AchievedGoals", "Amount", "Classifiers", "Client", "ClosedAt", "ExpectedClose", "Fields", "History", "Id", "OpenedAt", "Owner", "Pipeline", "Source", "Stage", "Status", "Title", "WinProbability"],
+            ["AchievedGoals", "Amount", "Classifiers", "Client", "ClosedAt", "ExpectedClose", "Fields", "History", "Id", "Lines", "OpenedAt", "Owner", "Pipeline", "Source", "Stage", "Status", "Title", "WinProbability"],
             stored);
         Assert.Equal(["By", "Cause", "EnteredAt", "LeftAt", "Stage"], visit);
     }
