@@ -312,3 +312,15 @@ public sealed record MethodologyInstalled(
 /// <param name="Version">Its version (it grows with every definition of the same kind and key).</param>
 /// <param name="Json">The definition as JSON.</param>
 public sealed record TenantSettingDefined(string Kind, string Key, int Version, string Json) : DomainEvent;
+
+/// <summary>One product line of a deal: a product of the catalogue, how many, at what unit price, with what discount.</summary>
+/// <param name="Product">The product id (from the catalogue).</param>
+/// <param name="Quantity">How many; more than zero and at most 1,000,000.</param>
+/// <param name="UnitPrice">The unit price agreed on the deal, in the deal's currency (it may differ from the catalogue's).</param>
+/// <param name="DiscountPercent">Discount in percent, 0 to 100.</param>
+public sealed record DealLine(string Product, decimal Quantity, Money UnitPrice, decimal DiscountPercent = 0m);
+
+/// <summary>A deal's product lines were replaced as a whole (an empty list removes them); the amount follows by its own <see cref="DealAmountChanged"/>.</summary>
+/// <param name="Deal">The deal.</param>
+/// <param name="Lines">The lines now, in the order given.</param>
+public sealed record DealLinesSet(DealId Deal, IReadOnlyList<DealLine> Lines) : DomainEvent;

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Crm.Abstractions;
+using Crm.Abstractions.Events;
 using NodaTime;
 
 namespace Crm.Kernel.Deals;
@@ -63,6 +64,11 @@ public sealed record Deal
     public Instant? ClosedAt { get; init; }
     /// <summary>Every stay in a stage, oldest first; the last one is the current stage and has no <see cref="StageVisit.LeftAt"/>.</summary>
     public IReadOnlyList<StageVisit> History { get; init; } = [];
+    /// <summary>
+    /// The deal's product lines, in order; null when it has none. While it has lines, <see cref="Amount"/> is the sum of
+    /// their net totals (see <see cref="Crm.Kernel.Deals.SessionDeals.SetLinesAsync"/>).
+    /// </summary>
+    public IReadOnlyList<DealLine>? Lines { get; init; }
     /// <summary>The stored version, for optimistic concurrency (pass it back as the expected version).</summary>
     [JsonIgnore]
     public long Version { get; init; }

@@ -43,7 +43,8 @@ namespace Crm.Kernel.Deals
                 .OnExisting<DealClassifierSet>(e => e.Deal.Value, (s, e, in ctx) => s with { Classifiers = WithEntry(s.Classifiers, e.Name, e.Value) })
                 .OnExisting<DealWinProbabilitySet>(e => e.Deal.Value, (s, e, in ctx) => s with { WinProbability = e.Probability })
                 .OnExisting<DealExpectedCloseSet>(e => e.Deal.Value, (s, e, in ctx) => s with { ExpectedClose = e.ExpectedClose })
-                .OnExisting<GoalAchieved>(e => e.Deal.Value, (s, e, in ctx) => s with { AchievedGoals = [.. s.AchievedGoals, e.Goal] });
+                .OnExisting<GoalAchieved>(e => e.Deal.Value, (s, e, in ctx) => s with { AchievedGoals = [.. s.AchievedGoals, e.Goal] })
+                .OnExisting<DealLinesSet>(e => e.Deal.Value, (s, e, in ctx) => s with { Lines = e.Lines.Count == 0 ? null : e.Lines });
 
             registry.JournalOnly<DealSignalRaised>("deal", e => e.Deal.Value);
         }

@@ -117,6 +117,46 @@ internal static class DealJson
             writer.WriteEndArray();
         }
 
+        if (deal.Lines is { } lines)
+        {
+            writer.WritePropertyName("lines"u8);
+            writer.WriteStartArray();
+            foreach (var line in lines)
+            {
+                WriteLine(writer, line);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteLine(Utf8JsonWriter writer, Crm.Abstractions.Events.DealLine? line)
+    {
+        if (line is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        writer.WriteStartObject();
+        if (line.Product is { } product)
+        {
+            writer.WriteString("product"u8, product);
+        }
+
+        writer.WriteNumber("quantity"u8, line.Quantity);
+        writer.WritePropertyName("unitPrice"u8);
+        writer.WriteStartObject();
+        writer.WriteNumber("amount"u8, line.UnitPrice.Amount);
+        if (line.UnitPrice.Currency is { } currency)
+        {
+            writer.WriteString("currency"u8, currency);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteNumber("discountPercent"u8, line.DiscountPercent);
         writer.WriteEndObject();
     }
 

@@ -180,7 +180,8 @@ public sealed class SessionDeals
         return RecordAsync(id, expectedVersion, "set a classifier", new DealClassifierSet(id, name.Trim(), value), cancellationToken);
     }
 
-    /// <summary>Changes the amount; the currency may change too.</summary>
+    /// <summary>Changes the amount; the currency may change too. A deal with product lines takes its amount from them.</summary>
+    /// <exception cref="InvalidStateException">The deal has product lines (see <see cref="SetLinesAsync"/>).</exception>
     public Task<Deal> SetAmountAsync(DealId id, Money amount, long? expectedVersion = null, CancellationToken cancellationToken = default)
     {
         if (amount.Currency is null || amount.Amount < 0m)
@@ -193,7 +194,15 @@ public sealed class SessionDeals
             throw new CrmValidationException("amount", problem);
         }
 
-        return RecordAsync(id, expectedVersion, "change the amount", new DealAmountChanged(id, amount), cancellationToken);
+        return ChangeAsync(id, expectedVersion, "change the amount", async (unit, _, deal, ct) =>
+        {
+            if (deal.Lines is { Count: > 0 })
+            {
+                throw new InvalidStateException($"Deal '{id}' has product lines, so its amount follows them; change the lines with SetLinesAsync, or remove them first.");
+            }
+
+            return (Deal)(await unit.RecordAsync(new DealAmountChanged(id, amount), Cause.Manual, ct).ConfigureAwait(false))!;
+        }, cancellationToken);
     }
 
     /// <summary>Sets the deal's own win probability in [0, 1] (null: the stage's applies).</summary>
@@ -219,6 +228,35 @@ public sealed class SessionDeals
 
         return RecordAsync(id, expectedVersion, "set the expected close date", new DealExpectedCloseSet(id, date), cancellationToken);
     }
+
+    /// <summary>
+    /// Replaces the deal's product lines as a whole (an empty list removes them). While a deal has lines its amount
+    /// follows them: the sum over the lines of quantity × unit price × (1 − discount ÷ 100), each line rounded half
+    /// away from zero to cents, in the deal's currency; a <see cref="DealAmountChanged"/> is recorded in the same command
+    /// when the amount changes, so reports and the board see it. Removing the lines keeps the last amount.
+    /// </summary>
+    /// <param name="id">The deal.</param>
+    /// <param name="lines">The lines, each with a product of the catalogue and a unit price in the deal's currency.</param>
+    /// <param name="expectedVersion">The version read, for optimistic concurrency.</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <exception cref="CrmValidationException">More than 200 lines, a missing product id, a quantity outside (0, 1,000,000], a unit price below
+    /// zero, beyond 10^15 or in another currency than the deal's, a discount outside [0, 100]; every problem with its path. Nothing is written.</exception>
+    /// <exception cref="EntityNotFoundException">The deal does not exist, or a line names a product the catalogue does not have.</exception>
+    /// <exception cref="AccessDeniedException">The user may not act on the deal.</exception>
+    /// <exception cref="ConcurrencyConflictException">The deal changed since <paramref name="expectedVersion"/>.</exception>
+    public Task<Deal> SetLinesAsync(DealId id, IReadOnlyList<DealLine> lines, long? expectedVersion = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync(id, expectedVersion, "set the lines of", async (unit, _, deal, ct) =>
+        {
+            var currency = deal.Amount.Currency ?? throw new InvalidStateException($"Deal '{id}' has an amount without a currency; set its amount with a currency first.");
+            var checkedLines = await DealLines.CheckAsync(unit, lines, currency, ct).ConfigureAwait(false);
+            var state = (Deal)(await unit.RecordAsync(new DealLinesSet(deal.Id, checkedLines), Cause.Manual, ct).ConfigureAwait(false))!;
+            if (checkedLines.Count > 0 && DealLines.Total(checkedLines) is var total && total != deal.Amount.Amount)
+            {
+                state = (Deal)(await unit.RecordAsync(new DealAmountChanged(deal.Id, Money.Of(total, currency)), Cause.Manual, ct).ConfigureAwait(false))!;
+            }
+
+            return state;
+        }, cancellationToken);
 
     /// <summary>
     /// The pipeline's deals as a Kanban board: one column per stage in path order (the unsorted stage first), each

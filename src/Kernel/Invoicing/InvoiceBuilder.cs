@@ -116,4 +116,38 @@ internal static class InvoiceBuilder
 
         return (Invoice)(await unit.RecordAsync(new InvoiceCreated(new InvoiceId(id), deal.Id, deal.Client, currency!, priced, net, tax, net + tax), cause, cancellationToken).ConfigureAwait(false))!;
     }
+
+    /// <summary>
+    /// Records a draft invoice with one line per deal line: the deal's unit price, quantity and discount, the product's
+    /// name and tax rate from the catalogue; each line's net equals the deal line's net.
+    /// </summary>
+    /// <exception cref="CrmValidationException">The deal has no lines, or a line's product is no longer in the catalogue.</exception>
+    public static async ValueTask<Invoice> BuildFromDealAsync(UnitOfWork unit, Deal deal, Cause cause, CancellationToken cancellationToken)
+    {
+        if (deal.Lines is not { Count: > 0 } lines || deal.Amount.Currency is not { } currency)
+        {
+            throw new CrmValidationException("lines", $"deal '{deal.Id}' has no product lines; set them with Deals.SetLinesAsync, or pass lines to Invoices.CreateAsync.");
+        }
+
+        var priced = new List<InvoiceLine>(lines.Count);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            var product = await unit.FindAsync(Kinds.Product, line.Product, cancellationToken).ConfigureAwait(false)
+                ?? throw new CrmValidationException($"lines[{i}].product", $"product '{line.Product}' is no longer in the catalogue; define it again or change the deal's lines.");
+            var net = DealLines.Net(line);
+            var tax = Math.Round(net * product.TaxRate, 2, MidpointRounding.AwayFromZero);
+            priced.Add(new InvoiceLine(product.Id, product.Name, line.Quantity, line.UnitPrice.Amount, line.DiscountPercent, product.TaxRate, net, tax, net + tax));
+        }
+
+        var totalNet = priced.Sum(l => l.Net);
+        var totalTax = priced.Sum(l => l.Tax);
+        if (Math.Abs(totalNet + totalTax) > InputRules.MaxAmount)
+        {
+            throw new CrmValidationException("lines", $"the invoice total {totalNet + totalTax} {currency} is above the limit of {InputRules.MaxAmountText}; split the deal's lines.");
+        }
+
+        var id = new InvoiceId(Guid.NewGuid().ToString("N"));
+        return (Invoice)(await unit.RecordAsync(new InvoiceCreated(id, deal.Id, deal.Client, currency, priced, totalNet, totalTax, totalNet + totalTax), cause, cancellationToken).ConfigureAwait(false))!;
+    }
 }

@@ -98,6 +98,23 @@ public sealed class SessionInvoices
         return unit.Result(Kinds.Invoice, invoice.Id.Value);
     }
 
+    /// <summary>
+    /// Builds a draft invoice from the deal's own product lines in one call: one invoice line per deal line, with the
+    /// deal's quantity, unit price and discount and the product's name and tax rate; the invoice's net equals the deal's amount.
+    /// </summary>
+    /// <exception cref="CrmValidationException">The deal has no product lines (set them with <see cref="Deals.SessionDeals.SetLinesAsync"/>).</exception>
+    /// <exception cref="EntityNotFoundException">The deal does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The user may not act on the deal.</exception>
+    public async Task<Invoice> CreateFromDealAsync(DealId deal, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var dealState = await unit.GetAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
+        actor.RequireCanActFor(dealState.Owner, "invoice a deal", $"deal '{deal}'");
+        var invoice = await InvoiceBuilder.BuildFromDealAsync(unit, dealState, Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Invoice, invoice.Id.Value);
+    }
+
     /// <summary>Issues a draft invoice and gives it a number.</summary>
     public Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
         ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>

@@ -22,6 +22,55 @@ public sealed class SessionReports
 
     internal SessionReports(CrmSession session) => _session = session;
 
+    /// <summary>
+    /// ABC analysis of products beside the ABC of clients: the lines of the paid invoices in <paramref name="currency"/>
+    /// of the deals the session may see, summed per product by net revenue (before tax) or by units, ranked highest
+    /// first (ties by product id) and classed like clients by default: by the cumulative share of the products ranked
+    /// before it, below <paramref name="a"/> A, below <paramref name="a"/> + <paramref name="b"/> B, else C. Sales are
+    /// counted from paid invoices (what was actually sold), not from won deals' lines.
+    /// </summary>
+    /// <param name="measure">Rank by revenue or by quantity.</param>
+    /// <param name="currency">The currency of the paid invoices counted (others are left out).</param>
+    /// <param name="a">The share class A covers, in (0, 1).</param>
+    /// <param name="b">The share class B covers after A, with A + B ≤ 1.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="CrmValidationException">The shares are out of range, the measure is not defined, or the currency is not three upper-case letters.</exception>
+    public async Task<ProductAbcReport> GetProductAbcAsync(ProductAbcMeasure measure, string currency, decimal a = 0.80m, decimal b = 0.15m, CancellationToken cancellationToken = default)
+    {
+        if (currency is not { Length: 3 } || !currency.All(char.IsAsciiLetterUpper))
+        {
+            throw new CrmValidationException("currency", $"three upper-case letters (ISO 4217) are required, e.g. USD; got '{Validation.InputRules.Quote(currency)}'.");
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var sold = new List<ProductAbc.Sold>();
+        var owners = new Dictionary<string, bool>(StringComparer.Ordinal);
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Invoice.Name, new Crm.Abstractions.Storage.IndexEntry("status", nameof(Invoicing.InvoiceStatus.Paid)), cancellationToken).ConfigureAwait(false))
+        {
+            var invoice = (Invoicing.Invoice)Kinds.Invoice.Read(document);
+            if (invoice.Status != Invoicing.InvoiceStatus.Paid || invoice.Currency != currency)
+            {
+                continue;
+            }
+
+            if (!owners.TryGetValue(invoice.Deal.Value, out var visible))
+            {
+                var deal = await unit.FindAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false);
+                owners[invoice.Deal.Value] = visible = deal is not null && actor.CanSee(deal.Owner);
+            }
+
+            if (visible)
+            {
+                foreach (var line in invoice.Lines)
+                {
+                    sold.Add(new ProductAbc.Sold(line.Product, line.Description, line.Net, line.Quantity));
+                }
+            }
+        }
+
+        return ProductAbc.Classify(sold, measure, currency, a, b);
+    }
+
     /// <summary>Loads the snapshot of what the session may see, optionally of one pipeline.</summary>
     public async Task<ReportData> GetSnapshotAsync(PipelineId? pipeline = null, CancellationToken cancellationToken = default)
     {

@@ -282,6 +282,8 @@ public sealed class VisibilityMatrixTests
         yield return C(deals, "SetFieldAsync", [typeof(DealId), typeof(string), typeof(string), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetFieldAsync(w.Deal.Id, "x", "y")));
         yield return C(deals, "RaiseSignalAsync", [typeof(DealId), typeof(string)], "deal", (w, s) => Box(s.Deals.RaiseSignalAsync(w.Deal.Id, "Signed")));
         yield return C(deals, "SetClassifierAsync", [typeof(DealId), typeof(string), typeof(string), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetClassifierAsync(w.Deal.Id, "tier", "gold")));
+        yield return C(deals, "SetLinesAsync", [typeof(DealId), typeof(IReadOnlyList<Crm.Abstractions.Events.DealLine>), typeof(long?)], "deal",
+            (w, s) => Box(s.Deals.SetLinesAsync(w.Deal.Id, [new Crm.Abstractions.Events.DealLine("desk", 1m, Money.Of(549.50m, "USD"))])));
         yield return C(deals, "SetAmountAsync", [typeof(DealId), typeof(Money), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetAmountAsync(w.Deal.Id, usd)));
         yield return C(deals, "SetWinProbabilityAsync", [typeof(DealId), typeof(decimal?), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetWinProbabilityAsync(w.Deal.Id, 0.5m)));
         yield return C(deals, "SetExpectedCloseAsync", [typeof(DealId), typeof(LocalDate?), typeof(long?)], "deal", (w, s) => Box(s.Deals.SetExpectedCloseAsync(w.Deal.Id, new LocalDate(2026, 6, 1))));
@@ -374,6 +376,7 @@ public sealed class VisibilityMatrixTests
         yield return P(typeof(SessionProducts), "ListAsync", [], (w, s) => Box(s.Products.ListAsync()));
         var invoices = typeof(SessionInvoices);
         yield return C(invoices, "CreateAsync", [typeof(DealId), typeof(IReadOnlyList<InvoiceLineRequest>)], "deal", (w, s) => Box(s.Invoices.CreateAsync(w.Deal.Id, [new InvoiceLineRequest("desk", 1m)])));
+        yield return C(invoices, "CreateFromDealAsync", [typeof(DealId)], "deal", (w, s) => Box(s.Invoices.CreateFromDealAsync(w.Deal.Id))) with { Order = 1 };
         yield return C(invoices, "IssueAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.IssueAsync(w.Invoice.Id)));
         yield return C(invoices, "MarkPaidAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.MarkPaidAsync(w.Invoice.Id))) with { VisibleMustShow = false };
         yield return C(invoices, "CancelAsync", [typeof(InvoiceId), typeof(string)], "invoice", (w, s) => Box(s.Invoices.CancelAsync(w.Invoice.Id, "probe"))) with { Order = 8 };
@@ -397,6 +400,9 @@ public sealed class VisibilityMatrixTests
             (w, s) => Box(s.Import.DefineTargetAsync(Seller1, new LocalDate(2026, 1, 1), new LocalDate(2026, 3, 31), usd)));
         yield return R(typeof(SessionReports), "GetSnapshotAsync", [typeof(PipelineId?)], "report snapshot", (w, s) => Box(s.Reports.GetSnapshotAsync()))
             with { Shows = (w, r) => r is ReportData d && (d.DealIds.Contains(w.Deal.Id.Value) || d.Clients.Contains(w.Client.Id.Value)) };
+        yield return R(typeof(SessionReports), "GetProductAbcAsync", [typeof(ProductAbcMeasure), typeof(string), typeof(decimal), typeof(decimal)], "product ABC",
+            (w, s) => Box(s.Reports.GetProductAbcAsync(ProductAbcMeasure.Revenue, "USD")))
+            with { Shows = (w, r) => r is ProductAbcReport { Products.Count: > 0 }, VisibleMustShow = false };
         var methodologies = typeof(Crm.Kernel.Methodologies.SessionMethodologies);
         yield return G(methodologies, "ListAsync", [], (w, s) => Box(s.Methodologies.ListAsync()));
         yield return G(methodologies, "InstallAsync", [typeof(string)], (w, s) => Box(s.Methodologies.InstallAsync("no-such-methodology")));

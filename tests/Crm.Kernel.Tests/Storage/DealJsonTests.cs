@@ -63,6 +63,9 @@ public sealed class DealJsonTests
             OpenedAt = opened,
             ClosedAt = visits % 3 == 0 ? null : opened + Duration.FromDays(3),
             History = history,
+            // Issue 20: lines, with a product id that may be null or need escaping; none on most deals (no "lines" written).
+            Lines = visits % 4 == 0 ? Enumerable.Range(0, visits % 5).Select(i => new Crm.Abstractions.Events.DealLine(
+                i == 0 ? title! : source ?? "desk", amount, new Money(-amount, "EUR"), probability ?? i)).ToList() : null,
         };
 
         return DealJson.Write(deal) == JsonSerializer.Serialize(deal, CrmJson.Options);
@@ -123,7 +126,7 @@ public sealed class DealJsonTests
         var visit = typeof(StageVisit).GetProperties().Select(p => p.Name).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["AchievedGoals", "Amount", "Classifiers", "Client", "ClosedAt", "ExpectedClose", "Fields", "History", "Id", "OpenedAt", "Owner", "Pipeline", "Source", "Stage", "Status", "Title", "WinProbability"],
+            ["AchievedGoals", "Amount", "Classifiers", "Client", "ClosedAt", "ExpectedClose", "Fields", "History", "Id", "Lines", "OpenedAt", "Owner", "Pipeline", "Source", "Stage", "Status", "Title", "WinProbability"],
             stored);
         Assert.Equal(["By", "Cause", "EnteredAt", "LeftAt", "Stage"], visit);
     }
