@@ -101,11 +101,13 @@ public sealed class SessionInvoices
     /// <summary>Issues a draft invoice and gives it a number.</summary>
     public Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
         ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
-            new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken);
+            new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken,
+            Stock.StockLedger.ReserveAsync);
 
     /// <summary>Marks an issued invoice paid: a sale. Rules listening to <c>InvoicePaid</c> run in the same command.</summary>
     public Task<Invoice> MarkPaidAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(invoiceId, InvoiceStatus.Issued, "record a payment", (_, i) => new InvoicePaid(i.Id, i.Deal, Money.Of(i.Total, i.Currency)), cancellationToken);
+        ChangeAsync(invoiceId, InvoiceStatus.Issued, "record a payment", (_, i) => new InvoicePaid(i.Id, i.Deal, Money.Of(i.Total, i.Currency)), cancellationToken,
+            (unit, i, ct) => Stock.StockLedger.SettleAsync(unit, i, paid: true, ct));
 
     /// <summary>Cancels a draft or issued invoice.</summary>
     public Task<Invoice> CancelAsync(InvoiceId invoiceId, string reason, CancellationToken cancellationToken = default)
@@ -117,7 +119,8 @@ public sealed class SessionInvoices
 
         InputRules.RequireText("reason", reason, TextLimits.Value, required: true);
 
-        return ChangeAsync(invoiceId, null, "cancel an invoice", (_, i) => new InvoiceCancelled(i.Id, reason.Trim()), cancellationToken);
+        return ChangeAsync(invoiceId, null, "cancel an invoice", (_, i) => new InvoiceCancelled(i.Id, reason.Trim()), cancellationToken,
+            (unit, i, ct) => Stock.StockLedger.SettleAsync(unit, i, paid: false, ct));
     }
 
     /// <summary>Gets an invoice of a visible deal (any invoice with <see cref="Permission.SeeInvoices"/>).</summary>
@@ -169,7 +172,8 @@ public sealed class SessionInvoices
         return InvoiceHtml.Render(invoice, client);
     }
 
-    private async Task<Invoice> ChangeAsync(InvoiceId invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken)
+    private async Task<Invoice> ChangeAsync(InvoiceId invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken,
+        Func<UnitOfWork, Invoice, CancellationToken, ValueTask>? stock = null)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var invoice = await unit.GetAsync(Kinds.Invoice, invoiceId.Value, cancellationToken).ConfigureAwait(false);
@@ -182,6 +186,12 @@ public sealed class SessionInvoices
         if (required is { } status ? invoice.Status != status : invoice.Status is InvoiceStatus.Paid or InvoiceStatus.Cancelled)
         {
             throw new InvalidStateException($"Invoice '{invoiceId}' is {invoice.Status.ToString().ToLowerInvariant()}; cannot {action} now.");
+        }
+
+        if (stock is not null)
+        {
+            // The stock movement (reserve on issue, write off on payment, release on cancel) commits with the invoice's event or not at all.
+            await stock(unit, invoice, cancellationToken).ConfigureAwait(false);
         }
 
         await unit.RecordAsync(change(unit, invoice), Cause.Manual, cancellationToken).ConfigureAwait(false);
