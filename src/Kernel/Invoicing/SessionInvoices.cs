@@ -98,11 +98,29 @@ public sealed class SessionInvoices
         return unit.Result(Kinds.Invoice, invoice.Id.Value);
     }
 
-    /// <summary>Issues a draft invoice and gives it a number.</summary>
-    public Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
-            new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken,
-            Stock.StockLedger.ReserveAsync);
+    /// <summary>
+    /// Issues a draft invoice and gives it a number. Its stock-tracked lines are reserved at the tenant's default
+    /// warehouse in the same commit (see docs/selling.md, "Stock"); when another command changed that stock first, the
+    /// issue runs again on fresh stock (up to three times).
+    /// </summary>
+    /// <exception cref="InvalidStateException">The invoice is not a draft.</exception>
+    /// <exception cref="Stock.InsufficientStockException">A line needs more units than are available and the tenant does not allow backorders; the invoice stays a draft and nothing changed.</exception>
+    public async Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
+                    new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken,
+                    Stock.StockLedger.ReserveAsync).ConfigureAwait(false);
+            }
+            catch (ConcurrencyConflictException) when (attempt < 3)
+            {
+                // A concurrent reservation (or payment) changed the stock record: read it again and decide on fresh numbers.
+            }
+        }
+    }
 
     /// <summary>Marks an issued invoice paid: a sale. Rules listening to <c>InvoicePaid</c> run in the same command.</summary>
     public Task<Invoice> MarkPaidAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
