@@ -111,6 +111,28 @@ public sealed class Issue20StockTests
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Configuration.DefineStockPolicyAsync(false, "nowhere", 2));
     }
 
+    /// <summary>Guards: stock commands check their input before writing anything: quantities in (0, 1,000,000], a reason for returns and write-offs, warehouse ids without '|', known products and warehouses, transfers between two different warehouses.</summary>
+    [Fact]
+    public async Task Issue20_stock_commands_check_their_input_and_write_nothing_when_refused()
+    {
+        await using var k = await WithOrganizationAsync();
+        await StockUpAsync(k, 5m);
+        var stock = k.Session(Admin).Stock;
+        var head = await k.JournalHeadAsync();
+
+        Assert.Equal("quantity", Assert.Single((await Assert.ThrowsAsync<CrmValidationException>(() => stock.LogReceiptAsync("desk", "main", 0m))).Errors).Field);
+        Assert.Equal("quantity", Assert.Single((await Assert.ThrowsAsync<CrmValidationException>(() => stock.LogReceiptAsync("desk", "main", 1_000_001m))).Errors).Field);
+        Assert.Equal("reason", Assert.Single((await Assert.ThrowsAsync<CrmValidationException>(() => stock.LogReturnAsync("desk", "main", 1m, " "))).Errors).Field);
+        Assert.Equal("to", Assert.Single((await Assert.ThrowsAsync<CrmValidationException>(() => stock.LogTransferAsync("desk", "main", "main", 1m))).Errors).Field);
+        Assert.Equal("id", Assert.Single((await Assert.ThrowsAsync<CrmValidationException>(() => stock.DefineWarehouseAsync("a|b", "Pipe"))).Errors).Field);
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => stock.LogReceiptAsync("desk", "nowhere", 1m));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => stock.LogReceiptAsync("chair", "main", 1m));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Seller1).Stock.GetAsync("chair"));
+        Assert.Equal(head, await k.JournalHeadAsync());
+        Assert.Equal(new StockLevel("desk", "main", 5m, 0m), await LevelAsync(k));
+        Assert.Equal(["main", "north"], (await k.Session(Seller1).Stock.ListWarehousesAsync()).Select(w => w.Id));
+    }
+
     /// <summary>Guards: two sellers issue invoices for the last unit at the same time on a SQLite file: one is issued, the other refused with the stock named, and the stock is never over-reserved.</summary>
     [Fact]
     public async Task Issue20_concurrent_reservations_of_the_last_units_one_wins_the_other_is_refused()
