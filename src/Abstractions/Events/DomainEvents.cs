@@ -324,3 +324,61 @@ public sealed record DealLine(string Product, decimal Quantity, Money UnitPrice,
 /// <param name="Deal">The deal.</param>
 /// <param name="Lines">The lines now, in the order given.</param>
 public sealed record DealLinesSet(DealId Deal, IReadOnlyList<DealLine> Lines) : DomainEvent;
+
+/// <summary>An administrator defined (or renamed) a warehouse of the tenant.</summary>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="Name">Its name.</param>
+public sealed record WarehouseDefined(string Warehouse, string Name) : DomainEvent;
+
+/// <summary>Goods of a product arrived at a warehouse: on hand grows by <paramref name="Quantity"/>.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="Quantity">How many; more than zero.</param>
+public sealed record StockReceived(string Product, string Warehouse, decimal Quantity) : DomainEvent;
+
+/// <summary>An issued invoice reserved units of a product at a warehouse: reserved grows, on hand stays.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="Quantity">How many; more than zero.</param>
+/// <param name="Invoice">The invoice that reserved them.</param>
+/// <param name="Backorder">True when the reservation went beyond the available stock because the tenant allows backorders.</param>
+public sealed record StockReserved(string Product, string Warehouse, decimal Quantity, InvoiceId Invoice, bool Backorder) : DomainEvent;
+
+/// <summary>A reservation was released (its invoice was cancelled): reserved shrinks, on hand stays.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="Quantity">How many.</param>
+/// <param name="Invoice">The invoice whose reservation it was.</param>
+public sealed record StockReleased(string Product, string Warehouse, decimal Quantity, InvoiceId Invoice) : DomainEvent;
+
+/// <summary>
+/// Units left a warehouse for good: on hand shrinks. With an invoice, its reservation was written off on payment
+/// (reserved shrinks too); without, an administrator wrote them off by hand (damaged, lost) and says why.
+/// </summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="Quantity">How many.</param>
+/// <param name="Invoice">The paid invoice, or null for a write-off by hand.</param>
+/// <param name="Reason">Why, for a write-off by hand.</param>
+public sealed record StockWrittenOff(string Product, string Warehouse, decimal Quantity, InvoiceId? Invoice, string? Reason) : DomainEvent;
+
+/// <summary>A client returned units of a product to a warehouse: on hand grows.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="Quantity">How many; more than zero.</param>
+/// <param name="Reason">Why they came back.</param>
+public sealed record StockReturned(string Product, string Warehouse, decimal Quantity, string Reason) : DomainEvent;
+
+/// <summary>Units of a product left a warehouse for another (recorded with <see cref="StockTransferredIn"/> in the same commit).</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse they left.</param>
+/// <param name="To">The warehouse they went to.</param>
+/// <param name="Quantity">How many.</param>
+public sealed record StockTransferredOut(string Product, string Warehouse, string To, decimal Quantity) : DomainEvent;
+
+/// <summary>Units of a product arrived from another warehouse (recorded with <see cref="StockTransferredOut"/> in the same commit).</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse they arrived at.</param>
+/// <param name="From">The warehouse they left.</param>
+/// <param name="Quantity">How many.</param>
+public sealed record StockTransferredIn(string Product, string Warehouse, string From, decimal Quantity) : DomainEvent;

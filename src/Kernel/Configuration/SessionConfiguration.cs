@@ -356,6 +356,27 @@ public sealed class SessionConfiguration
         await RecordAsync(unit, SettingKinds.NotificationPolicy, SettingKinds.Default, version, NotificationPolicyJson.Write(digestAt, violations), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Defines the tenant's stock policy: whether an invoice may reserve more than is available (a backorder; the
+    /// reservation is journaled with <c>Backorder = true</c>) and the warehouse invoices reserve at (null: the first
+    /// warehouse defined). Until defined: no backorders, the first warehouse. Administrators only.
+    /// </summary>
+    /// <exception cref="CrmValidationException">The warehouse does not exist, or the version does not grow.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task DefineStockPolicyAsync(bool allowBackorders, string? defaultWarehouse, int version, CancellationToken cancellationToken = default)
+    {
+        Validation.InputRules.RequireText("defaultWarehouse", defaultWarehouse, Validation.TextLimits.Key, required: false, singleLine: true);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define the stock policy");
+        if (defaultWarehouse is not null && await unit.FindAsync(Kinds.Warehouse, defaultWarehouse, cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new CrmValidationException("defaultWarehouse", $"no warehouse '{defaultWarehouse}' exists; define it first (session.Stock.DefineWarehouseAsync), or pass null for the first warehouse.");
+        }
+
+        await CheckVersionAsync(unit, SettingKinds.StockPolicy, SettingKinds.Default, version, "the stock policy", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(unit, SettingKinds.StockPolicy, SettingKinds.Default, version, Stock.StockPolicyJson.Write(new(allowBackorders, defaultWarehouse)), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The newest version of every setting the tenant defined, by kind and key.</summary>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
     public async Task<IReadOnlyList<TenantSetting>> ListAsync(CancellationToken cancellationToken = default)

@@ -85,4 +85,5 @@ internal static class SettingKinds
     public const string KpiPlan = "kpi-plan";
     public const string NotificationPolicy = "notification-policy";
     public const string Default = "default";
+    public const string StockPolicy = "stock-policy";
 }

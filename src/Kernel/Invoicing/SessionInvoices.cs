@@ -115,14 +115,34 @@ public sealed class SessionInvoices
         return unit.Result(Kinds.Invoice, invoice.Id.Value);
     }
 
-    /// <summary>Issues a draft invoice and gives it a number.</summary>
-    public Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
-            new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken);
+    /// <summary>
+    /// Issues a draft invoice and gives it a number. Its stock-tracked lines are reserved at the tenant's default
+    /// warehouse in the same commit (see docs/selling.md, "Stock"); when another command changed that stock first, the
+    /// issue runs again on fresh stock (up to three times).
+    /// </summary>
+    /// <exception cref="InvalidStateException">The invoice is not a draft.</exception>
+    /// <exception cref="Stock.InsufficientStockException">A line needs more units than are available and the tenant does not allow backorders; the invoice stays a draft and nothing changed.</exception>
+    public async Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
+                    new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken,
+                    Stock.StockLedger.ReserveAsync).ConfigureAwait(false);
+            }
+            catch (ConcurrencyConflictException) when (attempt < 3)
+            {
+                // A concurrent reservation (or payment) changed the stock record: read it again and decide on fresh numbers.
+            }
+        }
+    }
 
     /// <summary>Marks an issued invoice paid: a sale. Rules listening to <c>InvoicePaid</c> run in the same command.</summary>
     public Task<Invoice> MarkPaidAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default) =>
-        ChangeAsync(invoiceId, InvoiceStatus.Issued, "record a payment", (_, i) => new InvoicePaid(i.Id, i.Deal, Money.Of(i.Total, i.Currency)), cancellationToken);
+        ChangeAsync(invoiceId, InvoiceStatus.Issued, "record a payment", (_, i) => new InvoicePaid(i.Id, i.Deal, Money.Of(i.Total, i.Currency)), cancellationToken,
+            (unit, i, ct) => Stock.StockLedger.SettleAsync(unit, i, paid: true, ct));
 
     /// <summary>Cancels a draft or issued invoice.</summary>
     public Task<Invoice> CancelAsync(InvoiceId invoiceId, string reason, CancellationToken cancellationToken = default)
@@ -134,7 +154,8 @@ public sealed class SessionInvoices
 
         InputRules.RequireText("reason", reason, TextLimits.Value, required: true);
 
-        return ChangeAsync(invoiceId, null, "cancel an invoice", (_, i) => new InvoiceCancelled(i.Id, reason.Trim()), cancellationToken);
+        return ChangeAsync(invoiceId, null, "cancel an invoice", (_, i) => new InvoiceCancelled(i.Id, reason.Trim()), cancellationToken,
+            (unit, i, ct) => Stock.StockLedger.SettleAsync(unit, i, paid: false, ct));
     }
 
     /// <summary>Gets an invoice of a visible deal (any invoice with <see cref="Permission.SeeInvoices"/>).</summary>
@@ -186,7 +207,8 @@ public sealed class SessionInvoices
         return InvoiceHtml.Render(invoice, client);
     }
 
-    private async Task<Invoice> ChangeAsync(InvoiceId invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken)
+    private async Task<Invoice> ChangeAsync(InvoiceId invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken,
+        Func<UnitOfWork, Invoice, CancellationToken, ValueTask>? stock = null)
     {
         var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
         var invoice = await unit.GetAsync(Kinds.Invoice, invoiceId.Value, cancellationToken).ConfigureAwait(false);
@@ -199,6 +221,12 @@ public sealed class SessionInvoices
         if (required is { } status ? invoice.Status != status : invoice.Status is InvoiceStatus.Paid or InvoiceStatus.Cancelled)
         {
             throw new InvalidStateException($"Invoice '{invoiceId}' is {invoice.Status.ToString().ToLowerInvariant()}; cannot {action} now.");
+        }
+
+        if (stock is not null)
+        {
+            // The stock movement (reserve on issue, write off on payment, release on cancel) commits with the invoice's event or not at all.
+            await stock(unit, invoice, cancellationToken).ConfigureAwait(false);
         }
 
         await unit.RecordAsync(change(unit, invoice), Cause.Manual, cancellationToken).ConfigureAwait(false);

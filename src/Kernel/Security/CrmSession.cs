@@ -55,6 +55,7 @@ public sealed class CrmSession
         Reports = new Crm.Kernel.Reports.SessionReports(this);
         Methodologies = new Crm.Kernel.Methodologies.SessionMethodologies(this);
         Configuration = new Crm.Kernel.Configuration.SessionConfiguration(this);
+        Stock = new Crm.Kernel.Stock.SessionStock(this);
     }
 
     /// <summary>The tenant's own configuration (administrators): process templates, business calendar, users' hours, order intake.</summary>
@@ -116,6 +117,9 @@ public sealed class CrmSession
 
     /// <summary>The tenant's journal (administrators read all of it; heads the entries of their team's records).</summary>
     public SessionJournal Journal { get; }
+
+    /// <summary>Warehouses and stock: movements (administrators), stock levels (everyone).</summary>
+    public Crm.Kernel.Stock.SessionStock Stock { get; }
 
     internal KernelContext Context => _context;
 

@@ -384,6 +384,16 @@ public sealed class VisibilityMatrixTests
         yield return R(invoices, "ListForDealAsync", [typeof(DealId)], "invoice", (w, s) => Box(s.Invoices.ListForDealAsync(w.Deal.Id)));
         yield return R(invoices, "RenderHtmlAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
 
+        // Stock (issue 20): administrators move stock; everyone reads it.
+        var stock = typeof(Crm.Kernel.Stock.SessionStock);
+        yield return G(stock, "DefineWarehouseAsync", [typeof(string), typeof(string)], (w, s) => Box(s.Stock.DefineWarehouseAsync("probe", "Probe")));
+        yield return P(stock, "ListWarehousesAsync", [], (w, s) => Box(s.Stock.ListWarehousesAsync()));
+        yield return P(stock, "GetAsync", [typeof(string)], (w, s) => Box(s.Stock.GetAsync("desk")));
+        yield return G(stock, "LogReceiptAsync", [typeof(string), typeof(string), typeof(decimal)], (w, s) => Box(s.Stock.LogReceiptAsync("desk", "main", 1m)));
+        yield return G(stock, "LogReturnAsync", [typeof(string), typeof(string), typeof(decimal), typeof(string)], (w, s) => Box(s.Stock.LogReturnAsync("desk", "main", 1m, "probe")));
+        yield return G(stock, "LogWriteOffAsync", [typeof(string), typeof(string), typeof(decimal), typeof(string)], (w, s) => Box(s.Stock.LogWriteOffAsync("desk", "main", 1m, "probe")));
+        yield return G(stock, "LogTransferAsync", [typeof(string), typeof(string), typeof(string), typeof(decimal)], (w, s) => Box(s.Stock.LogTransferAsync("desk", "main", "probe", 1m)));
+
         // Telephony: dialling S1's client; the call S1 took is covered by the journal above and the pop-up test.
         yield return C(typeof(SessionTelephony), "DialAsync", [typeof(ClientId), typeof(string)], "client", (w, s) => Box(s.Telephony.DialAsync(w.Client.Id)));
 
@@ -434,6 +444,7 @@ public sealed class VisibilityMatrixTests
         yield return G(configuration, "DefineKpiPlanAsync", [typeof(string), typeof(IReadOnlyList<KpiDefinition>), typeof(IReadOnlyList<KpiPlan>), typeof(int)],
             (w, s) => Done(s.Configuration.DefineKpiPlanAsync("probe", [calls], [new KpiPlan(Seller2, "calls", year, 10m)], 1)));
         yield return P(configuration, "ListReportDesignsAsync", [], (w, s) => Box(s.Configuration.ListReportDesignsAsync()));
+        yield return G(configuration, "DefineStockPolicyAsync", [typeof(bool), typeof(string), typeof(int)], (w, s) => Done(s.Configuration.DefineStockPolicyAsync(false, null, 1)));
         yield return G(configuration, "DefineNotificationPolicyAsync", [typeof(LocalTime), typeof(NotificationPolicy?), typeof(int)],
             (w, s) => Done(s.Configuration.DefineNotificationPolicyAsync(new LocalTime(8, 0), null, 1)));
         yield return R(configuration, "RunReportDesignAsync", [typeof(string), typeof(PipelineId?)], "deal", async (w, s) =>
@@ -491,6 +502,8 @@ public sealed class VisibilityMatrixTests
             var admin = k.Session(Admin);
             await admin.Rules.DefineAsync(SmallDealRule.Create());
             await admin.Products.DefineAsync("desk", "Standing desk", Money.Of(549.50m, "USD"));
+            await admin.Stock.DefineWarehouseAsync("main", "Main warehouse");
+            await admin.Stock.LogReceiptAsync("desk", "main", 100m);
             w.Webhook = await admin.Webhooks.RegisterAsync(new Uri("https://example.com/crm"), "0123456789abcdef0123", ["DealOpened"]);
             var s1 = k.Session(Seller1);
             w.Client = await s1.Clients.RegisterAsync(new NewClient("Secret Client S1") { Contacts = [new ClientContact("Petra", "+47 91 11 11 11", "secret@s1.example")] });

@@ -1,0 +1,160 @@
+using Crm.Abstractions;
+using Crm.Abstractions.Events;
+using Crm.Kernel.Security;
+using Crm.Kernel.Storage;
+using Crm.Kernel.Validation;
+
+namespace Crm.Kernel.Stock;
+
+/// <summary>
+/// Warehouses and the stock of products in them. Every movement is journaled. Administrators define warehouses and log
+/// receipts, transfers, returns and write-offs by hand; everyone in the tenant (sellers too) reads the stock.
+/// Reservations come from invoices: issuing reserves, paying writes off, cancelling releases.
+/// </summary>
+public sealed class SessionStock
+{
+    private readonly CrmSession _session;
+
+    internal SessionStock(CrmSession session) => _session = session;
+
+    /// <summary>Defines (or renames) a warehouse. The first warehouse defined is the default for reservations unless the tenant's stock policy names another.</summary>
+    /// <exception cref="CrmValidationException">The id is not 1 to 100 characters on one line or contains <c>|</c>, or the name is not 1 to 300 characters on one line.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task<Warehouse> DefineWarehouseAsync(string id, string name, CancellationToken cancellationToken = default)
+    {
+        var errors = new List<ValidationError>();
+        if (InputRules.Text(errors, "id", id, TextLimits.Key, required: true, singleLine: true) && (string.IsNullOrWhiteSpace(id) || id.Contains('|', StringComparison.Ordinal)))
+        {
+            errors.Add(new("id", $"a warehouse id of 1 to 100 characters without '|' is required; got {InputRules.Quote(id)}."));
+        }
+
+        InputRules.Text(errors, "name", name, TextLimits.Name, required: true, singleLine: true);
+        if (errors.Count == 0 && string.IsNullOrWhiteSpace(name))
+        {
+            errors.Add(new("name", "a warehouse name of 1 to 300 characters is required."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define warehouses");
+        await unit.RecordAsync(new WarehouseDefined(id.Trim(), name.Trim()), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        var stored = unit.Result(Kinds.Warehouse, id.Trim());
+        return new Warehouse(stored.Id, stored.Name);
+    }
+
+    /// <summary>The tenant's warehouses, first defined first.</summary>
+    public async Task<IReadOnlyList<Warehouse>> ListWarehousesAsync(CancellationToken cancellationToken = default)
+    {
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        return [.. (await StockLedger.WarehousesAsync(unit, cancellationToken).ConfigureAwait(false)).Select(w => new Warehouse(w.Id, w.Name))];
+    }
+
+    /// <summary>The stock of a product at every warehouse that has a record of it (on hand, reserved, available), by warehouse id.</summary>
+    /// <exception cref="EntityNotFoundException">The product is not in the catalogue.</exception>
+    public async Task<IReadOnlyList<StockLevel>> GetAsync(string product, CancellationToken cancellationToken = default)
+    {
+        InputRules.RequireText("product", product, TextLimits.Key, required: true, singleLine: true);
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        _ = await unit.GetAsync(Kinds.Product, product, cancellationToken).ConfigureAwait(false);
+        return [.. (await StockLedger.RecordsOfAsync(unit, product, cancellationToken).ConfigureAwait(false)).Select(r => r.ToLevel())];
+    }
+
+    /// <summary>Logs goods of a product arriving at a warehouse: on hand grows.</summary>
+    /// <exception cref="CrmValidationException">The quantity is not more than 0 and at most 1,000,000 with at most 4 decimals.</exception>
+    /// <exception cref="EntityNotFoundException">The product or the warehouse does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public Task<StockLevel> LogReceiptAsync(string product, string warehouse, decimal quantity, CancellationToken cancellationToken = default) =>
+        MoveAsync(product, warehouse, null, quantity, null, "log stock receipts", false, () => new StockReceived(product, warehouse, quantity), cancellationToken);
+
+    /// <summary>Logs units a client returned to a warehouse: on hand grows.</summary>
+    /// <exception cref="CrmValidationException">A bad quantity (see <see cref="LogReceiptAsync"/>) or no reason (1 to 4,000 characters).</exception>
+    /// <exception cref="EntityNotFoundException">The product or the warehouse does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public Task<StockLevel> LogReturnAsync(string product, string warehouse, decimal quantity, string reason, CancellationToken cancellationToken = default) =>
+        MoveAsync(product, warehouse, null, quantity, reason, "log stock returns", true, () => new StockReturned(product, warehouse, quantity, reason!.Trim()), cancellationToken);
+
+    /// <summary>Logs units written off by hand (damaged, lost): on hand shrinks. Never more than is available (on hand minus reserved).</summary>
+    /// <exception cref="CrmValidationException">A bad quantity (see <see cref="LogReceiptAsync"/>) or no reason (1 to 4,000 characters).</exception>
+    /// <exception cref="InsufficientStockException">The quantity is more than is available there.</exception>
+    /// <exception cref="EntityNotFoundException">The product or the warehouse does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public Task<StockLevel> LogWriteOffAsync(string product, string warehouse, decimal quantity, string reason, CancellationToken cancellationToken = default) =>
+        MoveAsync(product, warehouse, null, quantity, reason, "write off stock", true, () => new StockWrittenOff(product, warehouse, quantity, null, reason!.Trim()), cancellationToken);
+
+    /// <summary>Logs units moved from one warehouse to another: on hand shrinks there and grows here. Never more than is available at the source. Returns the source's stock.</summary>
+    /// <exception cref="CrmValidationException">A bad quantity (see <see cref="LogReceiptAsync"/>), or both warehouses are the same.</exception>
+    /// <exception cref="InsufficientStockException">The quantity is more than is available at the source.</exception>
+    /// <exception cref="EntityNotFoundException">The product or a warehouse does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public Task<StockLevel> LogTransferAsync(string product, string from, string to, decimal quantity, CancellationToken cancellationToken = default) =>
+        MoveAsync(product, from, to, quantity, null, "transfer stock", false, () => new StockTransferredOut(product, from, to, quantity), cancellationToken);
+
+    private async Task<StockLevel> MoveAsync(string product, string warehouse, string? to, decimal quantity, string? reason, string action, bool takesReason, Func<DomainEvent> change, CancellationToken cancellationToken)
+    {
+        var errors = new List<ValidationError>();
+        InputRules.Text(errors, "product", product, TextLimits.Key, required: true, singleLine: true);
+        InputRules.Text(errors, "warehouse", warehouse, TextLimits.Key, required: true, singleLine: true);
+        if (quantity is <= 0m or > InputRules.MaxQuantity)
+        {
+            errors.Add(new("quantity", $"must be more than 0 and at most 1,000,000; got {quantity}."));
+        }
+        else
+        {
+            InputRules.Amount(errors, "quantity", quantity);
+        }
+
+        if (to is not null)
+        {
+            InputRules.Text(errors, "to", to, TextLimits.Key, required: true, singleLine: true);
+            if (string.Equals(to, warehouse, StringComparison.Ordinal))
+            {
+                errors.Add(new("to", $"a transfer goes to another warehouse; both are '{to}'."));
+            }
+        }
+
+        if (takesReason && (InputRules.Text(errors, "reason", reason, TextLimits.Value, required: true) && string.IsNullOrWhiteSpace(reason)))
+        {
+            errors.Add(new("reason", "say why (1 to 4,000 characters)."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin(action);
+        _ = await unit.GetAsync(Kinds.Product, product, cancellationToken).ConfigureAwait(false);
+        _ = await unit.GetAsync(Kinds.Warehouse, warehouse, cancellationToken).ConfigureAwait(false);
+        if (to is not null)
+        {
+            _ = await unit.GetAsync(Kinds.Warehouse, to, cancellationToken).ConfigureAwait(false);
+        }
+
+        var key = StockRecord.Key(product, warehouse);
+        var record = await unit.FindAsync(Kinds.Stock, key, cancellationToken).ConfigureAwait(false);
+        var e = change();
+        if (e is StockWrittenOff or StockTransferredOut)
+        {
+            var available = record is null ? 0m : record.OnHand - record.Reserved;
+            if (quantity > available)
+            {
+                throw new InsufficientStockException(product, warehouse, quantity, available);
+            }
+        }
+
+        await unit.RecordAsync(e, Cause.Manual, cancellationToken).ConfigureAwait(false);
+        if (to is not null)
+        {
+            await unit.RecordAsync(new StockTransferredIn(product, to, warehouse, quantity), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        }
+
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Stock, key).ToLevel();
+    }
+}
