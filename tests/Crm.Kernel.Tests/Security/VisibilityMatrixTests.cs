@@ -445,6 +445,8 @@ public sealed class VisibilityMatrixTests
             (w, s) => Done(s.Configuration.DefineKpiPlanAsync("probe", [calls], [new KpiPlan(Seller2, "calls", year, 10m)], 1)));
         yield return P(configuration, "ListReportDesignsAsync", [], (w, s) => Box(s.Configuration.ListReportDesignsAsync()));
         yield return G(configuration, "DefineStockPolicyAsync", [typeof(bool), typeof(string), typeof(int)], (w, s) => Done(s.Configuration.DefineStockPolicyAsync(false, null, 1)));
+        yield return G(configuration, "DefineDiscountPolicyAsync", [typeof(IReadOnlyList<Crm.Kernel.Discounts.DiscountThreshold>), typeof(int)],
+            (w, s) => Done(s.Configuration.DefineDiscountPolicyAsync([new(10m, [Crm.Abstractions.Automation.Recipient.OwnerHead])], 1)));
         yield return G(configuration, "DefineNotificationPolicyAsync", [typeof(LocalTime), typeof(NotificationPolicy?), typeof(int)],
             (w, s) => Done(s.Configuration.DefineNotificationPolicyAsync(new LocalTime(8, 0), null, 1)));
         yield return R(configuration, "RunReportDesignAsync", [typeof(string), typeof(PipelineId?)], "deal", async (w, s) =>
