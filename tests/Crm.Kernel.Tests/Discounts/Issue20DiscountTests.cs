@@ -1,6 +1,7 @@
 using Crm.Abstractions;
 using Crm.Abstractions.Automation;
 using Crm.Kernel.Discounts;
+using Crm.Kernel.Invoicing;
 using Xunit;
 using static Crm.Kernel.Tests.TestKernel;
 
@@ -65,5 +66,84 @@ public sealed class Issue20DiscountTests
         var refused = await Assert.ThrowsAsync<CrmValidationException>(() => admin.DefineDiscountPolicyAsync(policy, 1));
         Assert.Equal(field, Assert.Single(refused.Errors).Field);
         Assert.DoesNotContain(await admin.ListAsync(), s => s.Kind == "discount-policy");
+    }
+
+    private static async Task<Invoice> DiscountedInvoiceAsync(TestKernel k, decimal discount)
+    {
+        var admin = k.Session(Admin);
+        await admin.Configuration.DefineDiscountPolicyAsync(TwoSteps, 1);
+        await admin.Products.DefineAsync("desk", "Standing desk", Money.Of(500m, "USD"));
+        var deal = await k.DealAsync(Seller1);
+        return await k.Session(Seller1).Invoices.CreateAsync(deal.Id, [new InvoiceLineRequest("desk", 1m, discount), new InvoiceLineRequest("desk", 1m, 5m)]);
+    }
+
+    /// <summary>Guards: an invoice whose largest line discount crosses a threshold cannot be issued (the refusal names the discount, the threshold and the approver) until the head approved; a discount under every threshold issues at once.</summary>
+    [Fact]
+    public async Task Issue20_an_invoice_above_a_threshold_is_held_until_approved()
+    {
+        await using var k = await WithOrganizationAsync();
+        var invoice = await DiscountedInvoiceAsync(k, 15m);
+        var seller = k.Session(Seller1).Invoices;
+
+        var held = await Assert.ThrowsAsync<DiscountApprovalRequiredException>(() => seller.IssueAsync(invoice.Id));
+        Assert.Equal(15m, held.DiscountPercent);
+        Assert.Equal(10m, held.ThresholdPercent);
+        Assert.Contains("ownerHead", held.Message, StringComparison.Ordinal);
+        Assert.Equal(InvoiceStatus.Draft, (await seller.GetAsync(invoice.Id)).Status);
+
+        await seller.RequestDiscountApprovalAsync(invoice.Id, "long-standing client");
+        await Assert.ThrowsAsync<DiscountApprovalRequiredException>(() => seller.IssueAsync(invoice.Id));
+        Assert.Contains(await k.Session(Head1).Inbox.ListAsync(), n => n.Subject.Contains("Discount approval", StringComparison.Ordinal));
+
+        await k.Session(Head1).Invoices.DecideDiscountAsync(invoice.Id, approve: true, reason: null);
+        Assert.Equal(InvoiceStatus.Issued, (await seller.IssueAsync(invoice.Id)).Status);
+
+        var small = await seller.CreateAsync(invoice.Deal, [new InvoiceLineRequest("desk", 1m, 10m)]);
+        Assert.Equal(InvoiceStatus.Issued, (await seller.IssueAsync(small.Id)).Status);
+    }
+
+    /// <summary>Guards: above the second threshold the head approves first, then the named user; the invoice stays held after the first step, and the wrong approver (even the right one out of turn) is refused without changing anything.</summary>
+    [Fact]
+    public async Task Issue20_two_step_approval_and_the_wrong_approver_is_refused()
+    {
+        await using var k = await WithOrganizationAsync();
+        var invoice = await DiscountedInvoiceAsync(k, 30m);
+        var seller = k.Session(Seller1).Invoices;
+        await seller.RequestDiscountApprovalAsync(invoice.Id, "volume order");
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Head2).Invoices.DecideDiscountAsync(invoice.Id, true, null));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Admin).Invoices.DecideDiscountAsync(invoice.Id, true, null));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => seller.DecideDiscountAsync(invoice.Id, true, null));
+
+        await k.Session(Head1).Invoices.DecideDiscountAsync(invoice.Id, true, null);
+        var waiting = await Assert.ThrowsAsync<DiscountApprovalRequiredException>(() => seller.IssueAsync(invoice.Id));
+        Assert.Contains("h2", waiting.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Head1).Invoices.DecideDiscountAsync(invoice.Id, true, null));
+
+        await k.Session(Head2).Invoices.DecideDiscountAsync(invoice.Id, true, null);
+        Assert.Equal(InvoiceStatus.Issued, (await seller.IssueAsync(invoice.Id)).Status);
+    }
+
+    /// <summary>Guards: a rejection needs a reason, tells the seller why, and the invoice stays held (the refusal repeats the reason); a new request starts over.</summary>
+    [Fact]
+    public async Task Issue20_rejection_says_why_and_the_invoice_stays_held()
+    {
+        await using var k = await WithOrganizationAsync();
+        var invoice = await DiscountedInvoiceAsync(k, 15m);
+        var seller = k.Session(Seller1).Invoices;
+        await seller.RequestDiscountApprovalAsync(invoice.Id, "please");
+        var head = k.Session(Head1).Invoices;
+
+        await Assert.ThrowsAsync<CrmValidationException>(() => head.DecideDiscountAsync(invoice.Id, false, " "));
+        await head.DecideDiscountAsync(invoice.Id, false, "margin too low this quarter");
+
+        Assert.Contains(await k.Session(Seller1).Inbox.ListAsync(), n => n.Body.Contains("margin too low this quarter", StringComparison.Ordinal));
+        var held = await Assert.ThrowsAsync<DiscountApprovalRequiredException>(() => seller.IssueAsync(invoice.Id));
+        Assert.Contains("margin too low this quarter", held.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidStateException>(() => head.DecideDiscountAsync(invoice.Id, true, null));
+
+        await seller.RequestDiscountApprovalAsync(invoice.Id, "second try");
+        await head.DecideDiscountAsync(invoice.Id, true, null);
+        Assert.Equal(InvoiceStatus.Issued, (await seller.IssueAsync(invoice.Id)).Status);
     }
 }

@@ -383,6 +383,8 @@ public sealed class VisibilityMatrixTests
         yield return R(invoices, "GetAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.GetAsync(w.Invoice.Id)));
         yield return R(invoices, "ListForDealAsync", [typeof(DealId)], "invoice", (w, s) => Box(s.Invoices.ListForDealAsync(w.Deal.Id)));
         yield return R(invoices, "RenderHtmlAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
+        yield return C(invoices, "RequestDiscountApprovalAsync", [typeof(InvoiceId), typeof(string)], "invoice", (w, s) => Box(s.Invoices.RequestDiscountApprovalAsync(w.Invoice.Id, "probe")));
+        yield return C(invoices, "DecideDiscountAsync", [typeof(InvoiceId), typeof(bool), typeof(string)], "invoice", (w, s) => Box(s.Invoices.DecideDiscountAsync(w.Invoice.Id, true, null)));
 
         // Stock (issue 20): administrators move stock; everyone reads it.
         var stock = typeof(Crm.Kernel.Stock.SessionStock);
