@@ -245,6 +245,7 @@ public sealed class SessionInvoices
         await unit.RecordAsync(new DiscountApprovalRequested(invoiceId, deal.Owner, discount, threshold.AbovePercent, approvers, reason.Trim()), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.RecordAsync(new NotificationRequested(approvers[0], $"Discount approval: {discount} % on invoice {invoiceId}",
             $"{actor.Id} asks to approve a discount of {discount} % (above {threshold.AbovePercent} %) for {deal.Owner}: {reason.Trim()}", deal.Id), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        Discounts.DiscountTimers.Set(unit, invoiceId, 0);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
         return unit.Result(Kinds.Invoice, invoiceId.Value);
     }
@@ -278,6 +279,11 @@ public sealed class SessionInvoices
         var text = reason?.Trim();
         await unit.RecordAsync(new DiscountStepDecided(invoiceId, request.Step, actor.Id, approve, text), Cause.Manual, cancellationToken).ConfigureAwait(false);
         var last = request.Step + 1 >= request.Approvers.Count;
+        Discounts.DiscountTimers.Cancel(unit, invoiceId, request.Step);
+        if (approve && !last)
+        {
+            Discounts.DiscountTimers.Set(unit, invoiceId, request.Step + 1);
+        }
         var (to, subject, body) = !approve
             ? (request.Seller, $"Discount rejected: invoice {invoiceId}", $"{actor.Id} rejected the discount of {request.DiscountPercent} %: {text}. The invoice stays held; lower the discount or ask again.")
             : last

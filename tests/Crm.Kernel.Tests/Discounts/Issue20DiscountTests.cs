@@ -2,6 +2,7 @@ using Crm.Abstractions;
 using Crm.Abstractions.Automation;
 using Crm.Kernel.Discounts;
 using Crm.Kernel.Invoicing;
+using NodaTime;
 using Xunit;
 using static Crm.Kernel.Tests.TestKernel;
 
@@ -145,5 +146,35 @@ public sealed class Issue20DiscountTests
         await seller.RequestDiscountApprovalAsync(invoice.Id, "second try");
         await head.DecideDiscountAsync(invoice.Id, true, null);
         Assert.Equal(InvoiceStatus.Issued, (await seller.IssueAsync(invoice.Id)).Status);
+    }
+
+    /// <summary>Guards: a pending step reminds its approver after a day and escalates to the approver's head after two (on the fake clock); a decided step's timers no longer fire.</summary>
+    [Fact]
+    public async Task Issue20_a_pending_step_reminds_then_escalates_and_deciding_stops_them()
+    {
+        await using var k = await WithOrganizationAsync();
+        var invoice = await DiscountedInvoiceAsync(k, 30m);
+        await k.Session(Seller1).Invoices.RequestDiscountApprovalAsync(invoice.Id, "volume order");
+        async Task<int> CountAsync(UserId user, string subject) => (await k.Session(user).Inbox.ListAsync()).Count(n => n.Subject.StartsWith(subject, StringComparison.Ordinal));
+
+        k.Clock.Advance(Duration.FromHours(23));
+        await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
+        Assert.Equal(0, await CountAsync(Head1, "Reminder: discount"));
+
+        k.Clock.Advance(Duration.FromHours(2));
+        await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
+        Assert.Equal(1, await CountAsync(Head1, "Reminder: discount"));
+        Assert.Equal(0, await CountAsync(Admin, "Escalation: discount"));
+
+        k.Clock.Advance(Duration.FromDays(1));
+        await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
+        var escalatedTo = (await Task.WhenAll(new[] { Admin, Head1, Head2 }.Select(async u => (u, n: await CountAsync(u, "Escalation: discount"))))).Where(x => x.n > 0).Select(x => x.u).ToList();
+        Assert.Single(escalatedTo);
+
+        await k.Session(Head1).Invoices.DecideDiscountAsync(invoice.Id, true, null);
+        k.Clock.Advance(Duration.FromDays(5));
+        await k.Kernel.Scheduler.RunDueAsync(k.Clock.GetCurrentInstant());
+        Assert.Equal(1, await CountAsync(Head1, "Reminder: discount"));
+        Assert.Equal(1, await CountAsync(Head2, "Reminder: discount"));
     }
 }
