@@ -79,3 +79,11 @@ internal static class DiscountPolicyJson
     public static Threshold? Crossed(Document policy, decimal discountPercent) =>
         policy.Thresholds.LastOrDefault(t => discountPercent > t.AbovePercent);
 }
+
+/// <summary>One seller's discounts: approval requests, their outcomes, and discounted invoices issued.</summary>
+/// <param name="Seller">The deal owner.</param>
+/// <param name="Requested">Approval requests made (a request again after a rejection counts again).</param>
+/// <param name="Approved">Requests approved by every step.</param>
+/// <param name="Rejected">Requests rejected.</param>
+/// <param name="Granted">Invoices with a line discount that were issued (or paid).</param>
+public sealed record DiscountReportRow(UserId Seller, int Requested, int Approved, int Rejected, int Granted);

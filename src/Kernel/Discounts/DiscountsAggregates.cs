@@ -26,6 +26,8 @@ namespace Crm.Kernel.Discounts
         public int Step { get; init; }
         public bool Rejected { get; init; }
         public string? RejectionReason { get; init; }
+        public int Requests { get; init; }
+        public int Rejections { get; init; }
 
         /// <summary>Every step approved.</summary>
         [JsonIgnore]
@@ -44,10 +46,11 @@ namespace Crm.Kernel.Discounts
                 .On<DiscountApprovalRequested>(e => e.Invoice.Value, (s, e, in ctx) => new DiscountApproval
                 {
                     Id = e.Invoice.Value, Seller = e.Seller, DiscountPercent = e.DiscountPercent, ThresholdPercent = e.ThresholdPercent, Approvers = e.Approvers,
+                    Requests = (s?.Requests ?? 0) + 1, Rejections = s?.Rejections ?? 0,
                 })
                 .OnExisting<DiscountStepDecided>(e => e.Invoice.Value, (s, e, in ctx) => e.Approved
                     ? s with { Step = s.Step + 1 }
-                    : s with { Rejected = true, RejectionReason = e.Reason });
+                    : s with { Rejected = true, RejectionReason = e.Reason, Rejections = s.Rejections + 1 });
         }
     }
 }

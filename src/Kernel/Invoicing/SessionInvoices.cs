@@ -294,6 +294,41 @@ public sealed class SessionInvoices
         return unit.Result(Kinds.Invoice, invoiceId.Value);
     }
 
+    /// <summary>
+    /// The discount report per seller: approval requests, approved, rejected, and discounted invoices granted (issued
+    /// or paid). A seller sees their own row, a head their team's, an administrator everyone's. Sellers with nothing to
+    /// count are left out; rows are ordered by seller id.
+    /// </summary>
+    public async Task<IReadOnlyList<Discounts.DiscountReportRow>> GetDiscountReportAsync(CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new Dictionary<UserId, (int Requested, int Approved, int Rejected, int Granted)>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.DiscountApproval.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var r = (Discounts.DiscountApproval)Kinds.DiscountApproval.Read(document);
+            if (actor.CanSee(r.Seller))
+            {
+                var row = rows.GetValueOrDefault(r.Seller);
+                rows[r.Seller] = (row.Requested + r.Requests, row.Approved + (r.Approved ? 1 : 0), row.Rejected + r.Rejections, row.Granted);
+            }
+        }
+
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Invoice.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var invoice = (Invoice)Kinds.Invoice.Read(document);
+            if (invoice.Status is not (InvoiceStatus.Issued or InvoiceStatus.Paid) || Discounts.DiscountGate.LargestDiscount(invoice) <= 0m
+                || await unit.FindAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false) is not { } deal || !actor.CanSee(deal.Owner))
+            {
+                continue;
+            }
+
+            var row = rows.GetValueOrDefault(deal.Owner);
+            rows[deal.Owner] = row with { Granted = row.Granted + 1 };
+        }
+
+        return [.. rows.OrderBy(p => p.Key.Value, StringComparer.Ordinal).Select(p => new Discounts.DiscountReportRow(p.Key, p.Value.Requested, p.Value.Approved, p.Value.Rejected, p.Value.Granted))];
+    }
+
     private async Task<Invoice> ChangeAsync(InvoiceId invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken,
         Func<UnitOfWork, Invoice, CancellationToken, ValueTask>? stock = null)
     {

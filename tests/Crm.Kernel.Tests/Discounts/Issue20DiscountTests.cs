@@ -177,4 +177,29 @@ public sealed class Issue20DiscountTests
         Assert.Equal(1, await CountAsync(Head1, "Reminder: discount"));
         Assert.Equal(1, await CountAsync(Head2, "Reminder: discount"));
     }
+
+    /// <summary>Guards: the report counts requests (again after a rejection), approvals, rejections and discounted invoices issued per seller; a seller sees only their own row, their head the team's, another team's head nothing of theirs.</summary>
+    [Fact]
+    public async Task Issue20_the_discount_report_counts_per_seller_within_visibility()
+    {
+        await using var k = await WithOrganizationAsync();
+        var first = await DiscountedInvoiceAsync(k, 15m);
+        var s1 = k.Session(Seller1).Invoices;
+        var head = k.Session(Head1).Invoices;
+        await s1.RequestDiscountApprovalAsync(first.Id, "one");
+        await head.DecideDiscountAsync(first.Id, false, "no");
+        await s1.RequestDiscountApprovalAsync(first.Id, "two");
+        await head.DecideDiscountAsync(first.Id, true, null);
+        await s1.IssueAsync(first.Id);
+
+        var deal2 = await k.DealAsync(Seller2);
+        var second = await k.Session(Seller2).Invoices.CreateAsync(deal2.Id, [new InvoiceLineRequest("desk", 1m, 20m)]);
+        await k.Session(Seller2).Invoices.RequestDiscountApprovalAsync(second.Id, "three");
+        await head.DecideDiscountAsync(second.Id, false, "too much");
+
+        Assert.Equal([new DiscountReportRow(Seller1, 2, 1, 1, 1)], await s1.GetDiscountReportAsync());
+        Assert.Equal([new DiscountReportRow(Seller1, 2, 1, 1, 1), new DiscountReportRow(Seller2, 1, 0, 1, 0)], await head.GetDiscountReportAsync());
+        Assert.Empty(await k.Session(Head2).Invoices.GetDiscountReportAsync());
+        Assert.Equal(2, (await k.Session(Admin).Invoices.GetDiscountReportAsync()).Count);
+    }
 }

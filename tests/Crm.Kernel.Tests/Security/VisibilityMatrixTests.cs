@@ -384,6 +384,7 @@ public sealed class VisibilityMatrixTests
         yield return R(invoices, "ListForDealAsync", [typeof(DealId)], "invoice", (w, s) => Box(s.Invoices.ListForDealAsync(w.Deal.Id)));
         yield return R(invoices, "RenderHtmlAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
         yield return C(invoices, "RequestDiscountApprovalAsync", [typeof(InvoiceId), typeof(string)], "invoice", (w, s) => Box(s.Invoices.RequestDiscountApprovalAsync(w.Invoice.Id, "probe")));
+        yield return R(invoices, "GetDiscountReportAsync", [], "discount", (w, s) => Box(s.Invoices.GetDiscountReportAsync())) with { VisibleMustShow = false, Shows = (w, r) => r is IReadOnlyList<Crm.Kernel.Discounts.DiscountReportRow> rows && rows.Any(x => x.Seller == Seller1) };
         yield return C(invoices, "DecideDiscountAsync", [typeof(InvoiceId), typeof(bool), typeof(string)], "invoice", (w, s) => Box(s.Invoices.DecideDiscountAsync(w.Invoice.Id, true, null)));
 
         // Stock (issue 20): administrators move stock; everyone reads it.
