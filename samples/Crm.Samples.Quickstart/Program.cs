@@ -44,4 +44,5 @@ await showroom.SetUpAsync();
 await simulation.RunAsync(days: 91, progress: day => Console.Write($"\r  simulating day {day,2}/91 (one quarter)"), showroom.DayAsync);
 Console.WriteLine();
 await Reports.PrintAsync(kernel, simulation.Tenant, Console.Out);
+await DiscountDemo.RunAsync(kernel, simulation.Tenant, Console.Out);
 await showroom.PrintAsync(Console.Out, simulation.Tenant, new UserId("admin"));

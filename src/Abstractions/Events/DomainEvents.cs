@@ -382,3 +382,20 @@ public sealed record StockTransferredOut(string Product, string Warehouse, strin
 /// <param name="From">The warehouse they left.</param>
 /// <param name="Quantity">How many.</param>
 public sealed record StockTransferredIn(string Product, string Warehouse, string From, decimal Quantity) : DomainEvent;
+
+/// <summary>A seller asked for approval of an invoice's discount, which crosses a threshold of the tenant's discount policy; the invoice is held until every step approves.</summary>
+/// <param name="Invoice">The held invoice.</param>
+/// <param name="Seller">Who asked (the deal's owner or someone acting for them).</param>
+/// <param name="DiscountPercent">The invoice's largest line discount.</param>
+/// <param name="ThresholdPercent">The highest threshold it crosses.</param>
+/// <param name="Approvers">The approver of each step, in order, resolved when asked.</param>
+/// <param name="Reason">Why the seller asks.</param>
+public sealed record DiscountApprovalRequested(InvoiceId Invoice, UserId Seller, decimal DiscountPercent, decimal ThresholdPercent, IReadOnlyList<UserId> Approvers, string Reason) : DomainEvent;
+
+/// <summary>The approver of one step decided on an invoice's discount; a rejection ends the request and the invoice stays held.</summary>
+/// <param name="Invoice">The invoice.</param>
+/// <param name="Step">The step decided, from 0.</param>
+/// <param name="Approver">Who decided.</param>
+/// <param name="Approved">Whether the step approved.</param>
+/// <param name="Reason">Why; required for a rejection.</param>
+public sealed record DiscountStepDecided(InvoiceId Invoice, int Step, UserId Approver, bool Approved, string? Reason) : DomainEvent;

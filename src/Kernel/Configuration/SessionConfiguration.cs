@@ -377,6 +377,34 @@ public sealed class SessionConfiguration
         await RecordAsync(unit, SettingKinds.StockPolicy, SettingKinds.Default, version, Stock.StockPolicyJson.Write(new(allowBackorders, defaultWarehouse)), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Defines the tenant's discount policy: ordered thresholds, each with its approval steps (a line discount strictly
+    /// above the highest threshold it crosses needs those approvers, in order, before its invoice can be issued). An
+    /// empty list: no discount needs approval. Until defined: none does. Administrators only.
+    /// </summary>
+    /// <exception cref="CrmValidationException">A threshold is outside 0–100 or does not ascend, has no steps, an approver is not <c>ownerHead</c> or <c>user:&lt;id&gt;</c>, a named user does not exist, or the version does not grow.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task DefineDiscountPolicyAsync(IReadOnlyList<Discounts.DiscountThreshold> thresholds, int version, CancellationToken cancellationToken = default)
+    {
+        var policy = Discounts.DiscountPolicyJson.Check(thresholds);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define the discount policy");
+        for (var i = 0; i < thresholds.Count; i++)
+        {
+            for (var j = 0; j < thresholds[i].Steps.Count; j++)
+            {
+                if (thresholds[i].Steps[j] is { Kind: Crm.Abstractions.Automation.RecipientKind.User, Name: { } user }
+                    && await unit.FindAsync(Kinds.User, user, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw new CrmValidationException($"thresholds[{i}].steps[{j}]", $"no user '{user}' exists in this tenant; register the approver first.");
+                }
+            }
+        }
+
+        await CheckVersionAsync(unit, SettingKinds.DiscountPolicy, SettingKinds.Default, version, "the discount policy", cancellationToken).ConfigureAwait(false);
+        await RecordAsync(unit, SettingKinds.DiscountPolicy, SettingKinds.Default, version, Discounts.DiscountPolicyJson.Write(policy), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The newest version of every setting the tenant defined, by kind and key.</summary>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
     public async Task<IReadOnlyList<TenantSetting>> ListAsync(CancellationToken cancellationToken = default)

@@ -86,4 +86,5 @@ internal static class SettingKinds
     public const string NotificationPolicy = "notification-policy";
     public const string Default = "default";
     public const string StockPolicy = "stock-policy";
+    public const string DiscountPolicy = "discount-policy";
 }

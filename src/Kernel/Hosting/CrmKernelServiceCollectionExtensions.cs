@@ -57,6 +57,8 @@ public static class CrmKernelServiceCollectionExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, ProcessReminderHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IUnitOfWorkReactor, TaskTimers>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, TaskReminderHandler>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, Crm.Kernel.Discounts.DiscountReminderHandler>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, Crm.Kernel.Discounts.DiscountEscalationHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<ITimerHandler, TaskOverdueHandler>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CrmSchedulerService>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CrmDeliveryService>());

@@ -121,6 +121,7 @@ public sealed class SessionInvoices
     /// issue runs again on fresh stock (up to three times).
     /// </summary>
     /// <exception cref="InvalidStateException">The invoice is not a draft.</exception>
+    /// <exception cref="Discounts.DiscountApprovalRequiredException">A line's discount crosses a threshold of the tenant's discount policy and its approval request is missing, pending or rejected; nothing changed.</exception>
     /// <exception cref="Stock.InsufficientStockException">A line needs more units than are available and the tenant does not allow backorders; the invoice stays a draft and nothing changed.</exception>
     public async Task<Invoice> IssueAsync(InvoiceId invoiceId, CancellationToken cancellationToken = default)
     {
@@ -130,7 +131,11 @@ public sealed class SessionInvoices
             {
                 return await ChangeAsync(invoiceId, InvoiceStatus.Draft, "issue an invoice", (unit, i) =>
                     new InvoiceIssued(i.Id, $"INV-{unit.Now.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}-{i.Id.Value[..6].ToUpperInvariant()}"), cancellationToken,
-                    Stock.StockLedger.ReserveAsync).ConfigureAwait(false);
+                    async (unit, i, ct) =>
+                    {
+                        await Discounts.DiscountGate.CheckAsync(unit, i, ct).ConfigureAwait(false);
+                        await Stock.StockLedger.ReserveAsync(unit, i, ct).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
             }
             catch (ConcurrencyConflictException) when (attempt < 3)
             {
@@ -205,6 +210,123 @@ public sealed class SessionInvoices
         // Whoever may see the invoice may see the name and city printed on it, even when the card is a colleague's.
         var client = await unit.GetAsync(Kinds.Client, invoice.Client.Value, cancellationToken).ConfigureAwait(false);
         return InvoiceHtml.Render(invoice, client);
+    }
+
+    /// <summary>
+    /// Asks for approval of a draft invoice's discount (its largest line discount) when it crosses a threshold of the
+    /// tenant's discount policy: journals <see cref="DiscountApprovalRequested"/> with the approver of each step
+    /// (<c>ownerHead</c>: the head of the deal owner's team) and notifies the first. A new request after a rejection starts over.
+    /// </summary>
+    /// <exception cref="CrmValidationException">No reason, or the discount needs no approval.</exception>
+    /// <exception cref="InvalidStateException">The invoice is not a draft, or a request is already pending or approved.</exception>
+    /// <exception cref="EntityNotFoundException">The invoice does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The user may not act for the deal's owner.</exception>
+    public async Task<Invoice> RequestDiscountApprovalAsync(InvoiceId invoiceId, string reason, CancellationToken cancellationToken = default)
+    {
+        InputRules.RequireText("reason", reason, TextLimits.Value, required: true);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var invoice = await unit.GetAsync(Kinds.Invoice, invoiceId.Value, cancellationToken).ConfigureAwait(false);
+        var deal = await unit.GetAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false);
+        actor.RequireCanActFor(deal.Owner, "request a discount approval", $"invoice '{invoiceId}'");
+        if (invoice.Status != InvoiceStatus.Draft)
+        {
+            throw new InvalidStateException($"Invoice '{invoiceId}' is {invoice.Status.ToString().ToLowerInvariant()}; only a draft's discount can be approved.");
+        }
+
+        var discount = Discounts.DiscountGate.LargestDiscount(invoice);
+        var threshold = Discounts.DiscountPolicyJson.Crossed(await Discounts.DiscountGate.PolicyAsync(unit, cancellationToken).ConfigureAwait(false), discount)
+            ?? throw new CrmValidationException("invoiceId", $"invoice '{invoiceId}' has a largest discount of {discount} %, which needs no approval under the tenant's discount policy.");
+        if (await unit.FindAsync(Kinds.DiscountApproval, invoiceId.Value, cancellationToken).ConfigureAwait(false) is { Rejected: false } existing)
+        {
+            throw new InvalidStateException($"Invoice '{invoiceId}' already has a discount approval request ({(existing.Approved ? "approved" : $"waiting for {existing.Approvers[existing.Step]}")}).");
+        }
+
+        var approvers = await Discounts.DiscountGate.ApproversAsync(unit, threshold, deal.Owner, cancellationToken).ConfigureAwait(false);
+        await unit.RecordAsync(new DiscountApprovalRequested(invoiceId, deal.Owner, discount, threshold.AbovePercent, approvers, reason.Trim()), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.RecordAsync(new NotificationRequested(approvers[0], $"Discount approval: {discount} % on invoice {invoiceId}",
+            $"{actor.Id} asks to approve a discount of {discount} % (above {threshold.AbovePercent} %) for {deal.Owner}: {reason.Trim()}", deal.Id), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        Discounts.DiscountTimers.Set(unit, invoiceId, 0);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Invoice, invoiceId.Value);
+    }
+
+    /// <summary>
+    /// The approver of the pending step approves or rejects an invoice's discount (<see cref="DiscountStepDecided"/>).
+    /// Approval moves to the next step (notifying its approver) or, after the last, releases the hold and tells the
+    /// seller; rejection ends the request, keeps the invoice held and tells the seller why.
+    /// </summary>
+    /// <exception cref="CrmValidationException">A rejection without a reason.</exception>
+    /// <exception cref="AccessDeniedException">The user is not the pending step's approver; nothing changed.</exception>
+    /// <exception cref="InvalidStateException">No request is pending.</exception>
+    /// <exception cref="EntityNotFoundException">The invoice or its request does not exist.</exception>
+    public async Task<Invoice> DecideDiscountAsync(InvoiceId invoiceId, bool approve, string? reason, CancellationToken cancellationToken = default)
+    {
+        InputRules.RequireText("reason", reason, TextLimits.Value, required: !approve);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var invoice = await unit.GetAsync(Kinds.Invoice, invoiceId.Value, cancellationToken).ConfigureAwait(false);
+        var request = await unit.GetAsync(Kinds.DiscountApproval, invoiceId.Value, cancellationToken).ConfigureAwait(false);
+        if (request.Rejected || request.Approved)
+        {
+            throw new InvalidStateException($"Invoice '{invoiceId}' has no pending discount approval request ({(request.Rejected ? "it was rejected" : "it is approved")}).");
+        }
+
+        var approver = request.Approvers[request.Step];
+        if (actor.Id != approver)
+        {
+            throw new AccessDeniedException(actor.Id, $"decide step {request.Step + 1} of the discount (it is {approver}'s)", $"invoice '{invoiceId}'");
+        }
+
+        var text = reason?.Trim();
+        await unit.RecordAsync(new DiscountStepDecided(invoiceId, request.Step, actor.Id, approve, text), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        var last = request.Step + 1 >= request.Approvers.Count;
+        Discounts.DiscountTimers.Cancel(unit, invoiceId, request.Step);
+        if (approve && !last)
+        {
+            Discounts.DiscountTimers.Set(unit, invoiceId, request.Step + 1);
+        }
+        var (to, subject, body) = !approve
+            ? (request.Seller, $"Discount rejected: invoice {invoiceId}", $"{actor.Id} rejected the discount of {request.DiscountPercent} %: {text}. The invoice stays held; lower the discount or ask again.")
+            : last
+                ? (request.Seller, $"Discount approved: invoice {invoiceId}", $"{actor.Id} approved the discount of {request.DiscountPercent} %; the invoice can be issued.")
+                : (request.Approvers[request.Step + 1], $"Discount approval: {request.DiscountPercent} % on invoice {invoiceId}", $"{actor.Id} approved step {request.Step + 1}; step {request.Step + 2} is yours.");
+        await unit.RecordAsync(new NotificationRequested(to, subject, body, invoice.Deal), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Invoice, invoiceId.Value);
+    }
+
+    /// <summary>
+    /// The discount report per seller: approval requests, approved, rejected, and discounted invoices granted (issued
+    /// or paid). A seller sees their own row, a head their team's, an administrator everyone's. Sellers with nothing to
+    /// count are left out; rows are ordered by seller id.
+    /// </summary>
+    public async Task<IReadOnlyList<Discounts.DiscountReportRow>> GetDiscountReportAsync(CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new Dictionary<UserId, (int Requested, int Approved, int Rejected, int Granted)>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.DiscountApproval.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var r = (Discounts.DiscountApproval)Kinds.DiscountApproval.Read(document);
+            if (actor.CanSee(r.Seller))
+            {
+                var row = rows.GetValueOrDefault(r.Seller);
+                rows[r.Seller] = (row.Requested + r.Requests, row.Approved + (r.Approved ? 1 : 0), row.Rejected + r.Rejections, row.Granted);
+            }
+        }
+
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Invoice.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var invoice = (Invoice)Kinds.Invoice.Read(document);
+            if (invoice.Status is not (InvoiceStatus.Issued or InvoiceStatus.Paid) || Discounts.DiscountGate.LargestDiscount(invoice) <= 0m
+                || await unit.FindAsync(Kinds.Deal, invoice.Deal.Value, cancellationToken).ConfigureAwait(false) is not { } deal || !actor.CanSee(deal.Owner))
+            {
+                continue;
+            }
+
+            var row = rows.GetValueOrDefault(deal.Owner);
+            rows[deal.Owner] = row with { Granted = row.Granted + 1 };
+        }
+
+        return [.. rows.OrderBy(p => p.Key.Value, StringComparer.Ordinal).Select(p => new Discounts.DiscountReportRow(p.Key, p.Value.Requested, p.Value.Approved, p.Value.Rejected, p.Value.Granted))];
     }
 
     private async Task<Invoice> ChangeAsync(InvoiceId invoiceId, InvoiceStatus? required, string action, Func<UnitOfWork, Invoice, DomainEvent> change, CancellationToken cancellationToken,

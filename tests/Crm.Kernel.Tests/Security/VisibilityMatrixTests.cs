@@ -383,6 +383,9 @@ public sealed class VisibilityMatrixTests
         yield return R(invoices, "GetAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.GetAsync(w.Invoice.Id)));
         yield return R(invoices, "ListForDealAsync", [typeof(DealId)], "invoice", (w, s) => Box(s.Invoices.ListForDealAsync(w.Deal.Id)));
         yield return R(invoices, "RenderHtmlAsync", [typeof(InvoiceId)], "invoice", (w, s) => Box(s.Invoices.RenderHtmlAsync(w.Invoice.Id)));
+        yield return C(invoices, "RequestDiscountApprovalAsync", [typeof(InvoiceId), typeof(string)], "invoice", (w, s) => Box(s.Invoices.RequestDiscountApprovalAsync(w.Invoice.Id, "probe")));
+        yield return R(invoices, "GetDiscountReportAsync", [], "discount", (w, s) => Box(s.Invoices.GetDiscountReportAsync())) with { VisibleMustShow = false, Shows = (w, r) => r is IReadOnlyList<Crm.Kernel.Discounts.DiscountReportRow> rows && rows.Any(x => x.Seller == Seller1) };
+        yield return C(invoices, "DecideDiscountAsync", [typeof(InvoiceId), typeof(bool), typeof(string)], "invoice", (w, s) => Box(s.Invoices.DecideDiscountAsync(w.Invoice.Id, true, null)));
 
         // Stock (issue 20): administrators move stock; everyone reads it.
         var stock = typeof(Crm.Kernel.Stock.SessionStock);
@@ -445,6 +448,8 @@ public sealed class VisibilityMatrixTests
             (w, s) => Done(s.Configuration.DefineKpiPlanAsync("probe", [calls], [new KpiPlan(Seller2, "calls", year, 10m)], 1)));
         yield return P(configuration, "ListReportDesignsAsync", [], (w, s) => Box(s.Configuration.ListReportDesignsAsync()));
         yield return G(configuration, "DefineStockPolicyAsync", [typeof(bool), typeof(string), typeof(int)], (w, s) => Done(s.Configuration.DefineStockPolicyAsync(false, null, 1)));
+        yield return G(configuration, "DefineDiscountPolicyAsync", [typeof(IReadOnlyList<Crm.Kernel.Discounts.DiscountThreshold>), typeof(int)],
+            (w, s) => Done(s.Configuration.DefineDiscountPolicyAsync([new(10m, [Crm.Abstractions.Automation.Recipient.OwnerHead])], 1)));
         yield return G(configuration, "DefineNotificationPolicyAsync", [typeof(LocalTime), typeof(NotificationPolicy?), typeof(int)],
             (w, s) => Done(s.Configuration.DefineNotificationPolicyAsync(new LocalTime(8, 0), null, 1)));
         yield return R(configuration, "RunReportDesignAsync", [typeof(string), typeof(PipelineId?)], "deal", async (w, s) =>
