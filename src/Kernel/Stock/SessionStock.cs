@@ -94,6 +94,70 @@ public sealed class SessionStock
     public Task<StockLevel> LogTransferAsync(string product, string from, string to, decimal quantity, CancellationToken cancellationToken = default) =>
         MoveAsync(product, from, to, quantity, null, "transfer stock", false, () => new StockTransferredOut(product, from, to, quantity), cancellationToken);
 
+    /// <summary>Sets the reorder point of a product at a warehouse: when a reservation, write-off or transfer takes available stock below <paramref name="point"/>, a purchase order for <paramref name="orderQuantity"/> units is placed with <paramref name="supplier"/> and <paramref name="purchaser"/> gets a task — one open order per product and warehouse at a time.</summary>
+    /// <exception cref="CrmValidationException">The point is negative or above 1,000,000, or the order quantity is not more than 0 and at most 1,000,000.</exception>
+    /// <exception cref="EntityNotFoundException">The product, the warehouse or the supplier's client card does not exist.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task DefineReorderPointAsync(string product, string warehouse, decimal point, decimal orderQuantity, ClientId supplier, UserId purchaser, CancellationToken cancellationToken = default)
+    {
+        var errors = new List<ValidationError>();
+        InputRules.Text(errors, "product", product, TextLimits.Key, required: true, singleLine: true);
+        InputRules.Text(errors, "warehouse", warehouse, TextLimits.Key, required: true, singleLine: true);
+        if (point is < 0m or > InputRules.MaxQuantity)
+        {
+            errors.Add(new("point", $"must be 0 to 1,000,000; got {point}."));
+        }
+
+        if (orderQuantity is <= 0m or > InputRules.MaxQuantity)
+        {
+            errors.Add(new("orderQuantity", $"must be more than 0 and at most 1,000,000; got {orderQuantity}."));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new CrmValidationException(errors);
+        }
+
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("define reorder points");
+        _ = await unit.GetAsync(Kinds.Product, product, cancellationToken).ConfigureAwait(false);
+        _ = await unit.GetAsync(Kinds.Warehouse, warehouse, cancellationToken).ConfigureAwait(false);
+        _ = await unit.GetAsync(Kinds.Client, supplier.Value, cancellationToken).ConfigureAwait(false);
+        await unit.RecordAsync(new ReorderPointDefined(product, warehouse, point, orderQuantity, supplier, purchaser), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The purchase orders of a product (open and received), first placed first.</summary>
+    /// <exception cref="EntityNotFoundException">The product is not in the catalogue.</exception>
+    public async Task<IReadOnlyList<PurchaseOrder>> ListPurchaseOrdersAsync(string product, CancellationToken cancellationToken = default)
+    {
+        InputRules.RequireText("product", product, TextLimits.Key, required: true, singleLine: true);
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        _ = await unit.GetAsync(Kinds.Product, product, cancellationToken).ConfigureAwait(false);
+        return [.. (await PurchasingLedger.OrdersAsync(unit, product, cancellationToken).ConfigureAwait(false)).Select(o => o.ToPublic())];
+    }
+
+    /// <summary>Receives a purchase order: its quantity is logged as a receipt at its warehouse and the order is closed.</summary>
+    /// <exception cref="EntityNotFoundException">No purchase order has this id.</exception>
+    /// <exception cref="CrmValidationException">The order was already received.</exception>
+    /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
+    public async Task<StockLevel> ReceivePurchaseOrderAsync(string order, CancellationToken cancellationToken = default)
+    {
+        InputRules.RequireText("order", order, TextLimits.Key, required: true, singleLine: true);
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        actor.RequireAdmin("receive purchase orders");
+        var stored = await unit.GetAsync(Kinds.PurchaseOrder, order, cancellationToken).ConfigureAwait(false);
+        if (stored.Received)
+        {
+            throw new CrmValidationException([new ValidationError("order", $"purchase order '{order}' was already received.")]);
+        }
+
+        await unit.RecordAsync(new PurchaseOrderReceived(order), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.RecordAsync(new StockReceived(stored.Product, stored.Warehouse, stored.Quantity), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return unit.Result(Kinds.Stock, StockRecord.Key(stored.Product, stored.Warehouse)).ToLevel();
+    }
+
     private async Task<StockLevel> MoveAsync(string product, string warehouse, string? to, decimal quantity, string? reason, string action, bool takesReason, Func<DomainEvent> change, CancellationToken cancellationToken)
     {
         var errors = new List<ValidationError>();
@@ -152,6 +216,11 @@ public sealed class SessionStock
         if (to is not null)
         {
             await unit.RecordAsync(new StockTransferredIn(product, to, warehouse, quantity), Cause.Manual, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (e is StockWrittenOff or StockTransferredOut)
+        {
+            await PurchasingLedger.AfterDrawAsync(unit, product, warehouse, cancellationToken).ConfigureAwait(false);
         }
 
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);

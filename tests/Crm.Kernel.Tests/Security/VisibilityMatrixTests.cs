@@ -393,6 +393,9 @@ public sealed class VisibilityMatrixTests
         yield return G(stock, "LogReturnAsync", [typeof(string), typeof(string), typeof(decimal), typeof(string)], (w, s) => Box(s.Stock.LogReturnAsync("desk", "main", 1m, "probe")));
         yield return G(stock, "LogWriteOffAsync", [typeof(string), typeof(string), typeof(decimal), typeof(string)], (w, s) => Box(s.Stock.LogWriteOffAsync("desk", "main", 1m, "probe")));
         yield return G(stock, "LogTransferAsync", [typeof(string), typeof(string), typeof(string), typeof(decimal)], (w, s) => Box(s.Stock.LogTransferAsync("desk", "main", "probe", 1m)));
+        yield return G(stock, "DefineReorderPointAsync", [typeof(string), typeof(string), typeof(decimal), typeof(decimal), typeof(ClientId), typeof(UserId)], (w, s) => Done(s.Stock.DefineReorderPointAsync("desk", "main", 1m, 5m, w.Client.Id, Admin)));
+        yield return P(stock, "ListPurchaseOrdersAsync", [typeof(string)], (w, s) => Box(s.Stock.ListPurchaseOrdersAsync("desk")));
+        yield return G(stock, "ReceivePurchaseOrderAsync", [typeof(string)], (w, s) => Box(s.Stock.ReceivePurchaseOrderAsync("po-probe")));
 
         // Telephony: dialling S1's client; the call S1 took is covered by the journal above and the pop-up test.
         yield return C(typeof(SessionTelephony), "DialAsync", [typeof(ClientId), typeof(string)], "client", (w, s) => Box(s.Telephony.DialAsync(w.Client.Id)));
