@@ -158,6 +158,29 @@ public sealed class SessionStock
         return unit.Result(Kinds.Stock, StockRecord.Key(stored.Product, stored.Warehouse)).ToLevel();
     }
 
+    /// <summary>The lines of a deal the caller sees, each with the stock available at the tenant's default warehouse; an empty list when the deal has no lines.</summary>
+    /// <exception cref="EntityNotFoundException">The deal does not exist or the caller does not see it.</exception>
+    public async Task<IReadOnlyList<DealLineStock>> GetForDealAsync(DealId deal, CancellationToken cancellationToken = default)
+    {
+        var (unit, actor) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var stored = await unit.FindAsync(Kinds.Deal, deal.Value, cancellationToken).ConfigureAwait(false);
+        if (stored is null || !actor.CanSee(stored.Owner))
+        {
+            throw new EntityNotFoundException("deal", deal.Value);
+        }
+
+        var policy = await StockLedger.PolicyAsync(unit, cancellationToken).ConfigureAwait(false);
+        var warehouse = policy.DefaultWarehouse ?? (await StockLedger.WarehousesAsync(unit, cancellationToken).ConfigureAwait(false)).FirstOrDefault()?.Id;
+        var result = new List<DealLineStock>();
+        foreach (var line in stored.Lines ?? [])
+        {
+            var record = warehouse is null ? null : await unit.FindAsync(Kinds.Stock, StockRecord.Key(line.Product, warehouse), cancellationToken).ConfigureAwait(false);
+            result.Add(new DealLineStock(line.Product, line.Quantity, warehouse, record is null ? 0m : record.OnHand - record.Reserved));
+        }
+
+        return result;
+    }
+
     private async Task<StockLevel> MoveAsync(string product, string warehouse, string? to, decimal quantity, string? reason, string action, bool takesReason, Func<DomainEvent> change, CancellationToken cancellationToken)
     {
         var errors = new List<ValidationError>();

@@ -109,3 +109,10 @@ internal static class StockPolicyJson
 
     public static Document Read(string json) => Storage.CrmJson.Deserialize<Document>(json);
 }
+
+/// <summary>A deal line with the stock available for it at the tenant's default warehouse.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Quantity">The line's quantity.</param>
+/// <param name="Warehouse">The default warehouse (the stock policy's, else the first defined); null when there is none.</param>
+/// <param name="Available">On hand minus reserved there (0 when the product has no stock record there).</param>
+public sealed record DealLineStock(string Product, decimal Quantity, string? Warehouse, decimal Available);
