@@ -3,6 +3,7 @@ using Crm.Abstractions.Events;
 using Crm.Kernel.Security;
 using Crm.Kernel.Storage;
 using Crm.Kernel.Validation;
+using NodaTime;
 
 namespace Crm.Kernel.Stock;
 
@@ -179,6 +180,89 @@ public sealed class SessionStock
         }
 
         return result;
+    }
+
+    /// <summary>The stock report over [<paramref name="from"/>, <paramref name="to"/>) for every product at every warehouse with stock: movement speed (units written off per day, days of cover at that speed), turnover (units written off ÷ time-weighted average on hand) and whether available is below the reorder point.</summary>
+    /// <exception cref="CrmValidationException">The period does not end after it starts.</exception>
+    public async Task<IReadOnlyList<StockReportRow>> GetReportAsync(Instant from, Instant to, CancellationToken cancellationToken = default)
+    {
+        if (to <= from)
+        {
+            throw new CrmValidationException([new ValidationError("to", $"the period must end after it starts; got {from} to {to}.")]);
+        }
+
+        var (unit, _) = await _session.BeginAsync(cancellationToken).ConfigureAwait(false);
+        var onHand = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        var area = new Dictionary<string, decimal>(StringComparer.Ordinal); // unit-days on hand inside the period
+        var since = new Dictionary<string, Instant>(StringComparer.Ordinal);
+        var writtenOff = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        void Accrue(string key, Instant until)
+        {
+            var start = since.TryGetValue(key, out var s) && s > from ? s : from;
+            var end = until < to ? until : to;
+            if (end > start)
+            {
+                area[key] = area.GetValueOrDefault(key) + (onHand.GetValueOrDefault(key) * (decimal)(end - start).TotalDays);
+            }
+
+            since[key] = until;
+        }
+
+        void Change(string key, decimal delta, Instant at)
+        {
+            Accrue(key, at);
+            onHand[key] = onHand.GetValueOrDefault(key) + delta;
+        }
+
+        await foreach (var record in unit.Context.Store.ReadJournalAsync(unit.Tenant, 0, int.MaxValue, cancellationToken).ConfigureAwait(false))
+        {
+            if (record.Event.StreamKind != Kinds.Stock.Name)
+            {
+                continue;
+            }
+
+            var entry = Journal.JournalReplay.ToEntry(unit.Context.EventTypes, record);
+            if (entry.OccurredAt >= to)
+            {
+                continue;
+            }
+
+            var at = entry.OccurredAt;
+            switch (entry.Event)
+            {
+                case StockReceived e: Change(StockRecord.Key(e.Product, e.Warehouse), e.Quantity, at); break;
+                case StockReturned e: Change(StockRecord.Key(e.Product, e.Warehouse), e.Quantity, at); break;
+                case StockTransferredIn e: Change(StockRecord.Key(e.Product, e.Warehouse), e.Quantity, at); break;
+                case StockTransferredOut e: Change(StockRecord.Key(e.Product, e.Warehouse), -e.Quantity, at); break;
+                case StockWrittenOff e:
+                    var key = StockRecord.Key(e.Product, e.Warehouse);
+                    Change(key, -e.Quantity, at);
+                    if (at >= from)
+                    {
+                        writtenOff[key] = writtenOff.GetValueOrDefault(key) + e.Quantity;
+                    }
+
+                    break;
+            }
+        }
+
+        var days = (decimal)(to - from).TotalDays;
+        var rows = new List<StockReportRow>();
+        await foreach (var document in unit.Context.Store.QueryAsync(unit.Tenant, Kinds.Stock.Name, null, cancellationToken).ConfigureAwait(false))
+        {
+            var stock = (StockRecord)Kinds.Stock.Read(document);
+            var key = StockRecord.Key(stock.Product, stock.Warehouse);
+            Accrue(key, to);
+            var moved = writtenOff.GetValueOrDefault(key);
+            var perDay = moved / days;
+            var available = stock.OnHand - stock.Reserved;
+            var average = area.GetValueOrDefault(key) / days;
+            var point = await unit.FindAsync(Kinds.ReorderPoint, key, cancellationToken).ConfigureAwait(false);
+            rows.Add(new StockReportRow(stock.Product, stock.Warehouse, moved, perDay, available, perDay == 0m ? null : available / perDay,
+                average, average == 0m ? null : moved / average, point?.Point, point is not null && available < point.Point));
+        }
+
+        return [.. rows.OrderBy(r => r.Product, StringComparer.Ordinal).ThenBy(r => r.Warehouse, StringComparer.Ordinal)];
     }
 
     private async Task<StockLevel> MoveAsync(string product, string warehouse, string? to, decimal quantity, string? reason, string action, bool takesReason, Func<DomainEvent> change, CancellationToken cancellationToken)

@@ -395,6 +395,7 @@ public sealed class VisibilityMatrixTests
         yield return G(stock, "LogTransferAsync", [typeof(string), typeof(string), typeof(string), typeof(decimal)], (w, s) => Box(s.Stock.LogTransferAsync("desk", "main", "probe", 1m)));
         yield return G(stock, "DefineReorderPointAsync", [typeof(string), typeof(string), typeof(decimal), typeof(decimal), typeof(ClientId), typeof(UserId)], (w, s) => Done(s.Stock.DefineReorderPointAsync("desk", "main", 1m, 5m, w.Client.Id, Admin)));
         yield return P(stock, "ListPurchaseOrdersAsync", [typeof(string)], (w, s) => Box(s.Stock.ListPurchaseOrdersAsync("desk")));
+        yield return P(stock, "GetReportAsync", [typeof(Instant), typeof(Instant)], (w, s) => Box(s.Stock.GetReportAsync(Start, Start + Duration.FromDays(1))));
         yield return R(stock, "GetForDealAsync", [typeof(DealId)], "deal", (w, s) => Box(s.Stock.GetForDealAsync(w.Deal.Id))) with { Shows = (_, r) => r is IReadOnlyList<Crm.Kernel.Stock.DealLineStock> { Count: > 0 } };
         yield return G(stock, "ReceivePurchaseOrderAsync", [typeof(string)], (w, s) => Box(s.Stock.ReceivePurchaseOrderAsync("po-probe")));
 

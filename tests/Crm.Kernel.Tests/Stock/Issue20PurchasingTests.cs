@@ -2,6 +2,7 @@ using Crm.Abstractions;
 using Crm.Abstractions.Events;
 using Crm.Kernel.Invoicing;
 using Crm.Kernel.Stock;
+using NodaTime;
 using Xunit;
 using static Crm.Kernel.Tests.TestKernel;
 
@@ -93,5 +94,36 @@ public sealed class Issue20PurchasingTests
         Assert.Equal(lines, await k.Session(Admin).Stock.GetForDealAsync(deal.Id));
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Seller2).Stock.GetForDealAsync(deal.Id));
         Assert.Empty(await k.Session(Seller1).Stock.GetForDealAsync((await k.DealAsync(Seller1)).Id));
+    }
+
+    /// <summary>Guards the stock report on a hand-computed data set over 4 days: desk 10 on hand for 2 days then 6 for 2 (4 written off: 1/day, 6 days of cover, average on hand 8, turnover 0.5, below its point 7); chair 5 from day 1 (average 3.75, nothing moved: no cover figure, turnover 0).</summary>
+    [Fact]
+    public async Task Issue20_stock_report_figures_match_a_hand_computed_period()
+    {
+        await using var k = await WithOrganizationAsync();
+        var admin = k.Session(Admin);
+        await admin.Products.DefineAsync("desk", "Standing desk", Money.Of(500m, "USD"));
+        await admin.Products.DefineAsync("chair", "Chair", Money.Of(100m, "USD"));
+        await admin.Stock.DefineWarehouseAsync("main", "Main warehouse");
+        var supplier = await k.ClientAsync(Admin, "Desk Factory Ltd");
+        await admin.Stock.DefineReorderPointAsync("desk", "main", 7m, 20m, supplier.Id, Head1);
+        await admin.Stock.LogReceiptAsync("desk", "main", 10m);
+        k.Clock.Advance(Duration.FromDays(1));
+        await admin.Stock.LogReceiptAsync("chair", "main", 5m);
+        k.Clock.Advance(Duration.FromDays(1));
+        await admin.Stock.LogWriteOffAsync("desk", "main", 4m, "sold at the counter");
+        k.Clock.Advance(Duration.FromDays(2));
+
+        var rows = await k.Session(Seller1).Stock.GetReportAsync(Start, Start + Duration.FromDays(4));
+        Assert.Equal(
+        [
+            new StockReportRow("chair", "main", 0m, 0m, 5m, null, 3.75m, 0m, null, false),
+            new StockReportRow("desk", "main", 4m, 1m, 6m, 6m, 8m, 0.5m, 7m, true),
+        ], rows);
+
+        // Before the write-off: nothing moved, desk 10 on hand for the whole first day.
+        var first = Assert.Single(await k.Session(Seller1).Stock.GetReportAsync(Start, Start + Duration.FromDays(1)), r => r.Product == "desk");
+        Assert.Equal((0m, 10m), (first.WrittenOff, first.AverageOnHand));
+        await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Seller1).Stock.GetReportAsync(Start, Start));
     }
 }
