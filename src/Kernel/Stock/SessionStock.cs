@@ -96,7 +96,7 @@ public sealed class SessionStock
         MoveAsync(product, from, to, quantity, null, "transfer stock", false, () => new StockTransferredOut(product, from, to, quantity), cancellationToken);
 
     /// <summary>Sets the reorder point of a product at a warehouse: when a reservation, write-off or transfer takes available stock below <paramref name="point"/>, a purchase order for <paramref name="orderQuantity"/> units is placed with <paramref name="supplier"/> and <paramref name="purchaser"/> gets a task — one open order per product and warehouse at a time.</summary>
-    /// <exception cref="CrmValidationException">The point is negative or above 1,000,000, or the order quantity is not more than 0 and at most 1,000,000.</exception>
+    /// <exception cref="CrmValidationException">The point is negative or above 1,000,000, the order quantity is not more than 0 and at most 1,000,000, or the supplier's card is not of kind <see cref="ClientKind.Supplier"/>.</exception>
     /// <exception cref="EntityNotFoundException">The product, the warehouse or the supplier's client card does not exist.</exception>
     /// <exception cref="AccessDeniedException">The user is not an administrator.</exception>
     public async Task DefineReorderPointAsync(string product, string warehouse, decimal point, decimal orderQuantity, ClientId supplier, UserId purchaser, CancellationToken cancellationToken = default)
@@ -123,7 +123,12 @@ public sealed class SessionStock
         actor.RequireAdmin("define reorder points");
         _ = await unit.GetAsync(Kinds.Product, product, cancellationToken).ConfigureAwait(false);
         _ = await unit.GetAsync(Kinds.Warehouse, warehouse, cancellationToken).ConfigureAwait(false);
-        _ = await unit.GetAsync(Kinds.Client, supplier.Value, cancellationToken).ConfigureAwait(false);
+        var card = await unit.GetAsync(Kinds.Client, supplier.Value, cancellationToken).ConfigureAwait(false);
+        if (card.Kind != ClientKind.Supplier)
+        {
+            throw new CrmValidationException([new ValidationError("supplier", $"client '{supplier.Value}' is a {card.Kind}; register the supplier as a client of kind Supplier.")]);
+        }
+
         await unit.RecordAsync(new ReorderPointDefined(product, warehouse, point, orderQuantity, supplier, purchaser), Cause.Manual, cancellationToken).ConfigureAwait(false);
         await unit.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -17,7 +17,7 @@ public sealed class Issue20PurchasingTests
         await admin.Products.DefineAsync("desk", "Standing desk", Money.Of(500m, "USD"));
         await admin.Stock.DefineWarehouseAsync("main", "Main warehouse");
         await admin.Stock.LogReceiptAsync("desk", "main", 10m);
-        var supplier = await k.ClientAsync(Admin, "Desk Factory Ltd");
+        var supplier = await k.Session(Admin).Clients.RegisterAsync(new Crm.Kernel.Clients.NewClient("Desk Factory Ltd", ClientKind.Supplier));
         await admin.Stock.DefineReorderPointAsync("desk", "main", 5m, 20m, supplier.Id, Head1);
         return supplier.Id;
     }
@@ -76,6 +76,9 @@ public sealed class Issue20PurchasingTests
         await Assert.ThrowsAsync<AccessDeniedException>(() => k.Session(Seller1).Stock.DefineReorderPointAsync("desk", "main", 1m, 1m, supplier, Head1));
         await Assert.ThrowsAsync<EntityNotFoundException>(() => k.Session(Admin).Stock.DefineReorderPointAsync("desk", "main", 1m, 1m, new ClientId("nobody"), Head1));
         await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Stock.DefineReorderPointAsync("desk", "main", -1m, 0m, supplier, Head1));
+        var company = await k.ClientAsync(Admin, "Not A Supplier AS");
+        var notSupplier = await Assert.ThrowsAsync<CrmValidationException>(() => k.Session(Admin).Stock.DefineReorderPointAsync("desk", "main", 1m, 1m, company.Id, Head1));
+        Assert.Contains("kind Supplier", notSupplier.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Guards: a seller sees each line of their deal with the stock available at the default warehouse (a product without stock shows 0); another seller does not see the deal and gets EntityNotFoundException, the admin sees it.</summary>
@@ -105,7 +108,7 @@ public sealed class Issue20PurchasingTests
         await admin.Products.DefineAsync("desk", "Standing desk", Money.Of(500m, "USD"));
         await admin.Products.DefineAsync("chair", "Chair", Money.Of(100m, "USD"));
         await admin.Stock.DefineWarehouseAsync("main", "Main warehouse");
-        var supplier = await k.ClientAsync(Admin, "Desk Factory Ltd");
+        var supplier = await k.Session(Admin).Clients.RegisterAsync(new Crm.Kernel.Clients.NewClient("Desk Factory Ltd", ClientKind.Supplier));
         await admin.Stock.DefineReorderPointAsync("desk", "main", 7m, 20m, supplier.Id, Head1);
         await admin.Stock.LogReceiptAsync("desk", "main", 10m);
         k.Clock.Advance(Duration.FromDays(1));
