@@ -45,3 +45,4 @@ await simulation.RunAsync(days: 91, progress: day => Console.Write($"\r  simulat
 Console.WriteLine();
 await Reports.PrintAsync(kernel, simulation.Tenant, Console.Out);
 await showroom.PrintAsync(Console.Out, simulation.Tenant, new UserId("admin"));
+await StockStory.RunAsync(kernel, simulation.Tenant, Console.Out);
