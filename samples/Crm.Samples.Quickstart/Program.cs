@@ -46,3 +46,4 @@ Console.WriteLine();
 await Reports.PrintAsync(kernel, simulation.Tenant, Console.Out);
 await DiscountDemo.RunAsync(kernel, simulation.Tenant, Console.Out);
 await showroom.PrintAsync(Console.Out, simulation.Tenant, new UserId("admin"));
+await StockStory.RunAsync(kernel, simulation.Tenant, Console.Out);

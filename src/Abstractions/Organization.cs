@@ -18,6 +18,8 @@ public enum ClientKind
     Company = 0,
     /// <summary>A private person.</summary>
     Person = 1,
+    /// <summary>A supplier the tenant buys goods from (purchase orders go to it).</summary>
+    Supplier = 2,
 }
 
 /// <summary>The kind of an activity logged against a client.</summary>

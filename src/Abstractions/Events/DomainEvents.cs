@@ -399,3 +399,24 @@ public sealed record DiscountApprovalRequested(InvoiceId Invoice, UserId Seller,
 /// <param name="Approved">Whether the step approved.</param>
 /// <param name="Reason">Why; required for a rejection.</param>
 public sealed record DiscountStepDecided(InvoiceId Invoice, int Step, UserId Approver, bool Approved, string? Reason) : DomainEvent;
+
+/// <summary>A reorder point was set for a product at a warehouse: when available stock falls below it, a purchase order is placed.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="Point">Available stock below this places an order.</param>
+/// <param name="OrderQuantity">How many units each order asks for.</param>
+/// <param name="Supplier">The client card of the product's supplier.</param>
+/// <param name="Purchaser">Who gets the task to follow the order up.</param>
+public sealed record ReorderPointDefined(string Product, string Warehouse, decimal Point, decimal OrderQuantity, ClientId Supplier, UserId Purchaser) : DomainEvent;
+
+/// <summary>Available stock fell below a reorder point and a purchase order was placed with the product's supplier.</summary>
+/// <param name="Order">The purchase order id.</param>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse the goods go to.</param>
+/// <param name="Quantity">How many units were ordered.</param>
+/// <param name="Supplier">The supplier's client card.</param>
+public sealed record PurchaseOrderPlaced(string Order, string Product, string Warehouse, decimal Quantity, ClientId Supplier) : DomainEvent;
+
+/// <summary>A purchase order's goods arrived (recorded with <see cref="StockReceived"/> in the same commit); the order is closed.</summary>
+/// <param name="Order">The purchase order id.</param>
+public sealed record PurchaseOrderReceived(string Order) : DomainEvent;

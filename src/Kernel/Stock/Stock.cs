@@ -109,3 +109,24 @@ internal static class StockPolicyJson
 
     public static Document Read(string json) => Storage.CrmJson.Deserialize<Document>(json);
 }
+
+/// <summary>A deal line with the stock available for it at the tenant's default warehouse.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Quantity">The line's quantity.</param>
+/// <param name="Warehouse">The default warehouse (the stock policy's, else the first defined); null when there is none.</param>
+/// <param name="Available">On hand minus reserved there (0 when the product has no stock record there).</param>
+public sealed record DealLineStock(string Product, decimal Quantity, string? Warehouse, decimal Available);
+
+/// <summary>One product at one warehouse in the stock report over a period.</summary>
+/// <param name="Product">The product id.</param>
+/// <param name="Warehouse">The warehouse id.</param>
+/// <param name="WrittenOff">Units written off in the period (invoices paid and by hand).</param>
+/// <param name="PerDay">Movement speed: units written off per day of the period.</param>
+/// <param name="Available">Available now (on hand minus reserved).</param>
+/// <param name="DaysOfCover">Available now divided by the speed; null when nothing moved.</param>
+/// <param name="AverageOnHand">Time-weighted average of units on hand over the period.</param>
+/// <param name="Turnover">Units written off divided by the average on hand; null when the average is 0.</param>
+/// <param name="ReorderPoint">The reorder point there, if one is set.</param>
+/// <param name="BelowReorderPoint">Whether available is now below the reorder point.</param>
+public sealed record StockReportRow(string Product, string Warehouse, decimal WrittenOff, decimal PerDay, decimal Available, decimal? DaysOfCover,
+    decimal AverageOnHand, decimal? Turnover, decimal? ReorderPoint, bool BelowReorderPoint);

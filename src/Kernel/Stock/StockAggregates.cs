@@ -12,6 +12,11 @@ namespace Crm.Kernel.Storage
 
         public static readonly AggregateKind<StockRecord> Stock = new("stock", (s, v) => s with { Version = v },
             s => [new IndexEntry("product", s.Product)]);
+
+        public static readonly AggregateKind<StoredReorderPoint> ReorderPoint = new("reorder-point", (s, v) => s with { Version = v }, _ => []);
+
+        public static readonly AggregateKind<StoredPurchaseOrder> PurchaseOrder = new("purchase-order", (s, v) => s with { Version = v },
+            s => [new IndexEntry("product", s.Product)]);
     }
 }
 
@@ -42,6 +47,19 @@ namespace Crm.Kernel.Stock
                     (e.Invoice is { } invoice ? s.WithReservation(invoice.Value, -e.Quantity) : s) with { OnHand = s.OnHand - e.Quantity })
                 .OnExisting<StockTransferredOut>(e => StockRecord.Key(e.Product, e.Warehouse), (s, e, in ctx) =>
                     s with { OnHand = s.OnHand - e.Quantity });
+
+            registry.Stream(Kinds.ReorderPoint)
+                .On<ReorderPointDefined>(e => StockRecord.Key(e.Product, e.Warehouse), (s, e, in ctx) => new StoredReorderPoint
+                {
+                    Product = e.Product, Warehouse = e.Warehouse, Point = e.Point, OrderQuantity = e.OrderQuantity, Supplier = e.Supplier, Purchaser = e.Purchaser,
+                });
+
+            registry.Stream(Kinds.PurchaseOrder)
+                .On<PurchaseOrderPlaced>(e => e.Order, (s, e, in ctx) => new StoredPurchaseOrder
+                {
+                    Id = e.Order, Product = e.Product, Warehouse = e.Warehouse, Quantity = e.Quantity, Supplier = e.Supplier, PlacedAt = ctx.OccurredAt,
+                })
+                .OnExisting<PurchaseOrderReceived>(e => e.Order, (s, e, in ctx) => s with { Received = true });
         }
     }
 }

@@ -73,6 +73,7 @@ internal static class StockLedger
             }
 
             await unit.RecordAsync(new StockReserved(line.Product, warehouse, line.Quantity, invoice.Id, backorder), Cause.Manual, cancellationToken).ConfigureAwait(false);
+            await PurchasingLedger.AfterDrawAsync(unit, line.Product, warehouse, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class ApiConventionTests
         "Define", "Register", "Open", "Create", "Log", "Import", "Install", "Set",
         "Move", "AchieveGoal", "Assign", "Reassign", "Fire", "Complete", "Issue", "MarkPaid",
         "Cancel", "Deactivate", "Get", "List", "Find",
-        "Dial", "RaiseSignal", "DryRun", "RequestException", "DecideException", "RequestDiscountApproval", "DecideDiscount", "MarkRead", "RenderHtml", "Run",
+        "Dial", "RaiseSignal", "DryRun", "RequestException", "DecideException", "RequestDiscountApproval", "DecideDiscount", "MarkRead", "RenderHtml", "Run", "Receive",
     ];
 
     [Fact]

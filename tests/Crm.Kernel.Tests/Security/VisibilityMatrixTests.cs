@@ -396,6 +396,11 @@ public sealed class VisibilityMatrixTests
         yield return G(stock, "LogReturnAsync", [typeof(string), typeof(string), typeof(decimal), typeof(string)], (w, s) => Box(s.Stock.LogReturnAsync("desk", "main", 1m, "probe")));
         yield return G(stock, "LogWriteOffAsync", [typeof(string), typeof(string), typeof(decimal), typeof(string)], (w, s) => Box(s.Stock.LogWriteOffAsync("desk", "main", 1m, "probe")));
         yield return G(stock, "LogTransferAsync", [typeof(string), typeof(string), typeof(string), typeof(decimal)], (w, s) => Box(s.Stock.LogTransferAsync("desk", "main", "probe", 1m)));
+        yield return G(stock, "DefineReorderPointAsync", [typeof(string), typeof(string), typeof(decimal), typeof(decimal), typeof(ClientId), typeof(UserId)], (w, s) => Done(s.Stock.DefineReorderPointAsync("desk", "main", 1m, 5m, w.Client.Id, Admin)));
+        yield return P(stock, "ListPurchaseOrdersAsync", [typeof(string)], (w, s) => Box(s.Stock.ListPurchaseOrdersAsync("desk")));
+        yield return P(stock, "GetReportAsync", [typeof(Instant), typeof(Instant)], (w, s) => Box(s.Stock.GetReportAsync(Start, Start + Duration.FromDays(1))));
+        yield return R(stock, "GetForDealAsync", [typeof(DealId)], "deal", (w, s) => Box(s.Stock.GetForDealAsync(w.Deal.Id))) with { Shows = (_, r) => r is IReadOnlyList<Crm.Kernel.Stock.DealLineStock> { Count: > 0 } };
+        yield return G(stock, "ReceivePurchaseOrderAsync", [typeof(string)], (w, s) => Box(s.Stock.ReceivePurchaseOrderAsync("po-probe")));
 
         // Telephony: dialling S1's client; the call S1 took is covered by the journal above and the pop-up test.
         yield return C(typeof(SessionTelephony), "DialAsync", [typeof(ClientId), typeof(string)], "client", (w, s) => Box(s.Telephony.DialAsync(w.Client.Id)));
@@ -515,6 +520,7 @@ public sealed class VisibilityMatrixTests
             w.Deal = await s1.Deals.OpenAsync(new NewDeal(w.Client.Id, Sales, Money.Of(5_000m, "USD")) { Title = "S1 secret deal" });
             w.TaskRecord = await s1.Tasks.CreateAsync(new NewWorkTask("S1 secret task", Start + Duration.FromDays(1)) { Deal = w.Deal.Id, Client = w.Client.Id });
             w.Activity = await s1.Activities.LogAsync(new NewActivity(ActivityKind.Note, w.Client.Id, "S1 secret note") { Deal = w.Deal.Id });
+            w.Deal = await s1.Deals.SetLinesAsync(w.Deal.Id, [new Crm.Abstractions.Events.DealLine("desk", 1m, Money.Of(5_000m, "USD"))]);
             w.Invoice = await s1.Invoices.CreateAsync(w.Deal.Id, [new InvoiceLineRequest("desk", 1m)]);
             w.Process = await s1.Processes.OpenAsync("delivery", w.Deal.Id);
             w.RuleInstance = Assert.Single(await s1.Rules.ListInstancesAsync(w.Deal.Id));
