@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Crm.Abstractions;
 using Crm.Kernel.Processes;
 using Crm.Kernel.Scheduling;
@@ -29,6 +30,7 @@ internal sealed class TenantConfiguration(ProcessMachine machine, BusinessCalend
 {
     private readonly ConcurrentDictionary<string, Lazy<(ProcessTemplate Template, Lazy<ConfiguredProcessMachine> Machine)>> _templates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BusinessCalendar> _calendars = new(StringComparer.Ordinal);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TenantSettings, FrozenSet<string>> _waitedFor = new();
 
     /// <summary>The tenant's settings document, or null when the tenant has defined nothing.</summary>
     public static async ValueTask<TenantSettings?> SettingsAsync(UnitOfWork unit, CancellationToken cancellationToken) =>
@@ -77,7 +79,7 @@ internal sealed class TenantConfiguration(ProcessMachine machine, BusinessCalend
             return FromJson(stored.Json);
         }
 
-                return machine.FindLatestTemplate(templateId) is { } code ? ResolvedTemplate.Default(machine, code) : null;
+        return machine.FindLatestTemplate(templateId) is { } code ? ResolvedTemplate.Default(machine, code) : null;
     }
 
     /// <summary>One version of a template for the tenant: the tenant's when it defined that version, else the one in code.</summary>
@@ -90,23 +92,31 @@ internal sealed class TenantConfiguration(ProcessMachine machine, BusinessCalend
             return FromJson(json);
         }
 
-                return ResolvedTemplate.Default(machine, machine.GetTemplate(templateId, version));
+        return ResolvedTemplate.Default(machine, machine.GetTemplate(templateId, version));
     }
 
     /// <summary>True when one of the tenant's own template versions waits for events of this type.</summary>
     public async ValueTask<bool> IsWaitedForAsync(UnitOfWork unit, string eventType, CancellationToken cancellationToken)
     {
         var settings = await SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
-        return settings is not null && settings.AllVersionsOfKind(SettingKinds.ProcessTemplate).Any(json =>
-            FromJson(json).Template.Steps.Any(s => s.OnEntry.OfType<Crm.Abstractions.Automation.WaitForEvent>().Any(w => string.Equals(w.EventType, eventType, StringComparison.Ordinal))));
+        return settings is not null && _waitedFor.GetValue(settings, WaitedForIn).Contains(eventType);
     }
+
+    // The event types the tenant's template versions wait for, computed once per settings document (a document is
+    // immutable; a new definition is a new instance), not on every event about a deal.
+    private FrozenSet<string> WaitedForIn(TenantSettings settings) =>
+        settings.AllVersionsOfKind(SettingKinds.ProcessTemplate)
+            .SelectMany(json => FromJson(json).Template.Steps)
+            .SelectMany(step => step.OnEntry.OfType<Crm.Abstractions.Automation.WaitForEvent>())
+            .Select(wait => wait.EventType)
+            .ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>The tenant's newest version of every template it defined, and the defaults in code it did not override, in id order.</summary>
     public async ValueTask<IReadOnlyList<ResolvedTemplate>> TemplatesAsync(UnitOfWork unit, CancellationToken cancellationToken)
     {
         var settings = await SettingsAsync(unit, cancellationToken).ConfigureAwait(false);
         var result = new SortedDictionary<string, ResolvedTemplate>(StringComparer.Ordinal);
-                foreach (var code in machine.Templates)
+        foreach (var code in machine.Templates)
         {
             result[code.Id] = ResolvedTemplate.Default(machine, code);
         }
