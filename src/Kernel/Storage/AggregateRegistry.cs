@@ -182,8 +182,11 @@ internal sealed class AggregateRegistry
         Kinds = kinds;
     }
 
+    /// <summary>The kernel's registrations, found once (the registry and the JSON options both read them).</summary>
+    public static IReadOnlyList<AggregateRegistration> Registrations { get; } = Discover();
+
     /// <summary>The kernel's registry (built on first use; a broken registration throws <see cref="AggregateRegistrationException"/>).</summary>
-    public static AggregateRegistry Kernel { get; } = Build(Discover(), EventTypes());
+    public static AggregateRegistry Kernel { get; } = Build(Registrations, EventTypes());
 
     /// <summary>Every kind, ordered by name.</summary>
     public IReadOnlyList<AggregateKind> Kinds { get; }

@@ -40,7 +40,7 @@ internal static class CrmJson
         options.Converters.Add(new StringIdConverter<NotificationId>(v => new NotificationId(v), id => id.Value));
         options.Converters.Add(new StringIdConverter<WebhookSubscriptionId>(v => new WebhookSubscriptionId(v), id => id.Value));
         // Converters a capability's stored states need (e.g. the automation shape of goal reactions, old shapes upcast).
-        foreach (var registration in AggregateRegistry.Discover())
+        foreach (var registration in AggregateRegistry.Registrations)
         {
             registration.AddJsonConverters(options.Converters);
         }
